@@ -1,0 +1,173 @@
+// Package catalog maps the lake onto PostgreSQL's model: one schema per
+// layer folder (raw, bronze, silver, gold, ...), one table per lake table,
+// with columns, PostgreSQL types and the committed file set a query reads.
+// It also holds the system tables (pg_catalog) that are served from the same
+// state. It knows nothing of SQL text, sessions or the wire.
+package catalog
+
+import (
+	"context"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/sluicesql/sluice/wire/pgerr"
+	"github.com/sluicesql/sluice/wire/pgtype"
+)
+
+// Column is one column of a table.
+type Column struct {
+	Name      string
+	Type      pgtype.Type
+	NotNull   bool
+	Comment   string
+	Partition bool // value comes from the file's path (Hive-style key=value)
+}
+
+// Format says where a table's rows come from.
+type Format int
+
+// Table formats.
+const (
+	// FormatHiveParquet is a directory of Parquet files, optionally
+	// partitioned into key=value sub-directories.
+	FormatHiveParquet Format = iota
+	// FormatSystem is a table whose rows the catalog computes (pg_catalog).
+	FormatSystem
+)
+
+// File is one committed data file of a table, with the partition values its
+// path carries (one per partition column, in the table's order; nil NULL).
+type File struct {
+	Path            string
+	Size            int64
+	PartitionValues []pgtype.Datum
+}
+
+// Table is one table as of one catalog state. It is immutable: a commit
+// makes a new Table with a new Version, so a query that holds a Table reads
+// one consistent file set.
+type Table struct {
+	Schema   string
+	Name     string
+	OID      uint32
+	Columns  []Column
+	Comment  string
+	Format   Format
+	Location string // directory of a lake table
+	// Files is the committed file set (FormatHiveParquet).
+	Files []File
+	// Version identifies this file set; it changes with every commit.
+	Version string
+	// Rows computes the rows of a FormatSystem table for the state it
+	// belongs to; columns follow Columns.
+	Rows func(ctx context.Context) ([]arrow.RecordBatch, error)
+	// RowCount and SizeBytes come from lake metadata (-1 unknown).
+	RowCount  int64
+	SizeBytes int64
+}
+
+// Column returns the index of a column by name, or -1.
+func (t *Table) Column(name string) int {
+	for i, c := range t.Columns {
+		if c.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// QualifiedName is schema.name, quoted where PostgreSQL would need quotes.
+func (t *Table) QualifiedName() string {
+	return QuoteIdent(t.Schema) + "." + QuoteIdent(t.Name)
+}
+
+// ArrowSchema is the Arrow schema of the table's rows.
+func (t *Table) ArrowSchema() *arrow.Schema {
+	fields := make([]arrow.Field, len(t.Columns))
+	for i, c := range t.Columns {
+		fields[i] = arrow.Field{Name: c.Name, Type: c.Type.ArrowType(), Nullable: !c.NotNull}
+	}
+	return arrow.NewSchema(fields, nil)
+}
+
+// Schema is one PostgreSQL schema (a lake layer, or pg_catalog).
+type Schema struct {
+	Name    string
+	OID     uint32
+	Comment string
+	Tables  []*Table // sorted by name
+}
+
+// State is one immutable view of the whole catalog. A query binds against
+// one State, so every table it reads comes from the same moment.
+type State struct {
+	Schemas []*Schema // sorted by name
+	// Version changes whenever any table or schema does.
+	Version uint64
+}
+
+// Schema finds a schema by name.
+func (s *State) Schema(name string) *Schema {
+	for _, sc := range s.Schemas {
+		if sc.Name == name {
+			return sc
+		}
+	}
+	return nil
+}
+
+// Table finds schema.name; the error is PostgreSQL's 42P01.
+func (s *State) Table(schema, name string) (*Table, error) {
+	if sc := s.Schema(schema); sc != nil {
+		for _, t := range sc.Tables {
+			if t.Name == name {
+				return t, nil
+			}
+		}
+	}
+	return nil, pgerr.New(pgerr.UndefinedTable, "relation \"%s.%s\" does not exist", schema, name)
+}
+
+// Source is anything that serves catalog states: the lake directory today,
+// Iceberg catalogs later.
+type Source interface {
+	// Current returns the latest committed state.
+	Current() *State
+}
+
+// QuoteIdent quotes an identifier the way PostgreSQL's quote_ident does.
+func QuoteIdent(s string) string {
+	if s == "" {
+		return `""`
+	}
+	plain := true
+	for i, r := range s {
+		if !(r >= 'a' && r <= 'z' || r == '_' || (i > 0 && (r >= '0' && r <= '9' || r == '$'))) {
+			plain = false
+			break
+		}
+	}
+	if plain && !isReservedKeyword(s) {
+		return s
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// isReservedKeyword covers the reserved words likely as column names.
+func isReservedKeyword(s string) bool {
+	switch s {
+	case "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric",
+		"both", "case", "cast", "check", "collate", "column", "constraint", "create",
+		"current_catalog", "current_date", "current_role", "current_time",
+		"current_timestamp", "current_user", "default", "deferrable", "desc", "distinct",
+		"do", "else", "end", "except", "false", "fetch", "for", "foreign", "from", "grant",
+		"group", "having", "in", "initially", "intersect", "into", "lateral", "leading",
+		"limit", "localtime", "localtimestamp", "not", "null", "offset", "on", "only", "or",
+		"order", "placing", "primary", "references", "returning", "select", "session_user",
+		"some", "symmetric", "table", "then", "to", "trailing", "true", "union", "unique",
+		"user", "using", "variadic", "when", "where", "window", "with":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,201 @@
+package plan
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/sluicesql/sluice/wire/pgtype"
+)
+
+// Expr is a bound, typed scalar expression.
+type Expr interface {
+	Type() pgtype.Type
+	String() string
+}
+
+// ColumnRef reads column Index of the input node.
+type ColumnRef struct {
+	Index int
+	Name  string
+	Typ   pgtype.Type
+}
+
+func (c *ColumnRef) Type() pgtype.Type { return c.Typ }
+func (c *ColumnRef) String() string    { return fmt.Sprintf("%s#%d", c.Name, c.Index) }
+
+// Const is a constant; Value is a pgtype.Datum (nil: NULL).
+type Const struct {
+	Value pgtype.Datum
+	Typ   pgtype.Type
+}
+
+func (c *Const) Type() pgtype.Type { return c.Typ }
+func (c *Const) String() string {
+	if c.Value == nil {
+		return "NULL"
+	}
+	if txt, err := pgtype.AppendText(nil, c.Typ, c.Value, pgtype.DefaultSettings()); err == nil {
+		return fmt.Sprintf("'%s'::%s", strings.ReplaceAll(string(txt), "'", "''"), c.Typ)
+	}
+	return fmt.Sprintf("%v::%s", c.Value, c.Typ)
+}
+
+// Param is $Index (1-based), bound at execution.
+type Param struct {
+	Index int
+	Typ   pgtype.Type
+}
+
+func (p *Param) Type() pgtype.Type { return p.Typ }
+func (p *Param) String() string    { return fmt.Sprintf("$%d", p.Index) }
+
+// Call is a scalar function or operator, resolved to one implementation.
+// Func names the implementation ("int8pl", "texteq", "lower"); Op is the
+// SQL spelling for printing (an operator symbol or the function name).
+type Call struct {
+	Func string
+	Op   string
+	Args []Expr
+	Typ  pgtype.Type
+}
+
+func (c *Call) Type() pgtype.Type { return c.Typ }
+func (c *Call) String() string {
+	args := make([]string, len(c.Args))
+	for i, a := range c.Args {
+		args[i] = a.String()
+	}
+	if len(c.Args) == 2 && c.Op != "" && !isIdent(c.Op) {
+		return fmt.Sprintf("(%s %s %s)", args[0], c.Op, args[1])
+	}
+	name := c.Op
+	if name == "" {
+		name = c.Func
+	}
+	return fmt.Sprintf("%s(%s)", name, strings.Join(args, ", "))
+}
+
+func isIdent(s string) bool {
+	for _, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// Cast converts Arg to Typ with PostgreSQL's cast semantics.
+type Cast struct {
+	Arg Expr
+	Typ pgtype.Type
+}
+
+func (c *Cast) Type() pgtype.Type { return c.Typ }
+func (c *Cast) String() string    { return fmt.Sprintf("%s::%s", c.Arg, c.Typ) }
+
+// BoolOp is AND, OR or NOT with three-valued logic.
+type BoolOp struct {
+	Op   string // "AND", "OR", "NOT"
+	Args []Expr
+}
+
+func (b *BoolOp) Type() pgtype.Type { return pgtype.Bool }
+func (b *BoolOp) String() string {
+	if b.Op == "NOT" {
+		return "NOT " + b.Args[0].String()
+	}
+	parts := make([]string, len(b.Args))
+	for i, a := range b.Args {
+		parts[i] = a.String()
+	}
+	return "(" + strings.Join(parts, " "+b.Op+" ") + ")"
+}
+
+// NullTest is IS [NOT] NULL.
+type NullTest struct {
+	Arg Expr
+	Not bool
+}
+
+func (n *NullTest) Type() pgtype.Type { return pgtype.Bool }
+func (n *NullTest) String() string {
+	if n.Not {
+		return n.Arg.String() + " IS NOT NULL"
+	}
+	return n.Arg.String() + " IS NULL"
+}
+
+// When is one WHEN ... THEN ... arm of a Case.
+type When struct {
+	Cond   Expr
+	Result Expr
+}
+
+// Case is a searched CASE (a simple CASE is bound into one). Else is NULL
+// when absent.
+type Case struct {
+	Whens []When
+	Else  Expr
+	Typ   pgtype.Type
+}
+
+func (c *Case) Type() pgtype.Type { return c.Typ }
+func (c *Case) String() string {
+	var b strings.Builder
+	b.WriteString("CASE")
+	for _, w := range c.Whens {
+		fmt.Fprintf(&b, " WHEN %s THEN %s", w.Cond, w.Result)
+	}
+	if c.Else != nil {
+		fmt.Fprintf(&b, " ELSE %s", c.Else)
+	}
+	b.WriteString(" END")
+	return b.String()
+}
+
+// Coalesce is COALESCE(args...).
+type Coalesce struct {
+	Args []Expr
+	Typ  pgtype.Type
+}
+
+func (c *Coalesce) Type() pgtype.Type { return c.Typ }
+func (c *Coalesce) String() string {
+	parts := make([]string, len(c.Args))
+	for i, a := range c.Args {
+		parts[i] = a.String()
+	}
+	return "COALESCE(" + strings.Join(parts, ", ") + ")"
+}
+
+// Walk calls fn for e and every expression under it, parents first; fn
+// returning false skips a subtree.
+func Walk(e Expr, fn func(Expr) bool) {
+	if e == nil || !fn(e) {
+		return
+	}
+	switch x := e.(type) {
+	case *Call:
+		for _, a := range x.Args {
+			Walk(a, fn)
+		}
+	case *Cast:
+		Walk(x.Arg, fn)
+	case *BoolOp:
+		for _, a := range x.Args {
+			Walk(a, fn)
+		}
+	case *NullTest:
+		Walk(x.Arg, fn)
+	case *Case:
+		for _, w := range x.Whens {
+			Walk(w.Cond, fn)
+			Walk(w.Result, fn)
+		}
+		Walk(x.Else, fn)
+	case *Coalesce:
+		for _, a := range x.Args {
+			Walk(a, fn)
+		}
+	}
+}

@@ -1,0 +1,211 @@
+// Package plan holds the bound, typed plans the planner produces and the
+// engine and router consume: relational nodes and scalar expressions. It has
+// no behaviour beyond describing and printing itself, so that the engine and
+// the router depend on plans and never on sessions or SQL text.
+package plan
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/sluicesql/sluice/catalog"
+	"github.com/sluicesql/sluice/wire/pgtype"
+)
+
+// Column is one output column of a node.
+type Column struct {
+	Name     string
+	Type     pgtype.Type
+	TableOID uint32 // source table, for RowDescription; 0 if computed
+	AttNum   int16
+}
+
+// Node is a relational operator. Its output columns are Columns(); a
+// ColumnRef in a parent's expression indexes them.
+type Node interface {
+	Columns() []Column
+	Children() []Node
+	// String prints the node's own line for EXPLAIN, without children.
+	String() string
+}
+
+// Scan reads a table. Projection lists the table columns produced, in
+// order; Filter (if any) is applied by the scan, over the projected columns.
+type Scan struct {
+	Table      *catalog.Table
+	Projection []int
+	Filter     Expr
+	cols       []Column
+}
+
+// NewScan builds a scan of the given table columns.
+func NewScan(t *catalog.Table, projection []int) *Scan {
+	cols := make([]Column, len(projection))
+	for i, p := range projection {
+		c := t.Columns[p]
+		cols[i] = Column{Name: c.Name, Type: c.Type, TableOID: t.OID, AttNum: int16(p + 1)}
+	}
+	return &Scan{Table: t, Projection: projection, cols: cols}
+}
+
+func (s *Scan) Columns() []Column { return s.cols }
+func (s *Scan) Children() []Node  { return nil }
+func (s *Scan) String() string {
+	names := make([]string, len(s.cols))
+	for i, c := range s.cols {
+		names[i] = c.Name
+	}
+	out := fmt.Sprintf("Scan %s.%s [%s]", s.Table.Schema, s.Table.Name, strings.Join(names, ", "))
+	if s.Filter != nil {
+		out += " filter=" + s.Filter.String()
+	}
+	return out
+}
+
+// Values produces literal rows (also the one empty row of a SELECT without
+// FROM).
+type Values struct {
+	Rows [][]Expr
+	Cols []Column
+}
+
+func (v *Values) Columns() []Column { return v.Cols }
+func (v *Values) Children() []Node  { return nil }
+func (v *Values) String() string    { return fmt.Sprintf("Values rows=%d", len(v.Rows)) }
+
+// Filter keeps rows where Predicate is true.
+type Filter struct {
+	Input     Node
+	Predicate Expr
+}
+
+func (f *Filter) Columns() []Column { return f.Input.Columns() }
+func (f *Filter) Children() []Node  { return []Node{f.Input} }
+func (f *Filter) String() string    { return "Filter " + f.Predicate.String() }
+
+// Project computes expressions over its input.
+type Project struct {
+	Input Node
+	Exprs []Expr
+	Cols  []Column
+}
+
+func (p *Project) Columns() []Column { return p.Cols }
+func (p *Project) Children() []Node  { return []Node{p.Input} }
+func (p *Project) String() string {
+	parts := make([]string, len(p.Exprs))
+	for i, e := range p.Exprs {
+		parts[i] = e.String()
+	}
+	return "Project " + strings.Join(parts, ", ")
+}
+
+// AggCall is one aggregate: Func over Args, optionally DISTINCT, with an
+// optional FILTER.
+type AggCall struct {
+	Func     string
+	Args     []Expr
+	Distinct bool
+	Filter   Expr
+	Type     pgtype.Type
+}
+
+func (a *AggCall) String() string {
+	args := make([]string, len(a.Args))
+	for i, e := range a.Args {
+		args[i] = e.String()
+	}
+	d := ""
+	if a.Distinct {
+		d = "DISTINCT "
+	}
+	if len(args) == 0 {
+		args = []string{"*"}
+	}
+	return fmt.Sprintf("%s(%s%s)", a.Func, d, strings.Join(args, ", "))
+}
+
+// Aggregate groups its input by GroupBy and computes Aggs. Its output is the
+// group keys followed by the aggregates.
+type Aggregate struct {
+	Input   Node
+	GroupBy []Expr
+	Aggs    []*AggCall
+	Cols    []Column
+}
+
+func (a *Aggregate) Columns() []Column { return a.Cols }
+func (a *Aggregate) Children() []Node  { return []Node{a.Input} }
+func (a *Aggregate) String() string {
+	keys := make([]string, len(a.GroupBy))
+	for i, e := range a.GroupBy {
+		keys[i] = e.String()
+	}
+	aggs := make([]string, len(a.Aggs))
+	for i, e := range a.Aggs {
+		aggs[i] = e.String()
+	}
+	return fmt.Sprintf("Aggregate keys=[%s] aggs=[%s]", strings.Join(keys, ", "), strings.Join(aggs, ", "))
+}
+
+// SortKey is one ORDER BY key.
+type SortKey struct {
+	Expr       Expr
+	Desc       bool
+	NullsFirst bool
+}
+
+// Sort orders its input.
+type Sort struct {
+	Input Node
+	Keys  []SortKey
+}
+
+func (s *Sort) Columns() []Column { return s.Input.Columns() }
+func (s *Sort) Children() []Node  { return []Node{s.Input} }
+func (s *Sort) String() string {
+	parts := make([]string, len(s.Keys))
+	for i, k := range s.Keys {
+		parts[i] = k.Expr.String()
+		if k.Desc {
+			parts[i] += " DESC"
+		}
+		if k.NullsFirst != k.Desc {
+			if k.NullsFirst {
+				parts[i] += " NULLS FIRST"
+			} else {
+				parts[i] += " NULLS LAST"
+			}
+		}
+	}
+	return "Sort " + strings.Join(parts, ", ")
+}
+
+// Limit skips Offset rows then passes at most Count (-1: no limit).
+type Limit struct {
+	Input  Node
+	Count  int64
+	Offset int64
+}
+
+func (l *Limit) Columns() []Column { return l.Input.Columns() }
+func (l *Limit) Children() []Node  { return []Node{l.Input} }
+func (l *Limit) String() string    { return fmt.Sprintf("Limit count=%d offset=%d", l.Count, l.Offset) }
+
+// Explain renders a plan tree, one node a line, children indented.
+func Explain(n Node) []string {
+	var lines []string
+	var walk func(n Node, depth int)
+	walk = func(n Node, depth int) {
+		prefix := strings.Repeat("  ", depth)
+		if depth > 0 {
+			prefix += "-> "
+		}
+		lines = append(lines, prefix+n.String())
+		for _, c := range n.Children() {
+			walk(c, depth+1)
+		}
+	}
+	walk(n, 0)
+	return lines
+}
