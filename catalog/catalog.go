@@ -8,6 +8,7 @@ package catalog
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -42,6 +43,14 @@ type File struct {
 	Path            string
 	Size            int64
 	PartitionValues []pgtype.Datum
+	// RelPath is Path relative to the table's Location, slash-separated.
+	RelPath string
+	ModTime time.Time
+	// Rows is the file's row count from its footer.
+	Rows int64
+	// Footer is the decoded footer, shared and read-only; nil if the file
+	// was not listed by the catalog (a reader then reads it itself).
+	Footer *Footer
 }
 
 // Table is one table as of one catalog state. It is immutable: a commit
@@ -65,6 +74,9 @@ type Table struct {
 	// RowCount and SizeBytes come from lake metadata (-1 unknown).
 	RowCount  int64
 	SizeBytes int64
+	// LastModified is the newest modification time of the committed files:
+	// the last commit, as far as a directory of files can tell.
+	LastModified time.Time
 }
 
 // Column returns the index of a column by name, or -1.
@@ -105,6 +117,11 @@ type State struct {
 	Schemas []*Schema // sorted by name
 	// Version changes whenever any table or schema does.
 	Version uint64
+	// Problems lists what the source could not serve as is: tables that
+	// failed (their name answers with the reason) and skipped files.
+	Problems []Problem
+
+	failed map[string]error // schema.table → why it is not served
 }
 
 // Schema finds a schema by name.
@@ -125,6 +142,9 @@ func (s *State) Table(schema, name string) (*Table, error) {
 				return t, nil
 			}
 		}
+	}
+	if err, ok := s.failed[schema+"."+name]; ok {
+		return nil, failedTableError(schema, name, err)
 	}
 	return nil, pgerr.New(pgerr.UndefinedTable, "relation \"%s.%s\" does not exist", schema, name)
 }
