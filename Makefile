@@ -1,0 +1,54 @@
+# The entry points a person and CI use. `make test` is the whole suite and is
+# what .ci/run calls; it installs what it needs first (scripts/deps.sh).
+
+GO ?= go
+# Per package test binary; the e2e package starts servers and real clients.
+GOTEST_TIMEOUT ?= 20m
+FUZZTIME ?= 15s
+
+.PHONY: all build demo deps test fmt-check vet test-go fuzz bench-select1 clean
+
+all: build
+
+build:
+	$(GO) build -o bin/sluice ./cmd/sluice
+
+demo:
+	$(GO) run ./cmd/sluice demo
+
+deps:
+	scripts/deps.sh
+
+# Steps run in order, each failing the suite: formatting, vet, the race-enabled
+# tests (unit, oracle and e2e client tests alike), then a short fuzz of every
+# fuzz target.
+test:
+	$(MAKE) --no-print-directory deps
+	$(MAKE) --no-print-directory fmt-check
+	$(MAKE) --no-print-directory vet
+	$(MAKE) --no-print-directory test-go
+	$(MAKE) --no-print-directory fuzz
+
+fmt-check:
+	@out=$$(find . -name '*.go' -not -path './.git/*' -not -path './tmp/*' -not -path './bin/*' -print0 | xargs -0 gofmt -l); \
+	if [ -n "$$out" ]; then echo "gofmt: these files need formatting:"; echo "$$out"; exit 1; fi; \
+	echo "gofmt: ok"
+
+vet:
+	$(GO) vet ./...
+
+# -count=1: the e2e tests run external binaries whose changes the test cache
+# cannot see.
+test-go:
+	$(GO) test -race -count=1 -timeout $(GOTEST_TIMEOUT) ./...
+
+fuzz:
+	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
+
+# SELECT 1 through Sluice beside a real PostgreSQL, pgbench -M prepared and
+# simple; results land in bench/results/. Not part of `make test`.
+bench-select1:
+	bench/pgbench/run.sh
+
+clean:
+	rm -rf bin tmp
