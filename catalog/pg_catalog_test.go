@@ -3,14 +3,7 @@ package catalog_test
 import (
 	"context"
 	"fmt"
-	"net"
-	"os"
-	"os/exec"
-	"os/user"
-	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -18,52 +11,17 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/sluicesql/sluice/catalog"
+	"github.com/sluicesql/sluice/wire/pgtest"
 	"github.com/sluicesql/sluice/wire/pgtype"
 )
 
-const pgBin = "/usr/lib/postgresql/15/bin"
-
-// startPostgres runs a throw-away PostgreSQL 15 (as the postgres user, since
-// it refuses root) on a Unix socket and returns a connection to it.
+// startPostgres runs a throw-away PostgreSQL 15 and connects to it.
 func startPostgres(t *testing.T) *pgx.Conn {
 	t.Helper()
-	if _, err := os.Stat(filepath.Join(pgBin, "initdb")); err != nil {
-		t.Fatalf("PostgreSQL 15 server not installed (%v): run make deps", err)
-	}
-	pgUser, err := user.Lookup("postgres")
-	if err != nil {
-		t.Fatalf("postgres user missing: run make deps (%v)", err)
-	}
-	uid, _ := strconv.Atoi(pgUser.Uid)
-	gid, _ := strconv.Atoi(pgUser.Gid)
-	dir, err := os.MkdirTemp("", "sluice-catalog-pg-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chown(dir, uid, gid); err != nil {
-		t.Fatal(err)
-	}
-	run := func(name string, args ...string) {
-		cmd := exec.Command(filepath.Join(pgBin, name), args...)
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("%s: %v\n%s", name, err, out)
-		}
-	}
-	data := filepath.Join(dir, "data")
-	run("initdb", "-D", data, "-A", "trust", "-U", "postgres", "--no-sync")
-	// The port only names the socket file inside our own directory.
-	l, _ := net.Listen("tcp", "127.0.0.1:0")
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	run("pg_ctl", "-D", data, "-w", "-l", filepath.Join(dir, "log"),
-		"-o", fmt.Sprintf("-p %d -k %s -c listen_addresses= -c fsync=off", port, dir), "start")
-	t.Cleanup(func() { run("pg_ctl", "-D", data, "-m", "immediate", "stop") })
+	srv := pgtest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, fmt.Sprintf("host=%s port=%d user=postgres dbname=postgres", dir, port))
+	conn, err := pgx.Connect(ctx, srv.DSN())
 	if err != nil {
 		t.Fatalf("connecting to the test PostgreSQL: %v", err)
 	}
