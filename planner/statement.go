@@ -1,6 +1,8 @@
 package planner
 
 import (
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
 	"github.com/sluicesql/sluice/wire/pgtype"
 )
 
@@ -25,7 +27,8 @@ func (b stmtBase) Tag() string { return b.tag }
 // once it is planned. Plan binds it.
 type Query struct {
 	stmtBase
-	node any // *pg_query.Node of the SELECT; unexported so no one else sees pg_query
+	node   *pg_query.Node // the SELECT (or VALUES); unexported so no one else sees pg_query
+	source string         // the whole query string, for error positions
 	// ParamCount is the highest $n referenced.
 	ParamCount int
 }

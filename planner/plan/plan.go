@@ -181,16 +181,27 @@ func (s *Sort) String() string {
 	return "Sort " + strings.Join(parts, ", ")
 }
 
-// Limit skips Offset rows then passes at most Count (-1: no limit).
+// Limit skips Offset rows then passes at most Count rows. Both are int8
+// expressions evaluated once when execution starts (they may be
+// parameters); nil Count means no limit, nil Offset none.
 type Limit struct {
 	Input  Node
-	Count  int64
-	Offset int64
+	Count  Expr
+	Offset Expr
 }
 
 func (l *Limit) Columns() []Column { return l.Input.Columns() }
 func (l *Limit) Children() []Node  { return []Node{l.Input} }
-func (l *Limit) String() string    { return fmt.Sprintf("Limit count=%d offset=%d", l.Count, l.Offset) }
+func (l *Limit) String() string {
+	out := "Limit"
+	if l.Count != nil {
+		out += " count=" + l.Count.String()
+	}
+	if l.Offset != nil {
+		out += " offset=" + l.Offset.String()
+	}
+	return out
+}
 
 // Explain renders a plan tree, one node a line, children indented.
 func Explain(n Node) []string {

@@ -32,6 +32,8 @@ const (
 	UndefinedColumn               = "42703"
 	UndefinedTable                = "42P01"
 	UndefinedFunction             = "42883"
+	AmbiguousFunction             = "42725"
+	CannotCoerce                  = "42846"
 	UndefinedObject               = "42704"
 	UndefinedParameter            = "42P02"
 	AmbiguousColumn               = "42702"
