@@ -6,9 +6,15 @@ package engine
 
 import (
 	"context"
+	"math/rand/v2"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/sluicesql/sluice/catalog"
+	"github.com/sluicesql/sluice/engine/expr"
+	"github.com/sluicesql/sluice/engine/parquet"
 	"github.com/sluicesql/sluice/planner/plan"
 	"github.com/sluicesql/sluice/wire/pgerr"
 	"github.com/sluicesql/sluice/wire/pgtype"
@@ -23,13 +29,194 @@ type Stream interface {
 }
 
 // Engine runs plans in-process.
-type Engine struct{}
+type Engine struct {
+	mem memory.Allocator
+}
 
 // New returns an engine.
-func New() *Engine { return &Engine{} }
+func New() *Engine { return &Engine{mem: memory.DefaultAllocator} }
+
+// Option adjusts one execution.
+type Option func(*expr.Env)
+
+// WithSettings gives the session settings that change results (TimeZone
+// for timestamptz arithmetic and casts, DateStyle for text input).
+func WithSettings(s *pgtype.Settings) Option {
+	return func(e *expr.Env) { e.Settings = s }
+}
+
+// WithNow fixes the statement start time that now() returns.
+func WithNow(t time.Time) Option {
+	return func(e *expr.Env) { e.Now = t }
+}
 
 // Execute starts running root with the given parameter values ($1 is
 // params[0]); rows come from the returned stream.
-func (e *Engine) Execute(ctx context.Context, root plan.Node, params []pgtype.Datum) (Stream, error) {
-	return nil, pgerr.New(pgerr.FeatureNotSupported, "not implemented")
+func (e *Engine) Execute(ctx context.Context, root plan.Node, params []pgtype.Datum, opts ...Option) (Stream, error) {
+	env := &expr.Env{Params: params, Settings: pgtype.DefaultSettings(), Now: time.Now(),
+		Rand: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x5eed)), Mem: e.mem}
+	for _, o := range opts {
+		o(env)
+	}
+	b := &builder{env: env, mem: e.mem}
+	op, err := b.build(root)
+	if err != nil {
+		return nil, err
+	}
+	return &stream{op: op}, nil
+}
+
+// operator is one physical operator: a pull-based stream of batches whose
+// columns follow its plan node's Columns().
+type operator interface {
+	next(ctx context.Context) (arrow.RecordBatch, error)
+	close()
+}
+
+type stream struct {
+	op     operator
+	closed bool
+}
+
+func (s *stream) Next(ctx context.Context) (arrow.RecordBatch, error) {
+	if s.closed {
+		return nil, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for {
+		b, err := s.op.next(ctx)
+		if err != nil || b == nil {
+			return b, err
+		}
+		if b.NumRows() > 0 {
+			return b, nil
+		}
+		b.Release() // empty batches are an operator's business, not the client's
+	}
+}
+
+func (s *stream) Close() {
+	if !s.closed {
+		s.closed = true
+		s.op.close()
+	}
+}
+
+type builder struct {
+	env *expr.Env
+	mem memory.Allocator
+}
+
+func (b *builder) build(n plan.Node) (operator, error) {
+	switch x := n.(type) {
+	case *plan.Scan:
+		return b.scan(x)
+	case *plan.Values:
+		return newValues(x, b.env)
+	case *plan.Filter:
+		in, err := b.build(x.Input)
+		if err != nil {
+			return nil, err
+		}
+		ev, err := expr.Compile(x.Predicate, b.env)
+		if err != nil {
+			in.close()
+			return nil, err
+		}
+		return &filterOp{input: in, pred: ev, mem: b.mem}, nil
+	case *plan.Project:
+		in, err := b.build(x.Input)
+		if err != nil {
+			return nil, err
+		}
+		evs := make([]*expr.Evaluator, len(x.Exprs))
+		for i, e := range x.Exprs {
+			if evs[i], err = expr.Compile(e, b.env); err != nil {
+				in.close()
+				return nil, err
+			}
+		}
+		return &projectOp{input: in, exprs: evs, schema: arrowSchema(x.Cols)}, nil
+	case *plan.Aggregate:
+		in, err := b.build(x.Input)
+		if err != nil {
+			return nil, err
+		}
+		return newAggregate(x, in, b.env)
+	case *plan.Sort:
+		in, err := b.build(x.Input)
+		if err != nil {
+			return nil, err
+		}
+		return newSort(x, in, b.env)
+	case *plan.Limit:
+		return b.limit(x)
+	}
+	return nil, pgerr.New(pgerr.FeatureNotSupported, "plan node %T is not supported by the engine", n)
+}
+
+func (b *builder) scan(s *plan.Scan) (operator, error) {
+	var op operator
+	switch s.Table.Format {
+	case catalog.FormatSystem:
+		op = &systemScan{table: s.Table, proj: s.Projection, schema: arrowSchema(s.Columns())}
+	default:
+		sc, err := parquet.NewScanner(s.Table, s.Projection, parquet.Options{Allocator: b.mem})
+		if err != nil {
+			return nil, err
+		}
+		op = &lakeScan{sc: sc}
+	}
+	if s.Filter != nil {
+		ev, err := expr.Compile(s.Filter, b.env)
+		if err != nil {
+			op.close()
+			return nil, err
+		}
+		op = &filterOp{input: op, pred: ev, mem: b.mem}
+	}
+	return op, nil
+}
+
+func (b *builder) limit(l *plan.Limit) (operator, error) {
+	count, offset := int64(-1), int64(0)
+	if l.Count != nil {
+		v, err := expr.Const(l.Count, b.env)
+		if err != nil {
+			return nil, err
+		}
+		if v != nil {
+			count = v.(int64)
+			if count < 0 {
+				return nil, pgerr.New(pgerr.InvalidRowCountInLimit, "LIMIT must not be negative")
+			}
+		}
+	}
+	if l.Offset != nil {
+		v, err := expr.Const(l.Offset, b.env)
+		if err != nil {
+			return nil, err
+		}
+		if v != nil {
+			offset = v.(int64)
+			if offset < 0 {
+				return nil, pgerr.New(pgerr.InvalidRowCountInResultOffset, "OFFSET must not be negative")
+			}
+		}
+	}
+	in, err := b.build(l.Input)
+	if err != nil {
+		return nil, err
+	}
+	return &limitOp{input: in, remaining: count, skip: offset}, nil
+}
+
+func arrowSchema(cols []plan.Column) *arrow.Schema {
+	fields := make([]arrow.Field, len(cols))
+	for i, c := range cols {
+		fields[i] = arrow.Field{Name: c.Name, Type: c.Type.ArrowType(), Nullable: true}
+	}
+	return arrow.NewSchema(fields, nil)
 }

@@ -1,0 +1,566 @@
+package engine
+
+import (
+	"context"
+	"encoding/binary"
+	"math"
+	"math/big"
+	"strconv"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/sluicesql/sluice/engine/expr"
+	"github.com/sluicesql/sluice/planner/plan"
+	"github.com/sluicesql/sluice/wire/pgerr"
+	"github.com/sluicesql/sluice/wire/pgtype"
+)
+
+// aggregateOp is a hash aggregate: it reads all its input, then emits one
+// row per group (one row in all when there are no group keys).
+type aggregateOp struct {
+	node    *plan.Aggregate
+	input   operator
+	env     *expr.Env
+	keys    []*expr.Evaluator
+	args    [][]*expr.Evaluator // per aggregate, its arguments
+	filters []*expr.Evaluator
+	out     arrow.RecordBatch
+	done    bool
+}
+
+func newAggregate(n *plan.Aggregate, in operator, env *expr.Env) (operator, error) {
+	a := &aggregateOp{node: n, input: in, env: env}
+	for _, k := range n.GroupBy {
+		ev, err := expr.Compile(k, env)
+		if err != nil {
+			in.close()
+			return nil, err
+		}
+		a.keys = append(a.keys, ev)
+	}
+	for _, c := range n.Aggs {
+		var evs []*expr.Evaluator
+		for _, arg := range c.Args {
+			ev, err := expr.Compile(arg, env)
+			if err != nil {
+				in.close()
+				return nil, err
+			}
+			evs = append(evs, ev)
+		}
+		a.args = append(a.args, evs)
+		var f *expr.Evaluator
+		if c.Filter != nil {
+			var err error
+			if f, err = expr.Compile(c.Filter, env); err != nil {
+				in.close()
+				return nil, err
+			}
+		}
+		a.filters = append(a.filters, f)
+	}
+	return a, nil
+}
+
+type group struct {
+	keys   []pgtype.Datum
+	states []aggState
+}
+
+func (a *aggregateOp) next(ctx context.Context) (arrow.RecordBatch, error) {
+	if a.done {
+		return nil, nil
+	}
+	a.done = true
+	groups := map[string]*group{}
+	var order []*group // first-seen order, so output is deterministic
+	var keyBuf []byte
+	for {
+		b, err := a.input.next(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if b == nil {
+			break
+		}
+		err = a.consume(b, groups, &order, &keyBuf)
+		b.Release()
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(a.keys) == 0 && len(order) == 0 {
+		order = append(order, a.newGroup(nil))
+	}
+	return a.emit(order)
+}
+
+func (a *aggregateOp) newGroup(keys []pgtype.Datum) *group {
+	g := &group{keys: keys, states: make([]aggState, len(a.node.Aggs))}
+	for i, c := range a.node.Aggs {
+		g.states[i] = newAggState(c)
+	}
+	return g
+}
+
+func (a *aggregateOp) consume(b arrow.RecordBatch, groups map[string]*group, order *[]*group, keyBuf *[]byte) error {
+	n := int(b.NumRows())
+	keyCols := make([][]pgtype.Datum, len(a.keys))
+	for i, k := range a.keys {
+		v, err := k.Datums(b)
+		if err != nil {
+			return err
+		}
+		keyCols[i] = v
+	}
+	argCols := make([][][]pgtype.Datum, len(a.args))
+	for i, evs := range a.args {
+		for _, ev := range evs {
+			v, err := ev.Datums(b)
+			if err != nil {
+				return err
+			}
+			argCols[i] = append(argCols[i], v)
+		}
+	}
+	filterCols := make([][]pgtype.Datum, len(a.filters))
+	for i, f := range a.filters {
+		if f != nil {
+			v, err := f.Datums(b)
+			if err != nil {
+				return err
+			}
+			filterCols[i] = v
+		}
+	}
+	for r := 0; r < n; r++ {
+		buf := (*keyBuf)[:0]
+		for _, kc := range keyCols {
+			buf = appendKey(buf, kc[r])
+		}
+		*keyBuf = buf
+		g, ok := groups[string(buf)]
+		if !ok {
+			keys := make([]pgtype.Datum, len(keyCols))
+			for i, kc := range keyCols {
+				keys[i] = kc[r]
+			}
+			g = a.newGroup(keys)
+			groups[string(buf)] = g
+			*order = append(*order, g)
+		}
+		for i, st := range g.states {
+			if filterCols[i] != nil && filterCols[i][r] != true {
+				continue
+			}
+			var arg pgtype.Datum
+			if len(argCols[i]) > 0 {
+				arg = argCols[i][0][r]
+			}
+			if err := st.add(arg); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (a *aggregateOp) emit(groups []*group) (arrow.RecordBatch, error) {
+	cols := make([]arrow.Array, 0, len(a.node.Cols))
+	release := func() {
+		for _, c := range cols {
+			c.Release()
+		}
+	}
+	for i, k := range a.node.GroupBy {
+		vals := make([]pgtype.Datum, len(groups))
+		for j, g := range groups {
+			vals[j] = g.keys[i]
+		}
+		arr, err := expr.Build(a.env.Mem, k.Type(), vals)
+		if err != nil {
+			release()
+			return nil, err
+		}
+		cols = append(cols, arr)
+	}
+	for i, c := range a.node.Aggs {
+		vals := make([]pgtype.Datum, len(groups))
+		for j, g := range groups {
+			v, err := g.states[i].result()
+			if err != nil {
+				release()
+				return nil, err
+			}
+			vals[j] = v
+		}
+		arr, err := expr.Build(a.env.Mem, c.Type, vals)
+		if err != nil {
+			release()
+			return nil, err
+		}
+		cols = append(cols, arr)
+	}
+	out := array.NewRecordBatch(arrowSchema(a.node.Cols), cols, int64(len(groups)))
+	release()
+	return out, nil
+}
+
+func (a *aggregateOp) close() { a.input.close() }
+
+// appendKey appends a Datum's grouping identity: equal values (as SQL's =
+// sees them, with NULLs grouped together) give equal bytes.
+func appendKey(buf []byte, d pgtype.Datum) []byte {
+	switch v := d.(type) {
+	case nil:
+		return append(buf, 0)
+	case int64:
+		buf = append(buf, 1)
+		return binary.LittleEndian.AppendUint64(buf, uint64(v))
+	case float64:
+		if v == 0 {
+			v = 0 // -0 groups with 0
+		}
+		bits := math.Float64bits(v)
+		if math.IsNaN(v) {
+			bits = math.Float64bits(math.NaN())
+		}
+		buf = append(buf, 2)
+		return binary.LittleEndian.AppendUint64(buf, bits)
+	case string:
+		buf = append(buf, 3)
+		buf = binary.LittleEndian.AppendUint32(buf, uint32(len(v)))
+		return append(buf, v...)
+	case bool:
+		if v {
+			return append(buf, 4, 1)
+		}
+		return append(buf, 4, 0)
+	case pgtype.NumericValue:
+		buf = append(buf, 5, byte(v.Special))
+		if v.Special == pgtype.NumericFinite {
+			s := normalizedNumeric(v)
+			buf = binary.LittleEndian.AppendUint32(buf, uint32(len(s)))
+			buf = append(buf, s...)
+		}
+		return buf
+	case pgtype.DateValue:
+		buf = append(buf, 6)
+		return binary.LittleEndian.AppendUint64(buf, uint64(v))
+	case pgtype.TimestampValue:
+		buf = append(buf, 7)
+		return binary.LittleEndian.AppendUint64(buf, uint64(v))
+	case pgtype.TimeValue:
+		buf = append(buf, 8)
+		return binary.LittleEndian.AppendUint64(buf, uint64(v))
+	case pgtype.IntervalValue:
+		buf = append(buf, 9)
+		return binary.LittleEndian.AppendUint64(buf, uint64((int64(v.Months)*30+int64(v.Days))*86400_000_000+v.Micros))
+	case []byte:
+		buf = append(buf, 10)
+		buf = binary.LittleEndian.AppendUint32(buf, uint32(len(v)))
+		return append(buf, v...)
+	case [16]byte:
+		buf = append(buf, 11)
+		return append(buf, v[:]...)
+	case pgtype.Array:
+		buf = append(buf, 12)
+		buf = binary.LittleEndian.AppendUint32(buf, uint32(len(v.Elements)))
+		for _, e := range v.Elements {
+			buf = appendKey(buf, e)
+		}
+		return buf
+	}
+	return append(buf, 255)
+}
+
+// normalizedNumeric prints a numeric without trailing fractional zeros, so
+// 1.50 and 1.5 group together.
+func normalizedNumeric(v pgtype.NumericValue) string {
+	c := new(big.Int).Set(v.Coef)
+	s := v.Scale
+	ten := big.NewInt(10)
+	r := new(big.Int)
+	for s > 0 && c.Sign() != 0 {
+		q, m := new(big.Int).QuoRem(c, ten, r)
+		if m.Sign() != 0 {
+			break
+		}
+		c, s = q, s-1
+	}
+	if c.Sign() == 0 {
+		s = 0
+	}
+	return c.String() + "e-" + strconv.Itoa(int(s))
+}
+
+// aggState accumulates one aggregate for one group.
+type aggState interface {
+	add(v pgtype.Datum) error
+	result() (pgtype.Datum, error)
+}
+
+func newAggState(c *plan.AggCall) aggState {
+	var st aggState
+	var argType pgtype.Type
+	if len(c.Args) > 0 {
+		argType = c.Args[0].Type()
+	}
+	switch c.Func {
+	case "count":
+		st = &countState{star: len(c.Args) == 0}
+	case "sum":
+		st = &sumState{argType: argType, resType: c.Type}
+	case "avg":
+		st = &avgState{sum: sumState{argType: argType, resType: avgSumType(argType)}, resType: c.Type}
+	case "min":
+		st = &minMaxState{want: -1}
+	case "max":
+		st = &minMaxState{want: 1}
+	case "bool_and", "every":
+		st = &boolState{and: true}
+	case "bool_or":
+		st = &boolState{}
+	default:
+		st = &unsupportedState{name: c.Func}
+	}
+	if c.Distinct {
+		st = &distinctState{inner: st, seen: map[string]bool{}}
+	}
+	return st
+}
+
+func avgSumType(arg pgtype.Type) pgtype.Type {
+	switch arg.OID {
+	case pgtype.Float4OID, pgtype.Float8OID:
+		return pgtype.Float8
+	case pgtype.IntervalOID:
+		return pgtype.Interval
+	}
+	_, s, ok := pgtype.NumericPrecisionScale(arg.Typmod)
+	if arg.OID != pgtype.NumericOID || !ok {
+		s = 0
+		if arg.OID == pgtype.NumericOID {
+			s = pgtype.DefaultUnconstrainedScale
+		}
+	}
+	return pgtype.Type{OID: pgtype.NumericOID, Typmod: pgtype.NumericTypmod(pgtype.MaxDecimalPrecision, s)}
+}
+
+type countState struct {
+	star bool
+	n    int64
+}
+
+func (s *countState) add(v pgtype.Datum) error {
+	if s.star || v != nil {
+		s.n++
+	}
+	return nil
+}
+func (s *countState) result() (pgtype.Datum, error) { return s.n, nil }
+
+type sumState struct {
+	argType, resType pgtype.Type
+	any              bool
+	i                int64
+	f                float64
+	n                pgtype.NumericValue
+	iv               pgtype.IntervalValue
+}
+
+func (s *sumState) add(v pgtype.Datum) error {
+	if v == nil {
+		return nil
+	}
+	s.any = true
+	switch s.resType.OID {
+	case pgtype.Int8OID:
+		x := v.(int64)
+		r := s.i + x
+		if (x > 0 && r < s.i) || (x < 0 && r > s.i) {
+			return pgerr.New(pgerr.NumericValueOutOfRange, "bigint out of range")
+		}
+		s.i = r
+	case pgtype.Float4OID, pgtype.Float8OID:
+		s.f += v.(float64)
+	case pgtype.IntervalOID:
+		x := v.(pgtype.IntervalValue)
+		s.iv = pgtype.IntervalValue{Months: s.iv.Months + x.Months, Days: s.iv.Days + x.Days, Micros: s.iv.Micros + x.Micros}
+	case pgtype.NumericOID:
+		var x pgtype.NumericValue
+		switch t := v.(type) {
+		case int64:
+			x = pgtype.NumericValue{Coef: big.NewInt(t)}
+		case pgtype.NumericValue:
+			x = t
+		}
+		if x.Special != pgtype.NumericFinite || s.n.Special != pgtype.NumericFinite {
+			if s.n.Special == pgtype.NumericFinite {
+				s.n = x
+			} else if x.Special != s.n.Special {
+				s.n = pgtype.NumericValue{Special: pgtype.NumericNaN}
+			}
+			return nil
+		}
+		if s.n.Coef == nil {
+			s.n = pgtype.NumericValue{Coef: new(big.Int), Scale: x.Scale}
+		}
+		if x.Scale > s.n.Scale {
+			s.n.Coef.Mul(s.n.Coef, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(x.Scale-s.n.Scale)), nil))
+			s.n.Scale = x.Scale
+		}
+		c := x.Coef
+		if x.Scale < s.n.Scale {
+			c = new(big.Int).Mul(c, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(s.n.Scale-x.Scale)), nil))
+		}
+		s.n.Coef.Add(s.n.Coef, c)
+	}
+	return nil
+}
+
+func (s *sumState) result() (pgtype.Datum, error) {
+	if !s.any {
+		return nil, nil
+	}
+	switch s.resType.OID {
+	case pgtype.Int8OID:
+		return s.i, nil
+	case pgtype.Float4OID, pgtype.Float8OID:
+		return s.f, nil
+	case pgtype.IntervalOID:
+		return s.iv, nil
+	}
+	return s.n, nil
+}
+
+type avgState struct {
+	sum     sumState
+	count   int64
+	resType pgtype.Type
+}
+
+func (s *avgState) add(v pgtype.Datum) error {
+	if v == nil {
+		return nil
+	}
+	s.count++
+	return s.sum.add(v)
+}
+
+func (s *avgState) result() (pgtype.Datum, error) {
+	if s.count == 0 {
+		return nil, nil
+	}
+	total, _ := s.sum.result()
+	switch t := total.(type) {
+	case float64:
+		return t / float64(s.count), nil
+	case pgtype.IntervalValue:
+		f := 1 / float64(s.count)
+		months := float64(t.Months) * f
+		days := float64(t.Days)*f + (months-math.Trunc(months))*30
+		micros := float64(t.Micros)*f + (days-math.Trunc(days))*86400e6
+		return pgtype.IntervalValue{Months: int32(months), Days: int32(days), Micros: int64(math.Round(micros))}, nil
+	case pgtype.NumericValue:
+		if t.Special != pgtype.NumericFinite {
+			return t, nil
+		}
+		_, scale, _ := pgtype.NumericPrecisionScale(s.resType.Typmod)
+		// sum × 10^(scale − sum.scale) / count, rounded half away from zero.
+		num := new(big.Int).Set(t.Coef)
+		shift := int32(scale) - t.Scale
+		den := big.NewInt(s.count)
+		if shift >= 0 {
+			num.Mul(num, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(shift)), nil))
+		} else {
+			den.Mul(den, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(-shift)), nil))
+		}
+		q, r := new(big.Int).QuoRem(num, den, new(big.Int))
+		r.Abs(r).Lsh(r, 1)
+		if r.Cmp(den) >= 0 {
+			if num.Sign() < 0 {
+				q.Sub(q, big.NewInt(1))
+			} else {
+				q.Add(q, big.NewInt(1))
+			}
+		}
+		return pgtype.NumericValue{Coef: q, Scale: int32(scale)}, nil
+	}
+	return nil, nil
+}
+
+type minMaxState struct {
+	want int
+	v    pgtype.Datum
+}
+
+func (s *minMaxState) add(v pgtype.Datum) error {
+	if v == nil {
+		return nil
+	}
+	if s.v == nil || expr.Compare(v, s.v) == s.want {
+		s.v = v
+	}
+	return nil
+}
+func (s *minMaxState) result() (pgtype.Datum, error) { return s.v, nil }
+
+type boolState struct {
+	and bool
+	any bool
+	v   bool
+}
+
+func (s *boolState) add(v pgtype.Datum) error {
+	if v == nil {
+		return nil
+	}
+	b := v.(bool)
+	if !s.any {
+		s.any, s.v = true, b
+		return nil
+	}
+	if s.and {
+		s.v = s.v && b
+	} else {
+		s.v = s.v || b
+	}
+	return nil
+}
+
+func (s *boolState) result() (pgtype.Datum, error) {
+	if !s.any {
+		return nil, nil
+	}
+	return s.v, nil
+}
+
+type distinctState struct {
+	inner aggState
+	seen  map[string]bool
+	buf   []byte
+}
+
+func (s *distinctState) add(v pgtype.Datum) error {
+	if v == nil {
+		return nil
+	}
+	s.buf = appendKey(s.buf[:0], v)
+	if s.seen[string(s.buf)] {
+		return nil
+	}
+	s.seen[string(s.buf)] = true
+	return s.inner.add(v)
+}
+func (s *distinctState) result() (pgtype.Datum, error) { return s.inner.result() }
+
+type unsupportedState struct{ name string }
+
+func (s *unsupportedState) add(pgtype.Datum) error {
+	return pgerr.New(pgerr.FeatureNotSupported, "aggregate %s is not supported by the engine", s.name)
+}
+func (s *unsupportedState) result() (pgtype.Datum, error) {
+	return nil, pgerr.New(pgerr.FeatureNotSupported, "aggregate %s is not supported by the engine", s.name)
+}

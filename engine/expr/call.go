@@ -1,0 +1,265 @@
+package expr
+
+import (
+	"math"
+	"regexp"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/sluicesql/sluice/planner/plan"
+	"github.com/sluicesql/sluice/wire/pgerr"
+	"github.com/sluicesql/sluice/wire/pgtype"
+)
+
+// rowFn computes one row of a strict function from non-NULL arguments.
+type rowFn func(args []pgtype.Datum) (pgtype.Datum, error)
+
+func (c *compiler) call(x *plan.Call) (colFn, error) {
+	args := make([]colFn, len(x.Args))
+	types := make([]pgtype.Type, len(x.Args))
+	for i, a := range x.Args {
+		fn, err := c.compile(a)
+		if err != nil {
+			return nil, err
+		}
+		args[i] = fn
+		types[i] = a.Type()
+	}
+	switch x.Func {
+	case "is_distinct_from", "is_not_distinct_from":
+		want := x.Func == "is_distinct_from"
+		return func(b arrow.RecordBatch) ([]pgtype.Datum, error) {
+			l, err := args[0](b)
+			if err != nil {
+				return nil, err
+			}
+			r, err := args[1](b)
+			if err != nil {
+				return nil, err
+			}
+			out := make([]pgtype.Datum, len(l))
+			for i := range l {
+				var distinct bool
+				switch {
+				case l[i] == nil && r[i] == nil:
+					distinct = false
+				case l[i] == nil || r[i] == nil:
+					distinct = true
+				default:
+					distinct = Compare(l[i], r[i]) != 0
+				}
+				out[i] = distinct == want
+			}
+			return out, nil
+		}, nil
+	case "now", "statement_timestamp", "transaction_timestamp":
+		now := pgtype.TimestampValue(c.env.Now.UnixMicro())
+		return constFn(now), nil
+	case "clock_timestamp":
+		return func(b arrow.RecordBatch) ([]pgtype.Datum, error) {
+			out := make([]pgtype.Datum, b.NumRows())
+			for i := range out {
+				out[i] = pgtype.TimestampValue(nowMicros())
+			}
+			return out, nil
+		}, nil
+	case "random":
+		return func(b arrow.RecordBatch) ([]pgtype.Datum, error) {
+			out := make([]pgtype.Datum, b.NumRows())
+			for i := range out {
+				out[i] = c.env.Rand.Float64()
+			}
+			return out, nil
+		}, nil
+	}
+	fn, err := c.rowFunc(x, types)
+	if err != nil {
+		return nil, err
+	}
+	return strictN(args, fn), nil
+}
+
+func constFn(v pgtype.Datum) colFn {
+	return func(b arrow.RecordBatch) ([]pgtype.Datum, error) {
+		out := make([]pgtype.Datum, b.NumRows())
+		for i := range out {
+			out[i] = v
+		}
+		return out, nil
+	}
+}
+
+// strictN evaluates args and applies fn to rows where none is NULL.
+func strictN(args []colFn, fn rowFn) colFn {
+	return func(b arrow.RecordBatch) ([]pgtype.Datum, error) {
+		cols := make([][]pgtype.Datum, len(args))
+		for i, a := range args {
+			v, err := a(b)
+			if err != nil {
+				return nil, err
+			}
+			cols[i] = v
+		}
+		n := int(b.NumRows())
+		out := make([]pgtype.Datum, n)
+		row := make([]pgtype.Datum, len(args))
+	rows:
+		for r := 0; r < n; r++ {
+			for i := range cols {
+				if cols[i][r] == nil {
+					continue rows
+				}
+				row[i] = cols[i][r]
+			}
+			v, err := fn(row)
+			if err != nil {
+				return nil, err
+			}
+			out[r] = v
+		}
+		return out, nil
+	}
+}
+
+func (c *compiler) rowFunc(x *plan.Call, types []pgtype.Type) (rowFn, error) {
+	ret := x.Typ
+	switch x.Func {
+	case "eq", "ne", "lt", "le", "gt", "ge":
+		test := map[string]func(int) bool{
+			"eq": func(c int) bool { return c == 0 }, "ne": func(c int) bool { return c != 0 },
+			"lt": func(c int) bool { return c < 0 }, "le": func(c int) bool { return c <= 0 },
+			"gt": func(c int) bool { return c > 0 }, "ge": func(c int) bool { return c >= 0 },
+		}[x.Func]
+		return func(a []pgtype.Datum) (pgtype.Datum, error) { return test(Compare(a[0], a[1])), nil }, nil
+	case "add", "sub", "mul", "div", "mod":
+		return arithmetic(x.Func, types[0], types[1], ret, c.env)
+	case "neg":
+		return negate(types[0])
+	case "concat_op":
+		return func(a []pgtype.Datum) (pgtype.Datum, error) { return a[0].(string) + a[1].(string), nil }, nil
+	case "like", "not_like", "ilike", "not_ilike":
+		ci := strings.Contains(x.Func, "ilike")
+		neg := strings.HasPrefix(x.Func, "not_")
+		cache := &patternCache{}
+		return func(a []pgtype.Datum) (pgtype.Datum, error) {
+			re, err := cache.like(a[1].(string), ci)
+			if err != nil {
+				return nil, err
+			}
+			return re.MatchString(a[0].(string)) != neg, nil
+		}, nil
+	case "regex_match", "regex_not_match", "regex_imatch", "regex_not_imatch":
+		ci := strings.Contains(x.Func, "imatch")
+		neg := strings.Contains(x.Func, "not_")
+		cache := &patternCache{}
+		return func(a []pgtype.Datum) (pgtype.Datum, error) {
+			re, err := cache.regex(a[1].(string), ci)
+			if err != nil {
+				return nil, err
+			}
+			return re.MatchString(a[0].(string)) != neg, nil
+		}, nil
+	case "lower":
+		return func(a []pgtype.Datum) (pgtype.Datum, error) { return strings.ToLower(a[0].(string)), nil }, nil
+	case "upper":
+		return func(a []pgtype.Datum) (pgtype.Datum, error) { return strings.ToUpper(a[0].(string)), nil }, nil
+	case "length", "char_length":
+		return func(a []pgtype.Datum) (pgtype.Datum, error) { return int64(utf8.RuneCountInString(a[0].(string))), nil }, nil
+	case "abs":
+		switch types[0].OID {
+		case pgtype.Float4OID, pgtype.Float8OID:
+			return func(a []pgtype.Datum) (pgtype.Datum, error) { return math.Abs(a[0].(float64)), nil }, nil
+		case pgtype.NumericOID:
+			return func(a []pgtype.Datum) (pgtype.Datum, error) { return numAbs(a[0].(pgtype.NumericValue)), nil }, nil
+		default:
+			neg, _ := negate(types[0])
+			return func(a []pgtype.Datum) (pgtype.Datum, error) {
+				if a[0].(int64) < 0 {
+					return neg(a)
+				}
+				return a[0], nil
+			}, nil
+		}
+	case "round":
+		if types[0].OID == pgtype.Float8OID {
+			return func(a []pgtype.Datum) (pgtype.Datum, error) { return math.RoundToEven(a[0].(float64)), nil }, nil
+		}
+		return func(a []pgtype.Datum) (pgtype.Datum, error) {
+			s := int32(0)
+			if len(a) == 2 {
+				s = int32(a[1].(int64))
+			}
+			return numRound(a[0].(pgtype.NumericValue), s), nil
+		}, nil
+	}
+	return nil, pgerr.New(pgerr.UndefinedFunction, "function %s is not implemented by the engine", x.Func)
+}
+
+// patternCache keeps the last compiled pattern: the pattern is almost
+// always a constant, so one entry suffices.
+type patternCache struct {
+	mu   sync.Mutex
+	text string
+	ci   bool
+	re   *regexp.Regexp
+}
+
+func (p *patternCache) like(pattern string, ci bool) (*regexp.Regexp, error) {
+	return p.get(pattern, ci, func() (string, error) { return likeToRegexp(pattern) })
+}
+
+func (p *patternCache) regex(pattern string, ci bool) (*regexp.Regexp, error) {
+	return p.get(pattern, ci, func() (string, error) { return pattern, nil })
+}
+
+func (p *patternCache) get(pattern string, ci bool, translate func() (string, error)) (*regexp.Regexp, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.re != nil && p.text == pattern && p.ci == ci {
+		return p.re, nil
+	}
+	src, err := translate()
+	if err != nil {
+		return nil, err
+	}
+	if ci {
+		src = "(?i)" + src
+	}
+	re, err := regexp.Compile(src)
+	if err != nil {
+		return nil, pgerr.New(pgerr.InvalidRegularExpression, "invalid regular expression: %s", err)
+	}
+	p.text, p.ci, p.re = pattern, ci, re
+	return re, nil
+}
+
+// likeToRegexp translates a LIKE pattern (% _ and backslash escapes) into an
+// anchored regular expression.
+func likeToRegexp(pattern string) (string, error) {
+	var b strings.Builder
+	b.WriteString(`(?s)\A`)
+	for i := 0; i < len(pattern); {
+		r, size := utf8.DecodeRuneInString(pattern[i:])
+		i += size
+		switch r {
+		case '%':
+			b.WriteString(".*")
+		case '_':
+			b.WriteString(".")
+		case '\\':
+			if i >= len(pattern) {
+				return "", pgerr.New(pgerr.InvalidEscapeSequence, "LIKE pattern must not end with escape character")
+			}
+			r, size = utf8.DecodeRuneInString(pattern[i:])
+			i += size
+			b.WriteString(regexp.QuoteMeta(string(r)))
+		default:
+			b.WriteString(regexp.QuoteMeta(string(r)))
+		}
+	}
+	b.WriteString(`\z`)
+	return b.String(), nil
+}

@@ -1,0 +1,311 @@
+package expr
+
+import (
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sluicesql/sluice/wire/pgerr"
+	"github.com/sluicesql/sluice/wire/pgtype"
+)
+
+func isText(t pgtype.Type) bool {
+	switch t.OID {
+	case pgtype.TextOID, pgtype.VarcharOID, pgtype.BPCharOID, pgtype.NameOID, pgtype.CharOID, pgtype.UnknownOID:
+		return true
+	}
+	return false
+}
+
+func isInt(t pgtype.Type) bool {
+	switch t.OID {
+	case pgtype.Int2OID, pgtype.Int4OID, pgtype.Int8OID, pgtype.OIDOID, pgtype.RegclassOID,
+		pgtype.RegtypeOID, pgtype.RegprocOID, pgtype.RegnamespaceOID, pgtype.RegroleOID:
+		return true
+	}
+	return false
+}
+
+func settingsOf(env *Env) *pgtype.Settings {
+	if env != nil && env.Settings != nil {
+		return env.Settings
+	}
+	return pgtype.DefaultSettings()
+}
+
+func zoneOf(env *Env) *time.Location {
+	if s := settingsOf(env); s.TimeZone != nil {
+		return s.TimeZone
+	}
+	return time.UTC
+}
+
+// castFunc returns the conversion of non-NULL values from one type to
+// another with PostgreSQL's cast semantics.
+func castFunc(from, to pgtype.Type, env *Env) (func(pgtype.Datum) (pgtype.Datum, error), error) {
+	same := from.OID == to.OID
+	switch {
+	case to.OID == pgtype.NumericOID:
+		_, scale, hasMod := pgtype.NumericPrecisionScale(to.Typmod)
+		prec, _, _ := pgtype.NumericPrecisionScale(to.Typmod)
+		toNum := func(d pgtype.Datum) (pgtype.NumericValue, error) {
+			switch v := d.(type) {
+			case int64:
+				return pgtype.NumericValue{Coef: big.NewInt(v)}, nil
+			case pgtype.NumericValue:
+				return v, nil
+			case float64:
+				if math.IsNaN(v) {
+					return pgtype.NumericValue{Special: pgtype.NumericNaN}, nil
+				}
+				if math.IsInf(v, 0) {
+					s := pgtype.NumericPosInf
+					if v < 0 {
+						s = pgtype.NumericNegInf
+					}
+					return pgtype.NumericValue{Special: s}, nil
+				}
+				// float8 → numeric keeps 15 significant digits, as PostgreSQL does.
+				d, err := pgtype.Decode(pgtype.Numeric, pgtype.TextFormat, []byte(strconv.FormatFloat(v, 'g', 15, 64)), nil)
+				if err != nil {
+					return pgtype.NumericValue{}, err
+				}
+				return d.(pgtype.NumericValue), nil
+			case string:
+				d, err := pgtype.Decode(pgtype.Numeric, pgtype.TextFormat, []byte(v), settingsOf(env))
+				if err != nil {
+					return pgtype.NumericValue{}, err
+				}
+				return d.(pgtype.NumericValue), nil
+			}
+			return pgtype.NumericValue{}, pgerr.New(pgerr.CannotCoerce, "cannot cast type %s to numeric", from)
+		}
+		return func(d pgtype.Datum) (pgtype.Datum, error) {
+			n, err := toNum(d)
+			if err != nil {
+				return nil, err
+			}
+			if !hasMod || n.Special != pgtype.NumericFinite {
+				if hasMod && n.Special != pgtype.NumericFinite && n.Special != pgtype.NumericNaN {
+					return nil, pgerr.New(pgerr.NumericValueOutOfRange, "numeric field overflow").
+						WithDetail("A field with precision %d, scale %d cannot hold an infinite value.", prec, scale)
+				}
+				return n, nil
+			}
+			r := rescale(n, int32(scale))
+			if len(new(big.Int).Abs(r.Coef).String()) > prec && r.Coef.Sign() != 0 {
+				return nil, pgerr.New(pgerr.NumericValueOutOfRange, "numeric field overflow").
+					WithDetail("A field with precision %d, scale %d must round to an absolute value less than 10^%d.", prec, scale, prec-scale)
+			}
+			return r, nil
+		}, nil
+	case isInt(to):
+		lo, hi, name := intRange(to)
+		if to.OID == pgtype.OIDOID || to.OID >= pgtype.RegprocedureOID || to.OID == pgtype.RegprocOID {
+			lo, hi, name = 0, math.MaxUint32, "OID"
+		}
+		return func(d pgtype.Datum) (pgtype.Datum, error) {
+			var v int64
+			switch x := d.(type) {
+			case int64:
+				v = x
+			case bool:
+				if x {
+					v = 1
+				}
+			case float64:
+				if math.IsNaN(x) || x < float64(lo)-0.5 || x >= float64(hi)+0.5 {
+					return nil, outOfRange(name)
+				}
+				v = int64(math.RoundToEven(x))
+			case pgtype.NumericValue:
+				if x.Special != pgtype.NumericFinite {
+					return nil, pgerr.New(pgerr.FeatureNotSupported, "cannot convert %s to %s", numericSpecialName(x), name)
+				}
+				r := rescale(x, 0)
+				if !r.Coef.IsInt64() {
+					return nil, outOfRange(name)
+				}
+				v = r.Coef.Int64()
+			case string:
+				p, err := pgtype.Decode(to, pgtype.TextFormat, []byte(x), settingsOf(env))
+				if err != nil {
+					return nil, err
+				}
+				return p, nil
+			default:
+				return nil, pgerr.New(pgerr.CannotCoerce, "cannot cast type %s to %s", from, to)
+			}
+			if v < lo || v > hi {
+				return nil, outOfRange(name)
+			}
+			return v, nil
+		}, nil
+	case to.OID == pgtype.Float4OID || to.OID == pgtype.Float8OID:
+		return func(d pgtype.Datum) (pgtype.Datum, error) {
+			switch x := d.(type) {
+			case int64:
+				return float64(x), nil
+			case float64:
+				if to.OID == pgtype.Float4OID {
+					f := float32(x)
+					if math.IsInf(float64(f), 0) && !math.IsInf(x, 0) {
+						return nil, pgerr.New(pgerr.NumericValueOutOfRange, "value out of range: overflow")
+					}
+					return float64(f), nil
+				}
+				return x, nil
+			case pgtype.NumericValue:
+				return numericToFloat(x), nil
+			case string:
+				return pgtype.Decode(to, pgtype.TextFormat, []byte(x), settingsOf(env))
+			}
+			return nil, pgerr.New(pgerr.CannotCoerce, "cannot cast type %s to %s", from, to)
+		}, nil
+	case isText(to) && !isText(from):
+		s := settingsOf(env)
+		return func(d pgtype.Datum) (pgtype.Datum, error) {
+			if b, ok := d.(bool); ok {
+				// bool::text is the SQL spelling, not the output function's t/f.
+				if b {
+					return "true", nil
+				}
+				return "false", nil
+			}
+			out, err := pgtype.AppendText(nil, from, d, s)
+			if err != nil {
+				return nil, err
+			}
+			return truncateText(string(out), to, true), nil
+		}, nil
+	case isText(to):
+		return func(d pgtype.Datum) (pgtype.Datum, error) { return truncateText(d.(string), to, true), nil }, nil
+	case isText(from):
+		s := settingsOf(env)
+		return func(d pgtype.Datum) (pgtype.Datum, error) {
+			str := d.(string)
+			if to.OID != pgtype.JSONOID && to.OID != pgtype.JSONBOID {
+				str = strings.TrimRight(str, " ")
+			}
+			return pgtype.Decode(to, pgtype.TextFormat, []byte(str), s)
+		}, nil
+	case to.OID == pgtype.BoolOID && isInt(from):
+		return func(d pgtype.Datum) (pgtype.Datum, error) { return d.(int64) != 0, nil }, nil
+	case to.OID == pgtype.DateOID:
+		loc := zoneOf(env)
+		return func(d pgtype.Datum) (pgtype.Datum, error) {
+			switch x := d.(type) {
+			case pgtype.DateValue:
+				return x, nil
+			case pgtype.TimestampValue:
+				switch x {
+				case pgtype.TimestampPosInfinity:
+					return pgtype.DatePosInfinity, nil
+				case pgtype.TimestampNegInfinity:
+					return pgtype.DateNegInfinity, nil
+				}
+				us := int64(x)
+				if from.OID == pgtype.TimestamptzOID {
+					us = wallMicros(us, loc)
+				}
+				return pgtype.DateValue(floorDiv64(us, 86400_000_000)), nil
+			}
+			return nil, pgerr.New(pgerr.CannotCoerce, "cannot cast type %s to date", from)
+		}, nil
+	case to.OID == pgtype.TimestampOID || to.OID == pgtype.TimestamptzOID:
+		loc := zoneOf(env)
+		return func(d pgtype.Datum) (pgtype.Datum, error) {
+			switch x := d.(type) {
+			case pgtype.DateValue:
+				switch x {
+				case pgtype.DatePosInfinity:
+					return pgtype.TimestampPosInfinity, nil
+				case pgtype.DateNegInfinity:
+					return pgtype.TimestampNegInfinity, nil
+				}
+				us := int64(x) * 86400_000_000
+				if to.OID == pgtype.TimestamptzOID {
+					us = utcMicros(us, loc)
+				}
+				return pgtype.TimestampValue(us), nil
+			case pgtype.TimestampValue:
+				if same || x == pgtype.TimestampPosInfinity || x == pgtype.TimestampNegInfinity {
+					return x, nil
+				}
+				if to.OID == pgtype.TimestamptzOID {
+					return pgtype.TimestampValue(utcMicros(int64(x), loc)), nil
+				}
+				return pgtype.TimestampValue(wallMicros(int64(x), loc)), nil
+			}
+			return nil, pgerr.New(pgerr.CannotCoerce, "cannot cast type %s to %s", from, to)
+		}, nil
+	case to.OID == pgtype.TimeOID:
+		loc := zoneOf(env)
+		return func(d pgtype.Datum) (pgtype.Datum, error) {
+			switch x := d.(type) {
+			case pgtype.TimeValue:
+				return x, nil
+			case pgtype.TimestampValue:
+				us := int64(x)
+				if from.OID == pgtype.TimestamptzOID {
+					us = wallMicros(us, loc)
+				}
+				return pgtype.TimeValue(us - floorDiv64(us, 86400_000_000)*86400_000_000), nil
+			}
+			return nil, pgerr.New(pgerr.CannotCoerce, "cannot cast type %s to time", from)
+		}, nil
+	case same || (from.OID == pgtype.JSONOID || from.OID == pgtype.JSONBOID) && (to.OID == pgtype.JSONOID || to.OID == pgtype.JSONBOID):
+		return func(d pgtype.Datum) (pgtype.Datum, error) { return d, nil }, nil
+	}
+	return nil, pgerr.New(pgerr.CannotCoerce, "cannot cast type %s to %s", from, to)
+}
+
+func numericSpecialName(n pgtype.NumericValue) string {
+	switch n.Special {
+	case pgtype.NumericNaN:
+		return "NaN"
+	case pgtype.NumericPosInf, pgtype.NumericNegInf:
+		return "infinity"
+	}
+	return "numeric"
+}
+
+// truncateText applies varchar(n)/char(n) to an explicit cast's result.
+func truncateText(s string, to pgtype.Type, explicit bool) string {
+	if (to.OID == pgtype.VarcharOID || to.OID == pgtype.BPCharOID) && to.Typmod >= 4 {
+		n := int(to.Typmod - 4)
+		if r := []rune(s); len(r) > n {
+			s = string(r[:n])
+		}
+		if to.OID == pgtype.BPCharOID {
+			if pad := n - len([]rune(s)); pad > 0 {
+				s += strings.Repeat(" ", pad)
+			}
+		}
+	}
+	return s
+}
+
+func floorDiv64(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+// wallMicros turns an instant into the wall clock of loc, read as UTC.
+func wallMicros(us int64, loc *time.Location) int64 {
+	t := time.UnixMicro(us).In(loc)
+	_, off := t.Zone()
+	return us + int64(off)*1_000_000
+}
+
+// utcMicros turns a wall clock of loc (read as UTC) into an instant.
+func utcMicros(wall int64, loc *time.Location) int64 {
+	w := time.UnixMicro(wall).UTC()
+	t := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), loc)
+	return t.UnixMicro()
+}

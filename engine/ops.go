@@ -1,0 +1,235 @@
+package engine
+
+import (
+	"context"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sluicesql/sluice/catalog"
+	"github.com/sluicesql/sluice/engine/expr"
+	"github.com/sluicesql/sluice/engine/parquet"
+	"github.com/sluicesql/sluice/planner/plan"
+	"github.com/sluicesql/sluice/wire/pgtype"
+)
+
+// lakeScan reads a lake table's Parquet files.
+type lakeScan struct{ sc *parquet.Scanner }
+
+func (s *lakeScan) next(ctx context.Context) (arrow.RecordBatch, error) { return s.sc.Next(ctx) }
+func (s *lakeScan) close()                                              { s.sc.Close() }
+
+// systemScan reads a catalog-computed table and projects its columns.
+type systemScan struct {
+	table   *catalog.Table
+	proj    []int
+	schema  *arrow.Schema
+	batches []arrow.RecordBatch
+	loaded  bool
+	pos     int
+}
+
+func (s *systemScan) next(ctx context.Context) (arrow.RecordBatch, error) {
+	if !s.loaded {
+		s.loaded = true
+		bs, err := s.table.Rows(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.batches = bs
+	}
+	if s.pos >= len(s.batches) {
+		return nil, nil
+	}
+	b := s.batches[s.pos]
+	s.pos++
+	cols := make([]arrow.Array, len(s.proj))
+	for i, p := range s.proj {
+		cols[i] = b.Column(p)
+	}
+	return array.NewRecordBatch(s.schema, cols, b.NumRows()), nil
+}
+
+func (s *systemScan) close() {
+	for _, b := range s.batches[s.pos:] {
+		b.Release()
+	}
+	s.batches = nil
+}
+
+// valuesOp produces literal rows once.
+type valuesOp struct {
+	batch arrow.RecordBatch
+}
+
+func newValues(v *plan.Values, env *expr.Env) (operator, error) {
+	schema := arrowSchema(v.Cols)
+	if len(v.Cols) == 0 {
+		// SELECT without FROM: one row of no columns.
+		return &valuesOp{batch: array.NewRecordBatch(schema, nil, int64(len(v.Rows)))}, nil
+	}
+	one := array.NewRecordBatch(arrow.NewSchema(nil, nil), nil, 1)
+	defer one.Release()
+	cols := make([]arrow.Array, len(v.Cols))
+	for c, col := range v.Cols {
+		vals := make([]pgtype.Datum, len(v.Rows))
+		for r, row := range v.Rows {
+			ev, err := expr.Compile(row[c], env)
+			if err != nil {
+				return nil, err
+			}
+			d, err := ev.Datums(one)
+			if err != nil {
+				return nil, err
+			}
+			vals[r] = d[0]
+		}
+		arr, err := expr.Build(env.Mem, col.Type, vals)
+		if err != nil {
+			return nil, err
+		}
+		cols[c] = arr
+	}
+	b := array.NewRecordBatch(schema, cols, int64(len(v.Rows)))
+	for _, c := range cols {
+		c.Release()
+	}
+	return &valuesOp{batch: b}, nil
+}
+
+func (v *valuesOp) next(context.Context) (arrow.RecordBatch, error) {
+	b := v.batch
+	v.batch = nil
+	return b, nil
+}
+
+func (v *valuesOp) close() {
+	if v.batch != nil {
+		v.batch.Release()
+		v.batch = nil
+	}
+}
+
+// filterOp keeps the rows where its predicate is true (not NULL).
+type filterOp struct {
+	input operator
+	pred  *expr.Evaluator
+	mem   memory.Allocator
+}
+
+func (f *filterOp) next(ctx context.Context) (arrow.RecordBatch, error) {
+	for {
+		b, err := f.input.next(ctx)
+		if err != nil || b == nil {
+			return nil, err
+		}
+		vals, err := f.pred.Datums(b)
+		if err != nil {
+			b.Release()
+			return nil, err
+		}
+		mask := array.NewBooleanBuilder(f.mem)
+		kept := 0
+		for _, v := range vals {
+			keep := v == true
+			if keep {
+				kept++
+			}
+			mask.Append(keep)
+		}
+		m := mask.NewArray()
+		mask.Release()
+		switch kept {
+		case 0:
+			b.Release()
+			m.Release()
+			continue
+		case len(vals):
+			m.Release()
+			return b, nil
+		}
+		out, err := compute.FilterRecordBatch(ctx, b, m, compute.DefaultFilterOptions())
+		b.Release()
+		m.Release()
+		return out, err
+	}
+}
+
+func (f *filterOp) close() { f.input.close() }
+
+// projectOp computes its expressions over each input batch.
+type projectOp struct {
+	input  operator
+	exprs  []*expr.Evaluator
+	schema *arrow.Schema
+}
+
+func (p *projectOp) next(ctx context.Context) (arrow.RecordBatch, error) {
+	b, err := p.input.next(ctx)
+	if err != nil || b == nil {
+		return nil, err
+	}
+	defer b.Release()
+	cols := make([]arrow.Array, len(p.exprs))
+	for i, e := range p.exprs {
+		if cols[i], err = e.Eval(b); err != nil {
+			for _, c := range cols[:i] {
+				c.Release()
+			}
+			return nil, err
+		}
+	}
+	out := array.NewRecordBatch(p.schema, cols, b.NumRows())
+	for _, c := range cols {
+		c.Release()
+	}
+	return out, nil
+}
+
+func (p *projectOp) close() { p.input.close() }
+
+// limitOp skips and truncates.
+type limitOp struct {
+	input     operator
+	remaining int64 // -1: unlimited
+	skip      int64
+}
+
+func (l *limitOp) next(ctx context.Context) (arrow.RecordBatch, error) {
+	for {
+		if l.remaining == 0 {
+			return nil, nil
+		}
+		b, err := l.input.next(ctx)
+		if err != nil || b == nil {
+			return nil, err
+		}
+		n := b.NumRows()
+		lo := int64(0)
+		if l.skip > 0 {
+			if l.skip >= n {
+				l.skip -= n
+				b.Release()
+				continue
+			}
+			lo, l.skip = l.skip, 0
+		}
+		hi := n
+		if l.remaining >= 0 && hi-lo > l.remaining {
+			hi = lo + l.remaining
+		}
+		if l.remaining >= 0 {
+			l.remaining -= hi - lo
+		}
+		if lo == 0 && hi == n {
+			return b, nil
+		}
+		out := b.NewSlice(lo, hi)
+		b.Release()
+		return out, nil
+	}
+}
+
+func (l *limitOp) close() { l.input.close() }

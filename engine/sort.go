@@ -1,0 +1,175 @@
+package engine
+
+import (
+	"context"
+	"sort"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
+
+	"github.com/sluicesql/sluice/engine/expr"
+	"github.com/sluicesql/sluice/planner/plan"
+	"github.com/sluicesql/sluice/wire/pgtype"
+)
+
+// sortBatchRows is how many rows each output batch of a sort holds.
+const sortBatchRows = 64 * 1024
+
+// sortOp reads all its input, orders it, and emits it in batches. It is a
+// stable sort, so equal keys keep their input order.
+type sortOp struct {
+	node   *plan.Sort
+	input  operator
+	env    *expr.Env
+	keys   []*expr.Evaluator
+	sorted arrow.RecordBatch
+	pos    int64
+	done   bool
+}
+
+func newSort(n *plan.Sort, in operator, env *expr.Env) (operator, error) {
+	s := &sortOp{node: n, input: in, env: env}
+	for _, k := range n.Keys {
+		ev, err := expr.Compile(k.Expr, env)
+		if err != nil {
+			in.close()
+			return nil, err
+		}
+		s.keys = append(s.keys, ev)
+	}
+	return s, nil
+}
+
+func (s *sortOp) next(ctx context.Context) (arrow.RecordBatch, error) {
+	if !s.done {
+		s.done = true
+		if err := s.materialize(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if s.sorted == nil || s.pos >= s.sorted.NumRows() {
+		return nil, nil
+	}
+	hi := min(s.pos+sortBatchRows, s.sorted.NumRows())
+	out := s.sorted.NewSlice(s.pos, hi)
+	s.pos = hi
+	return out, nil
+}
+
+func (s *sortOp) materialize(ctx context.Context) error {
+	var batches []arrow.RecordBatch
+	defer func() {
+		for _, b := range batches {
+			b.Release()
+		}
+	}()
+	keyCols := make([][]pgtype.Datum, len(s.keys))
+	var schema *arrow.Schema
+	for {
+		b, err := s.input.next(ctx)
+		if err != nil {
+			return err
+		}
+		if b == nil {
+			break
+		}
+		schema = b.Schema()
+		batches = append(batches, b)
+		for i, k := range s.keys {
+			v, err := k.Datums(b)
+			if err != nil {
+				return err
+			}
+			keyCols[i] = append(keyCols[i], v...)
+		}
+	}
+	if len(batches) == 0 {
+		return nil
+	}
+	total := len(keyCols[0])
+	idx := make([]int, total)
+	for i := range idx {
+		idx[i] = i
+	}
+	keys := s.node.Keys
+	sort.SliceStable(idx, func(a, b int) bool {
+		ra, rb := idx[a], idx[b]
+		for i, k := range keys {
+			va, vb := keyCols[i][ra], keyCols[i][rb]
+			var c int
+			switch {
+			case va == nil && vb == nil:
+				c = 0
+			case va == nil:
+				c = 1
+				if k.NullsFirst {
+					c = -1
+				}
+				if c != 0 {
+					return c < 0
+				}
+			case vb == nil:
+				c = -1
+				if k.NullsFirst {
+					c = 1
+				}
+				return c < 0
+			default:
+				c = expr.Compare(va, vb)
+				if k.Desc {
+					c = -c
+				}
+			}
+			if c != 0 {
+				return c < 0
+			}
+		}
+		return false
+	})
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	// Gather: concatenate the input, then take the rows in order.
+	cols := make([]arrow.Array, schema.NumFields())
+	defer func() {
+		for _, c := range cols {
+			if c != nil {
+				c.Release()
+			}
+		}
+	}()
+	ib := array.NewInt64Builder(s.env.Mem)
+	for _, i := range idx {
+		ib.Append(int64(i))
+	}
+	indices := ib.NewArray()
+	ib.Release()
+	defer indices.Release()
+	for c := range cols {
+		parts := make([]arrow.Array, len(batches))
+		for i, b := range batches {
+			parts[i] = b.Column(c)
+		}
+		all, err := array.Concatenate(parts, s.env.Mem)
+		if err != nil {
+			return err
+		}
+		taken, err := compute.TakeArray(ctx, all, indices)
+		all.Release()
+		if err != nil {
+			return err
+		}
+		cols[c] = taken
+	}
+	s.sorted = array.NewRecordBatch(schema, cols, int64(total))
+	return nil
+}
+
+func (s *sortOp) close() {
+	if s.sorted != nil {
+		s.sorted.Release()
+		s.sorted = nil
+	}
+	s.input.close()
+}
