@@ -59,6 +59,7 @@ const (
 	InvalidRowCountInResultOffset = "2201X"
 	CharacterNotInRepertoire      = "22021"
 	InvalidEscapeSequence         = "22025"
+	InvalidRegularExpression      = "2201B"
 	CardinalityViolation          = "21000"
 	UndefinedParameterObject      = "42P02"
 	CantChangeRuntimeParam        = "55P02"
