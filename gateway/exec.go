@@ -1,0 +1,539 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/sluicesql/sluice/engine"
+	"github.com/sluicesql/sluice/planner"
+	"github.com/sluicesql/sluice/planner/plan"
+	"github.com/sluicesql/sluice/wire"
+	"github.com/sluicesql/sluice/wire/pgerr"
+	"github.com/sluicesql/sluice/wire/pgtype"
+)
+
+// sink is where a statement's results go. The simple protocol describes
+// rows before sending them; the extended protocol's Describe already did,
+// and Bind chose the formats.
+type sink struct {
+	w        wire.ResultWriter
+	describe bool
+	formats  []int16 // nil: text
+}
+
+// runLogged runs one statement under the statement timeout, then counts
+// and logs it.
+func (s *Session) runLogged(ctx context.Context, st planner.Statement, out sink, a args) error {
+	start := time.Now()
+	s.route = routeSession
+	sctx, cancel := s.statementContext(ctx)
+	err := s.runStatement(sctx, st, out, a)
+	err = s.classify(ctx, sctx, err)
+	cancel()
+	s.finish(st.SQL(), start, err)
+	return err
+}
+
+// statementContext bounds a statement by statement_timeout.
+func (s *Session) statementContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if d := s.vals.derive().timeout; d > 0 {
+		return context.WithTimeoutCause(ctx, d, errStatementTimeout)
+	}
+	return context.WithCancel(ctx)
+}
+
+var errStatementTimeout = errors.New("statement timeout")
+
+// classify turns the error of a statement that ran under sctx into what
+// PostgreSQL says: whatever failed because the client cancelled or the
+// timeout struck is 57014, with the right message.
+func (s *Session) classify(ctx, sctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return pgerr.Canceled()
+	}
+	if errors.Is(context.Cause(sctx), errStatementTimeout) {
+		return pgerr.New(pgerr.QueryCanceled, "canceling statement due to statement timeout")
+	}
+	return err
+}
+
+// finish records a statement in the metrics and the query log.
+func (s *Session) finish(sql string, start time.Time, err error) {
+	elapsed := time.Since(start)
+	s.g.metrics.observe(s.route, err, elapsed)
+	if s.g.log.Enabled(context.Background(), slog.LevelDebug) {
+		attrs := []slog.Attr{
+			slog.Uint64("session", s.id), slog.String("user", s.user),
+			slog.String("route", s.route), slog.Duration("duration", elapsed),
+			slog.String("sql", truncate(sql, 2000)),
+		}
+		if err != nil {
+			pe := pgerr.Convert(err)
+			attrs = append(attrs, slog.String("sqlstate", pe.Code), slog.String("error", pe.Message))
+		}
+		s.g.log.LogAttrs(context.Background(), slog.LevelDebug, "query", attrs...)
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// isExitStmt reports whether st may run in a failed transaction block.
+func isExitStmt(st planner.Statement) bool {
+	t, ok := st.(*planner.Transaction)
+	return ok && (t.Kind == planner.TxCommit || t.Kind == planner.TxRollback || t.Kind == planner.TxRollbackTo)
+}
+
+func errInFailedTx() error {
+	return pgerr.New(pgerr.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+}
+
+// args are what a prepared statement brings to its execution: parameter
+// values and the query bound when it was prepared (nil: bind now).
+type args struct {
+	params []pgtype.Datum
+	bound  *planner.Bound
+}
+
+// boundQuery binds q unless the prepared statement already did.
+func (s *Session) boundQuery(q *planner.Query, a args) (*planner.Bound, error) {
+	if a.bound != nil {
+		return a.bound, nil
+	}
+	return s.bind(q, nil)
+}
+
+// runStatement executes one statement inside the current transaction.
+func (s *Session) runStatement(ctx context.Context, st planner.Statement, out sink, a args) error {
+	if s.tx != nil && s.tx.mode == txFailed && !isExitStmt(st) {
+		return errInFailedTx()
+	}
+	w := out.w
+	switch x := st.(type) {
+	case *planner.Query:
+		b, err := s.boundQuery(x, a)
+		if err != nil {
+			return err
+		}
+		return s.runRows(ctx, s.querySpec(b, a.params), out)
+	case *planner.ShowVar:
+		fields, err := s.showFields(x)
+		if err != nil {
+			return err
+		}
+		return s.runRows(ctx, textRows(fields, "SHOW", func() ([][]string, error) { return s.showRows(x) }), out)
+	case *planner.Explain:
+		spec, err := s.explainSpec(x, a)
+		if err != nil {
+			return err
+		}
+		return s.runRows(ctx, spec, out)
+	case *planner.SetVar:
+		return s.execSet(x, w)
+	case *planner.ResetVar:
+		return s.execReset(x, w)
+	case *planner.Transaction:
+		return s.execTransaction(x, w)
+	case *planner.DeclareCursor:
+		return s.execDeclare(x, w, a)
+	case *planner.Fetch:
+		return s.execFetch(ctx, x, out)
+	case *planner.ClosePortal:
+		return s.execClose(x, w)
+	case *planner.Prepare:
+		return s.execPrepare(x, w)
+	case *planner.Execute:
+		return s.execExecute(ctx, x, out)
+	case *planner.Deallocate:
+		return s.execDeallocate(x, w)
+	case *planner.Discard:
+		return s.execDiscard(x, w)
+	case *planner.Copy:
+		return s.execCopy(ctx, x, w, a)
+	case *planner.Unsupported:
+		code, msg := x.Code, x.Message
+		if code == "" {
+			code = pgerr.ReadOnlySQLTransaction
+		}
+		if msg == "" {
+			msg = fmt.Sprintf("cannot execute %s in a read-only transaction", x.Tag())
+		}
+		return pgerr.New(code, "%s", msg)
+	case *planner.Noop:
+		return w.Complete(x.Tag())
+	}
+	return pgerr.New(pgerr.FeatureNotSupported, "statement %s is not supported", st.Tag())
+}
+
+// bind binds a query against the catalog this transaction reads.
+func (s *Session) bind(q *planner.Query, paramTypes []pgtype.Type) (*planner.Bound, error) {
+	return s.g.planner.Bind(q, s.catalogState(), s, paramTypes)
+}
+
+// querySpec is the rowSpec of a bound query run by the engine.
+func (s *Session) querySpec(b *planner.Bound, params []pgtype.Datum) *rowSpec {
+	route := routeOf(b)
+	s.route = route
+	return &rowSpec{fields: fieldsOf(b), tag: "SELECT", route: route, open: func(ctx context.Context) (engine.Stream, error) {
+		return s.g.engine.Execute(ctx, b.Root, params)
+	}}
+}
+
+// runRows runs a row-returning statement to its end in a throwaway
+// portal, writing RowDescription (simple protocol), the rows and the tag.
+func (s *Session) runRows(ctx context.Context, spec *rowSpec, out sink) error {
+	p := &portal{rows: spec, atStart: true, formats: out.formats}
+	defer p.release()
+	if out.describe {
+		if err := out.w.Describe(spec.fields, out.formats); err != nil {
+			return err
+		}
+	}
+	if err := out.w.Start(spec.fields, out.formats, s.encoding()); err != nil {
+		return err
+	}
+	n, err := s.fetch(ctx, p, planner.FetchForward, fetchAll, out.w.WriteRows)
+	if err != nil {
+		return err
+	}
+	return out.w.Complete(completeTag(spec.tag, n))
+}
+
+// completeTag is the CommandComplete tag of a row-returning statement.
+func completeTag(verb string, n int64) string {
+	switch verb {
+	case "SELECT", "FETCH", "MOVE", "COPY":
+		return fmt.Sprintf("%s %d", verb, n)
+	}
+	return verb
+}
+
+// explainSpec renders EXPLAIN [ANALYZE]: the route, then the plan.
+func (s *Session) explainSpec(x *planner.Explain, a args) (*rowSpec, error) {
+	b, err := s.boundQuery(x.Query, a)
+	if err != nil {
+		return nil, err
+	}
+	route := routeOf(b)
+	s.route = route
+	fields := textFields("QUERY PLAN")
+	spec := textRows(fields, "EXPLAIN", nil)
+	spec.route = route
+	spec.open = func(ctx context.Context) (engine.Stream, error) {
+		lines := []string{"Route: " + route}
+		lines = append(lines, plan.Explain(b.Root)...)
+		if x.Analyze {
+			start := time.Now()
+			n, err := s.drain(ctx, b.Root, a.params)
+			if err != nil {
+				return nil, err
+			}
+			lines = append(lines, fmt.Sprintf("Rows: %d", n),
+				fmt.Sprintf("Execution Time: %.3f ms", float64(time.Since(start).Microseconds())/1000))
+		}
+		rows := make([][]string, len(lines))
+		for i, l := range lines {
+			rows[i] = []string{l}
+		}
+		return &memStream{batches: []arrow.RecordBatch{textBatch(fields, rows)}}, nil
+	}
+	return spec, nil
+}
+
+// drain runs a plan and counts its rows (EXPLAIN ANALYZE).
+func (s *Session) drain(ctx context.Context, root plan.Node, params []pgtype.Datum) (int64, error) {
+	stream, err := s.g.engine.Execute(ctx, root, params)
+	if err != nil {
+		return 0, err
+	}
+	defer stream.Close()
+	var n int64
+	for {
+		rec, err := stream.Next(ctx)
+		if err != nil {
+			return n, err
+		}
+		if rec == nil {
+			return n, nil
+		}
+		n += rec.NumRows()
+		rec.Release()
+	}
+}
+
+// execCopy runs COPY ... TO STDOUT, streaming batches into CopyData.
+func (s *Session) execCopy(ctx context.Context, x *planner.Copy, w wire.ResultWriter, a args) error {
+	b, err := s.boundQuery(x.Query, a)
+	if err != nil {
+		return err
+	}
+	s.route = routeOf(b)
+	stream, err := s.g.engine.Execute(ctx, b.Root, a.params)
+	if err != nil {
+		return err
+	}
+	defer stream.Close()
+	opts := wire.CopyOptions{CSV: x.CSV, Header: x.Header, Delimiter: x.Delimiter, Null: x.Null,
+		Quote: x.Quote, Escape: x.Escape, ForceQuote: x.ForceQuote, ForceQuoteAll: x.ForceQuoteAll}
+	if err := w.CopyStart(fieldsOf(b), opts, s.encoding()); err != nil {
+		return err
+	}
+	var n int64
+	for {
+		rec, err := stream.Next(ctx)
+		if err != nil {
+			return err
+		}
+		if rec == nil {
+			break
+		}
+		err = w.CopyRows(rec, 0, int(rec.NumRows()))
+		n += rec.NumRows()
+		rec.Release()
+		if err != nil {
+			return err
+		}
+	}
+	return w.CopyDone(n)
+}
+
+// execDeclare runs DECLARE ... CURSOR: it binds the query now (errors such
+// as 42P01 belong to DECLARE) and runs it on the first FETCH.
+func (s *Session) execDeclare(x *planner.DeclareCursor, w wire.ResultWriter, a args) error {
+	if x.Name == "" {
+		return pgerr.New(pgerr.InvalidCursorName, "invalid cursor name: must not be empty")
+	}
+	if !x.Hold && !s.inBlock() {
+		return pgerr.New(pgerr.NoActiveSQLTransaction, "DECLARE CURSOR can only be used in transaction blocks")
+	}
+	if _, ok := s.portals[x.Name]; ok {
+		return pgerr.New(pgerr.DuplicateCursor, "cursor \"%s\" already exists", x.Name)
+	}
+	b, err := s.boundQuery(x.Query, a)
+	if err != nil {
+		return err
+	}
+	spec := s.querySpec(b, a.params)
+	s.newPortal(x.Name, &portal{cursor: true, hold: x.Hold, scroll: x.Scroll, binary: x.Binary, rows: spec, sql: x.SQL()})
+	return w.Complete("DECLARE CURSOR")
+}
+
+// execFetch runs FETCH and MOVE on a cursor or portal.
+func (s *Session) execFetch(ctx context.Context, x *planner.Fetch, out sink) error {
+	p, ok := s.portals[x.Name]
+	if !ok || p.rows == nil {
+		return pgerr.New(pgerr.InvalidCursorName, "cursor \"%s\" does not exist", x.Name)
+	}
+	s.route = p.rows.route
+	var emit emitFunc
+	verb := "MOVE"
+	if !x.Move {
+		verb = "FETCH"
+		formats := out.formats
+		if out.describe && p.binary {
+			formats = []int16{pgtype.BinaryFormat}
+		}
+		if out.describe {
+			if err := out.w.Describe(p.rows.fields, formats); err != nil {
+				return err
+			}
+		}
+		if err := out.w.Start(p.rows.fields, formats, s.encoding()); err != nil {
+			return err
+		}
+		emit = out.w.WriteRows
+	}
+	prev := s.active
+	s.active = p
+	n, err := s.fetch(ctx, p, x.Direction, x.Count, emit)
+	s.active = prev
+	if err != nil {
+		if pgerr.Code(err) != "55000" {
+			s.closePortal(p.name) // its stream is in an unknown state
+		}
+		return err
+	}
+	return out.w.Complete(completeTag(verb, n))
+}
+
+// execClose runs CLOSE name | CLOSE ALL.
+func (s *Session) execClose(x *planner.ClosePortal, w wire.ResultWriter) error {
+	if x.All {
+		for name, p := range s.portals {
+			if p != s.active {
+				s.closePortal(name)
+			}
+		}
+		return w.Complete("CLOSE CURSOR ALL")
+	}
+	if _, ok := s.portals[x.Name]; !ok {
+		return pgerr.New(pgerr.InvalidCursorName, "cursor \"%s\" does not exist", x.Name)
+	}
+	s.closePortal(x.Name)
+	return w.Complete("CLOSE CURSOR")
+}
+
+// execPrepare runs SQL PREPARE, which shares its namespace with the
+// protocol's named statements.
+func (s *Session) execPrepare(x *planner.Prepare, w wire.ResultWriter) error {
+	if x.Name == "" {
+		return pgerr.New(pgerr.InvalidSQLStatementName, "invalid statement name: must not be empty")
+	}
+	if _, ok := s.stmts[x.Name]; ok {
+		return pgerr.New(pgerr.DuplicatePreparedStatement, "prepared statement \"%s\" already exists", x.Name)
+	}
+	ps, err := s.prepare(x.Name, x.SQL(), x.Body, x.ParamTypes)
+	if err != nil {
+		return err
+	}
+	s.stmts[x.Name] = ps
+	return w.Complete("PREPARE")
+}
+
+// execExecute runs SQL EXECUTE name(params): the statement's own tag.
+func (s *Session) execExecute(ctx context.Context, x *planner.Execute, out sink) error {
+	ps, ok := s.stmts[x.Name]
+	if !ok || x.Name == "" {
+		return pgerr.New(pgerr.InvalidSQLStatementName, "prepared statement \"%s\" does not exist", x.Name)
+	}
+	types := ps.params()
+	if len(x.Params) != len(types) {
+		return pgerr.New(pgerr.SyntaxError, "wrong number of parameters for prepared statement \"%s\"", x.Name).
+			WithDetail("Expected %d parameters but got %d.", len(types), len(x.Params))
+	}
+	raw := make([][]byte, len(x.Params))
+	for i, p := range x.Params {
+		if p != nil {
+			raw[i] = []byte(*p)
+		}
+	}
+	params, err := s.decodeParams(types, nil, raw)
+	if err != nil {
+		return err
+	}
+	if err := s.rebind(ps); err != nil {
+		return err
+	}
+	if ps.stmt == nil {
+		return out.w.EmptyQuery()
+	}
+	return s.runStatement(ctx, ps.stmt, out, args{params: params, bound: ps.bound})
+}
+
+// execDeallocate runs DEALLOCATE name | ALL.
+func (s *Session) execDeallocate(x *planner.Deallocate, w wire.ResultWriter) error {
+	if x.All {
+		for name := range s.stmts {
+			if name != "" {
+				delete(s.stmts, name)
+			}
+		}
+		return w.Complete("DEALLOCATE ALL")
+	}
+	if _, ok := s.stmts[x.Name]; !ok || x.Name == "" {
+		return pgerr.New(pgerr.InvalidSQLStatementName, "prepared statement \"%s\" does not exist", x.Name)
+	}
+	delete(s.stmts, x.Name)
+	return w.Complete("DEALLOCATE")
+}
+
+// prepare makes a prepared statement, binding its query now so that
+// Describe knows parameter and result types and errors come at once.
+func (s *Session) prepare(name, sql string, st planner.Statement, types []pgtype.Type) (*prepared, error) {
+	ps := &prepared{name: name, sql: sql, stmt: st, paramTypes: types}
+	switch x := st.(type) {
+	case *planner.Query:
+		ps.query = x
+	case *planner.DeclareCursor:
+		ps.query = x.Query
+	case *planner.Explain:
+		ps.query = x.Query
+	case *planner.Copy:
+		ps.query = x.Query
+	}
+	if ps.query != nil {
+		if err := s.rebind(ps); err != nil {
+			return nil, err
+		}
+	}
+	return ps, nil
+}
+
+// rebind binds a prepared statement's query again when the catalog or
+// the search path changed since it was bound, as PostgreSQL replans on
+// invalidation; the result columns must not change.
+func (s *Session) rebind(ps *prepared) error {
+	if ps.query == nil {
+		return nil
+	}
+	state := s.catalogState()
+	path := s.showValue("search_path")
+	if ps.bound != nil && ps.boundCatalog == state.Version && ps.boundPath == path {
+		return nil
+	}
+	b, err := s.g.planner.Bind(ps.query, state, s, ps.paramTypes)
+	if err != nil {
+		return err
+	}
+	if ps.bound != nil && !sameColumns(ps.bound.Columns, b.Columns) {
+		return pgerr.New(pgerr.FeatureNotSupported, "cached plan must not change result type")
+	}
+	ps.bound, ps.boundCatalog, ps.boundPath = b, state.Version, path
+	return nil
+}
+
+func sameColumns(a, b []plan.Column) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Name != b[i].Name || a[i].Type != b[i].Type {
+			return false
+		}
+	}
+	return true
+}
+
+// decodeParams decodes Bind's (or EXECUTE's) parameter values.
+func (s *Session) decodeParams(types []pgtype.Type, formats []int16, values [][]byte) ([]pgtype.Datum, error) {
+	if len(formats) > 1 && len(formats) != len(values) {
+		return nil, pgerr.New(pgerr.ProtocolViolation, "bind message has %d parameter formats but %d parameters", len(formats), len(values))
+	}
+	out := make([]pgtype.Datum, len(values))
+	for i, v := range values {
+		if v == nil {
+			continue
+		}
+		format := pgtype.TextFormat
+		if len(formats) == 1 {
+			format = formats[0]
+		} else if len(formats) > 1 {
+			format = formats[i]
+		}
+		if format != pgtype.TextFormat && format != pgtype.BinaryFormat {
+			return nil, pgerr.New(pgerr.InvalidParameterValue, "unsupported format code: %d", format)
+		}
+		t := types[i]
+		if t.OID == pgtype.UnknownOID || t.OID == 0 {
+			t = pgtype.Text
+		}
+		d, err := pgtype.Decode(t, format, v, s.encoding())
+		if err != nil {
+			return nil, err
+		}
+		out[i] = d
+	}
+	return out, nil
+}
