@@ -186,9 +186,20 @@ func (s *Session) bind(q *planner.Query, paramTypes []pgtype.Type) (*planner.Bou
 func (s *Session) querySpec(b *planner.Bound, params []pgtype.Datum) *rowSpec {
 	route := routeOf(b)
 	s.route = route
+	opts := s.execOptions()
 	return &rowSpec{fields: fieldsOf(b), tag: "SELECT", route: route, open: func(ctx context.Context) (engine.Stream, error) {
-		return s.g.engine.Execute(ctx, b.Root, params)
+		return s.g.engine.Execute(ctx, b.Root, params, opts...)
 	}}
+}
+
+// execOptions are the session facts a plan's results depend on: the
+// settings, and the transaction's start, which now() returns.
+func (s *Session) execOptions() []engine.Option {
+	now := time.Now()
+	if s.tx != nil {
+		now = s.tx.start
+	}
+	return []engine.Option{engine.WithSettings(s.encoding()), engine.WithNow(now)}
 }
 
 // runRows runs a row-returning statement to its end in a throwaway
@@ -254,7 +265,7 @@ func (s *Session) explainSpec(x *planner.Explain, a args) (*rowSpec, error) {
 
 // drain runs a plan and counts its rows (EXPLAIN ANALYZE).
 func (s *Session) drain(ctx context.Context, root plan.Node, params []pgtype.Datum) (int64, error) {
-	stream, err := s.g.engine.Execute(ctx, root, params)
+	stream, err := s.g.engine.Execute(ctx, root, params, s.execOptions()...)
 	if err != nil {
 		return 0, err
 	}
@@ -280,7 +291,7 @@ func (s *Session) execCopy(ctx context.Context, x *planner.Copy, w wire.ResultWr
 		return err
 	}
 	s.route = routeOf(b)
-	stream, err := s.g.engine.Execute(ctx, b.Root, a.params)
+	stream, err := s.g.engine.Execute(ctx, b.Root, a.params, s.execOptions()...)
 	if err != nil {
 		return err
 	}

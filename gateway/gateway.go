@@ -36,7 +36,7 @@ type Planner interface {
 
 // Engine runs bound plans; *engine.Engine is the implementation.
 type Engine interface {
-	Execute(ctx context.Context, root plan.Node, params []pgtype.Datum) (engine.Stream, error)
+	Execute(ctx context.Context, root plan.Node, params []pgtype.Datum, opts ...engine.Option) (engine.Stream, error)
 }
 
 // DefaultDatabase is the one database name Sluice answers to unless

@@ -5,6 +5,7 @@ import (
 	"net"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/sluicesql/sluice/catalog"
 	"github.com/sluicesql/sluice/planner"
@@ -283,7 +284,7 @@ func (s *Session) Close() {
 // no transaction is open.
 func (s *Session) beginImplicit(mode txMode) {
 	if s.tx == nil {
-		s.tx = &txn{mode: mode, before: s.vals, session: s.vals, firstPortal: s.portalSeq}
+		s.tx = &txn{mode: mode, before: s.vals, session: s.vals, firstPortal: s.portalSeq, start: time.Now()}
 	}
 }
 

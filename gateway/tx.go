@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"time"
+
 	"github.com/sluicesql/sluice/catalog"
 	"github.com/sluicesql/sluice/planner"
 	"github.com/sluicesql/sluice/wire"
@@ -43,6 +45,7 @@ type txn struct {
 	// or SERIALIZABLE transaction.
 	state   *catalog.State
 	queried bool
+	start   time.Time // what now() returns
 	// firstPortal is portalSeq at the start: portals created after it die
 	// with a rollback, WITH HOLD cursors included.
 	firstPortal uint64
@@ -150,7 +153,7 @@ func (s *Session) execTransaction(t *planner.Transaction, w wire.ResultWriter) e
 		s.endTx(commit)
 		if t.Chain {
 			s.tx = &txn{mode: txBlock, before: s.vals, session: s.vals, firstPortal: s.portalSeq,
-				isolation: isolation, readOnly: readOnly, deferrable: deferrable}
+				isolation: isolation, readOnly: readOnly, deferrable: deferrable, start: time.Now()}
 		}
 		return w.Complete(verb)
 
