@@ -1,0 +1,516 @@
+// Package parquet reads the Parquet files of a lake table as a stream of
+// Arrow record batches whose columns have exactly the Arrow types the
+// catalog's PostgreSQL types promise (pgtype.Type.ArrowType), whatever the
+// files' own encodings: the rest of the engine never sees a millisecond
+// timestamp, a dictionary or a narrower decimal. Partition columns come out
+// as constant columns from the file's path values.
+//
+// It reads row groups in parallel and delivers them in file and row-group
+// order, so results are deterministic. It knows tables and files, not SQL,
+// plans or sessions.
+package parquet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	pq "github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/sluicesql/sluice/catalog"
+	"github.com/sluicesql/sluice/wire/pgerr"
+)
+
+// DefaultBatchSize is the number of rows per batch when Options leave it 0.
+const DefaultBatchSize = 64 * 1024
+
+// dataCorrupted is PostgreSQL's SQLSTATE for data that cannot be read.
+const dataCorrupted = "XX001"
+
+// Options tune a scan. The zero value reads every file of the table.
+type Options struct {
+	// Files to read, in order (after partition pruning); nil reads all of
+	// the table's files. They must come from the same *catalog.Table.
+	Files []catalog.File
+	// KeepRowGroup, if set, decides per row group whether to read it (for
+	// pruning with RowGroupStats).
+	KeepRowGroup func(f *catalog.File, rowGroup int) bool
+	// BatchSize is the most rows per batch (default DefaultBatchSize).
+	BatchSize int
+	// Workers is how many row groups are read at once (default GOMAXPROCS).
+	Workers int
+	// Allocator for every buffer of the output (default
+	// memory.DefaultAllocator).
+	Allocator memory.Allocator
+}
+
+// Scanner streams the rows of one table's files. Use it from one goroutine.
+type Scanner struct {
+	table     *catalog.Table
+	proj      []int
+	schema    *arrow.Schema
+	batchSize int
+	workers   int
+	mem       memory.Allocator
+	files     []fileScan
+	units     []*unit
+
+	started bool
+	cur     int // unit the consumer is reading
+	done    bool
+	err     error // sticky: once failed, a scan stays failed
+
+	ctx     context.Context // of the readers; cancelled by Close or failure
+	cancel  context.CancelFunc
+	next    atomic.Int64 // next unit to hand to a reader
+	wg      sync.WaitGroup
+	errOnce sync.Once
+	failure error // first reader error, set under errOnce
+}
+
+// fileScan is how one file's columns become the projected columns.
+type fileScan struct {
+	file   *catalog.File
+	footer *catalog.Footer
+	leaves []int       // Parquet leaf columns to read, grouped by field
+	fields int         // number of top-level fields read
+	out    []colSource // one per projected column
+}
+
+type sourceKind int
+
+const (
+	fromFile      sourceKind = iota // column pos of the record reader's batch
+	fromPartition                   // constant from the path
+	missing                         // not in this file: NULL
+)
+
+type colSource struct {
+	kind sourceKind
+	pos  int
+}
+
+// unit is one row group of one file: the grain of parallelism and order.
+type unit struct {
+	file     int
+	rowGroup int
+	rows     int64
+	out      chan arrow.RecordBatch // closed when the unit is done
+	err      error                  // why it stopped early; written before out is closed
+}
+
+// NewScanner prepares a scan of the table's projected columns (indexes
+// into tbl.Columns; duplicates allowed). Nothing is read until Next.
+func NewScanner(tbl *catalog.Table, projection []int, opts Options) (*Scanner, error) {
+	if tbl.Format != catalog.FormatHiveParquet {
+		return nil, pgerr.New(pgerr.FeatureNotSupported, "table %s is not a Parquet table", tbl.QualifiedName())
+	}
+	s := &Scanner{
+		table:     tbl,
+		proj:      projection,
+		batchSize: opts.BatchSize,
+		workers:   opts.Workers,
+		mem:       opts.Allocator,
+	}
+	if s.batchSize <= 0 {
+		s.batchSize = DefaultBatchSize
+	}
+	if s.workers <= 0 {
+		s.workers = runtime.GOMAXPROCS(0)
+	}
+	if s.mem == nil {
+		s.mem = memory.DefaultAllocator
+	}
+	fields := make([]arrow.Field, len(projection))
+	for i, p := range projection {
+		if p < 0 || p >= len(tbl.Columns) {
+			return nil, pgerr.New(pgerr.InternalError, "scan of %s: column index %d out of range", tbl.QualifiedName(), p)
+		}
+		c := tbl.Columns[p]
+		fields[i] = arrow.Field{Name: c.Name, Type: c.Type.ArrowType(), Nullable: !c.NotNull}
+	}
+	s.schema = arrow.NewSchema(fields, nil)
+
+	files := opts.Files
+	if files == nil {
+		files = tbl.Files
+	}
+	for i := range files {
+		f := &files[i]
+		fs, err := s.planFile(f)
+		if err != nil {
+			return nil, err
+		}
+		s.files = append(s.files, fs)
+		for rg := 0; rg < fs.footer.Meta.NumRowGroups(); rg++ {
+			if opts.KeepRowGroup != nil && !opts.KeepRowGroup(f, rg) {
+				continue
+			}
+			rows := fs.footer.Meta.RowGroup(rg).NumRows()
+			if rows == 0 {
+				continue
+			}
+			s.units = append(s.units, &unit{file: len(s.files) - 1, rowGroup: rg, rows: rows, out: make(chan arrow.RecordBatch, 1)})
+		}
+	}
+	return s, nil
+}
+
+// planFile maps the projection onto one file's fields by name.
+func (s *Scanner) planFile(f *catalog.File) (fileScan, error) {
+	fs := fileScan{file: f, footer: f.Footer, out: make([]colSource, len(s.proj))}
+	if fs.footer == nil {
+		ft, err := catalog.ReadFooter(f.Path)
+		if err != nil {
+			return fs, readError(s.table, f, err)
+		}
+		fs.footer = ft
+	}
+	if len(f.PartitionValues) != s.partitionCount() {
+		return fs, pgerr.New(pgerr.InternalError, "file %s has %d partition values, table %s has %d partition columns",
+			f.Path, len(f.PartitionValues), s.table.QualifiedName(), s.partitionCount())
+	}
+	posOfField := map[int]int{}
+	for i, p := range s.proj {
+		c := s.table.Columns[p]
+		if c.Partition {
+			fs.out[i] = colSource{kind: fromPartition, pos: s.partitionIndex(p)}
+			continue
+		}
+		idx := fs.footer.Schema.FieldIndices(c.Name)
+		if len(idx) == 0 {
+			fs.out[i] = colSource{kind: missing}
+			continue
+		}
+		field := idx[0]
+		pos, ok := posOfField[field]
+		if !ok {
+			pos = fs.fields
+			posOfField[field] = pos
+			fs.fields++
+			fs.leaves = append(fs.leaves, leavesOf(&fs.footer.Manifest.Fields[field])...)
+		}
+		fs.out[i] = colSource{kind: fromFile, pos: pos}
+	}
+	return fs, nil
+}
+
+func leavesOf(f *pqarrow.SchemaField) []int {
+	if f.IsLeaf() {
+		return []int{f.ColIndex}
+	}
+	var out []int
+	for i := range f.Children {
+		out = append(out, leavesOf(&f.Children[i])...)
+	}
+	return out
+}
+
+func (s *Scanner) partitionCount() int {
+	n := 0
+	for _, c := range s.table.Columns {
+		if c.Partition {
+			n++
+		}
+	}
+	return n
+}
+
+// partitionIndex is the position of table column col among the partition
+// columns, which is its index into File.PartitionValues.
+func (s *Scanner) partitionIndex(col int) int {
+	n := 0
+	for _, c := range s.table.Columns[:col] {
+		if c.Partition {
+			n++
+		}
+	}
+	return n
+}
+
+// Schema is the schema of every batch Next returns.
+func (s *Scanner) Schema() *arrow.Schema { return s.schema }
+
+// Next returns the next batch, which the caller releases, or (nil, nil) at
+// the end. Cancelling ctx while Next waits stops the whole scan.
+func (s *Scanner) Next(ctx context.Context) (arrow.RecordBatch, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
+	if s.done {
+		return nil, nil
+	}
+	if !s.started {
+		s.start()
+	}
+	// Readers run between calls (bounded read-ahead) but stop as soon as
+	// the caller's context does.
+	stop := context.AfterFunc(ctx, s.cancel)
+	defer stop()
+	for s.cur < len(s.units) {
+		u := s.units[s.cur]
+		select {
+		case b, ok := <-u.out:
+			if ok {
+				return b, nil
+			}
+			if u.err != nil {
+				if ctx.Err() != nil {
+					return nil, s.fail(ctx.Err())
+				}
+				return nil, s.fail(u.err)
+			}
+			s.cur++
+		case <-ctx.Done():
+			return nil, s.fail(ctx.Err())
+		}
+	}
+	s.done = true
+	s.shutdown()
+	return nil, nil
+}
+
+// fail makes the scan's error sticky, preferring the first reader failure
+// over the cancellations it caused.
+func (s *Scanner) fail(err error) error {
+	s.errOnce.Do(func() { s.failure = err })
+	s.err = s.failure
+	s.shutdown()
+	return s.err
+}
+
+// Close stops the readers and releases everything not yet returned. It
+// may be called at any time, more than once.
+func (s *Scanner) Close() {
+	if !s.started {
+		s.started, s.done = true, true
+		return
+	}
+	s.shutdown()
+	if s.err == nil {
+		s.done = true
+	}
+}
+
+// shutdown cancels the readers, waits for them and drops what they left.
+func (s *Scanner) shutdown() {
+	s.cancel()
+	s.wg.Wait()
+	for _, u := range s.units[s.cur:] {
+		for drained := false; !drained; {
+			select {
+			case b, ok := <-u.out:
+				if !ok {
+					drained = true
+				} else {
+					b.Release()
+				}
+			default:
+				drained = true
+			}
+		}
+	}
+	s.cur = len(s.units)
+}
+
+func (s *Scanner) start() {
+	s.started = true
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	n := min(s.workers, len(s.units))
+	for range n {
+		s.wg.Add(1)
+		go s.reader()
+	}
+}
+
+// reader takes units in order, so the unit the consumer waits for is
+// always being read or done: with one slot per unit, read-ahead is bounded
+// by the number of readers.
+func (s *Scanner) reader() {
+	defer s.wg.Done()
+	for {
+		i := int(s.next.Add(1) - 1)
+		if i >= len(s.units) {
+			return
+		}
+		u := s.units[i]
+		err := s.readUnit(u)
+		if err != nil {
+			// A real failure (not one caused by stopping) is what the
+			// consumer reports, whichever unit it reaches first.
+			if s.ctx.Err() == nil {
+				s.errOnce.Do(func() { s.failure = err })
+			}
+			u.err = err
+			s.cancel()
+		}
+		close(u.out)
+		if err != nil {
+			return
+		}
+	}
+}
+
+// send delivers one batch of u, or drops it if the scan is stopping.
+func (s *Scanner) send(u *unit, b arrow.RecordBatch) error {
+	select {
+	case u.out <- b:
+		return nil
+	case <-s.ctx.Done():
+		b.Release()
+		return s.ctx.Err()
+	}
+}
+
+func (s *Scanner) readUnit(u *unit) (err error) {
+	fs := &s.files[u.file]
+	// The Parquet decoders can panic on damaged data; one bad file must
+	// fail its query, not the server.
+	defer func() {
+		if r := recover(); r != nil {
+			err = readError(s.table, fs.file, fmt.Errorf("decoder failure: %v", r))
+		}
+	}()
+	consts, err := s.partitionArrays(fs, min(int64(s.batchSize), u.rows))
+	if err != nil {
+		return err
+	}
+	defer releaseAll(consts)
+
+	if len(fs.leaves) == 0 {
+		// Only partition columns (or none, as for count(*)): the row
+		// count comes from the footer, no page is read.
+		for off := int64(0); off < u.rows; off += int64(s.batchSize) {
+			if err := s.ctx.Err(); err != nil {
+				return err
+			}
+			n := min(int64(s.batchSize), u.rows-off)
+			b, err := s.assemble(fs, nil, consts, n)
+			if err != nil {
+				return err
+			}
+			if err := s.send(u, b); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+
+	f, err := os.Open(fs.file.Path)
+	if err != nil {
+		return readError(s.table, fs.file, err)
+	}
+	defer f.Close()
+	props := pq.NewReaderProperties(s.mem)
+	props.BufferedStreamEnabled = true
+	pr, err := file.NewParquetReader(f, file.WithMetadata(fs.footer.Meta), file.WithReadProps(props))
+	if err != nil {
+		return readError(s.table, fs.file, err)
+	}
+	fr, err := pqarrow.NewFileReader(pr, pqarrow.ArrowReadProperties{BatchSize: int64(s.batchSize)}, s.mem)
+	if err != nil {
+		return readError(s.table, fs.file, err)
+	}
+	rr, err := fr.GetRecordReader(s.ctx, fs.leaves, []int{u.rowGroup})
+	if err != nil {
+		return readError(s.table, fs.file, err)
+	}
+	defer rr.Release()
+	var read int64
+	for rr.Next() {
+		if err := s.ctx.Err(); err != nil {
+			return err
+		}
+		rec := rr.RecordBatch()
+		if rec.NumCols() != int64(fs.fields) {
+			return readError(s.table, fs.file, fmt.Errorf("reader returned %d columns, want %d", rec.NumCols(), fs.fields))
+		}
+		read += rec.NumRows()
+		b, err := s.assemble(fs, rec, consts, rec.NumRows())
+		if err != nil {
+			return err
+		}
+		if err := s.send(u, b); err != nil {
+			return err
+		}
+	}
+	if err := rr.Err(); err != nil {
+		return readError(s.table, fs.file, err)
+	}
+	if read != u.rows {
+		return readError(s.table, fs.file, fmt.Errorf("row group %d has %d rows, read %d", u.rowGroup, u.rows, read))
+	}
+	return nil
+}
+
+// assemble builds one output batch of n rows from the file columns in rec
+// (nil when none are read) and the partition constants.
+func (s *Scanner) assemble(fs *fileScan, rec arrow.RecordBatch, consts []arrow.Array, n int64) (arrow.RecordBatch, error) {
+	cols := make([]arrow.Array, len(s.proj))
+	defer releaseAll(cols)
+	for i, src := range fs.out {
+		target := s.schema.Field(i).Type
+		switch src.kind {
+		case fromFile:
+			arr, err := convert(s.ctx, s.mem, rec.Column(src.pos), target)
+			if err != nil {
+				return nil, readError(s.table, fs.file, fmt.Errorf("column %q: %w", s.schema.Field(i).Name, err))
+			}
+			cols[i] = arr
+		case fromPartition:
+			cols[i] = array.NewSlice(consts[src.pos], 0, n)
+		case missing:
+			cols[i] = array.MakeArrayOfNull(s.mem, target, int(n))
+		}
+	}
+	return array.NewRecordBatch(s.schema, cols, n), nil
+}
+
+// partitionArrays builds, once per unit, a constant column of n rows for
+// each partition value of the file; batches take slices of them.
+func (s *Scanner) partitionArrays(fs *fileScan, n int64) ([]arrow.Array, error) {
+	out := make([]arrow.Array, len(fs.file.PartitionValues))
+	pi := 0
+	for _, c := range s.table.Columns {
+		if !c.Partition {
+			continue
+		}
+		arr, err := constantArray(s.mem, c.Type, fs.file.PartitionValues[pi], int(n))
+		if err != nil {
+			releaseAll(out)
+			return nil, readError(s.table, fs.file, fmt.Errorf("partition column %q: %w", c.Name, err))
+		}
+		out[pi] = arr
+		pi++
+	}
+	return out, nil
+}
+
+func releaseAll(arrs []arrow.Array) {
+	for _, a := range arrs {
+		if a != nil {
+			a.Release()
+		}
+	}
+}
+
+// readError says which table and file could not be read.
+func readError(t *catalog.Table, f *catalog.File, err error) error {
+	if pgerr.Code(err) != "" || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	name := f.RelPath
+	if name == "" {
+		name = f.Path
+	}
+	return pgerr.New(dataCorrupted, "could not read file %s of relation %s: %v", name, t.QualifiedName(), err)
+}
