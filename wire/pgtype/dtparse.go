@@ -306,11 +306,11 @@ const (
 	unitMillennium
 	unitOther
 
-	merAM = 0
-	merPM = 1
+	merAM   = 0
+	merPM   = 1
 	merHR24 = 2
-	eraAD = 0
-	eraBC = 1
+	eraAD   = 0
+	eraBC   = 1
 )
 
 type dtToken struct {

@@ -123,7 +123,7 @@ func parseInt(src []byte, bits int) (int64, error) {
 		return 0, errRange(name, src)
 	}
 	if neg {
-		return -int64(mag - 1) - 1, nil
+		return -int64(mag-1) - 1, nil
 	}
 	return int64(mag), nil
 }
