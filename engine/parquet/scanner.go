@@ -252,6 +252,9 @@ func (s *Scanner) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	if !s.started {
 		s.start()
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, s.fail(err)
+	}
 	// Readers run between calls (bounded read-ahead) but stop as soon as
 	// the caller's context does.
 	stop := context.AfterFunc(ctx, s.cancel)
