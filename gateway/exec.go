@@ -204,19 +204,37 @@ func (s *Session) execOptions() []engine.Option {
 
 // runRows runs a row-returning statement to its end in a throwaway
 // portal, writing RowDescription (simple protocol), the rows and the tag.
+// RowDescription waits for the first rows (or the end): an error in
+// starting the query then comes alone, as PostgreSQL's planning errors do.
 func (s *Session) runRows(ctx context.Context, spec *rowSpec, out sink) error {
 	p := &portal{rows: spec, atStart: true, formats: out.formats}
 	defer p.release()
-	if out.describe {
+	described := !out.describe
+	describe := func() error {
+		if described {
+			return nil
+		}
+		described = true
 		if err := out.w.Describe(spec.fields, out.formats); err != nil {
 			return err
 		}
+		return out.w.Start(spec.fields, out.formats, s.encoding())
 	}
-	if err := out.w.Start(spec.fields, out.formats, s.encoding()); err != nil {
+	if !out.describe {
+		if err := out.w.Start(spec.fields, out.formats, s.encoding()); err != nil {
+			return err
+		}
+	}
+	n, err := s.fetch(ctx, p, planner.FetchForward, fetchAll, func(rec arrow.RecordBatch, lo, hi int) error {
+		if err := describe(); err != nil {
+			return err
+		}
+		return out.w.WriteRows(rec, lo, hi)
+	})
+	if err != nil {
 		return err
 	}
-	n, err := s.fetch(ctx, p, planner.FetchForward, fetchAll, out.w.WriteRows)
-	if err != nil {
+	if err := describe(); err != nil {
 		return err
 	}
 	return out.w.Complete(completeTag(spec.tag, n))

@@ -147,6 +147,15 @@ var paramsByName = func() map[string]*param {
 	m := make(map[string]*param, len(params))
 	for _, p := range params {
 		m[strings.ToLower(p.name)] = p
+		if p.kind == kindInt && p.unit != "" {
+			// The table gives boot values in base units, as pg_settings
+			// does; SHOW gives them in the largest exact unit.
+			n, err := parseIntWithUnit(p.boot, p.unit)
+			if err != nil {
+				panic("bad boot value of " + p.name)
+			}
+			p.boot = formatIntWithUnit(n, p.unit)
+		}
 	}
 	return m
 }()
@@ -277,8 +286,8 @@ func (p *param) normalize(name, value, cur string) (string, error) {
 			return "", e
 		}
 		if float64(n) < p.min || float64(n) > p.max {
-			return "", pgerr.New(pgerr.InvalidParameterValue, "%s%s is outside the valid range for parameter \"%s\" (%s .. %s)",
-				strconv.FormatInt(n, 10), unitSuffix(p.unit), name, formatFloat(p.min), formatFloat(p.max))
+			return "", pgerr.New(pgerr.InvalidParameterValue, "%d%s is outside the valid range for parameter \"%s\" (%d .. %d)",
+				n, unitSuffix(p.unit), name, int64(p.min), int64(p.max))
 		}
 		value = formatIntWithUnit(n, p.unit)
 	case kindReal:
@@ -425,6 +434,9 @@ func formatIntWithUnit(n int64, base string) string {
 	if n <= 0 || base == "" {
 		return strconv.FormatInt(n, 10)
 	}
+	if base == "8kB" {
+		n, base = n*8, "kB"
+	}
 	for _, u := range unitsFor(base) {
 		if u.mult < 1 {
 			continue
@@ -462,6 +474,9 @@ func checkApplicationName(v, _ string) (string, error) {
 }
 
 func checkClientEncoding(v, _ string) (string, error) {
+	if v == "UNICODE" {
+		return v, nil // PostgreSQL keeps this old spelling as given
+	}
 	switch strings.ToUpper(strings.NewReplacer("-", "", "_", "").Replace(strings.TrimSpace(v))) {
 	case "UTF8", "UNICODE":
 		return "UTF8", nil
