@@ -3,6 +3,8 @@ package pgtype
 import (
 	"encoding/binary"
 	"math"
+	"math/big"
+	"math/bits"
 	"strconv"
 )
 
@@ -205,6 +207,10 @@ func appendRegText(buf []byte, v uint32) []byte {
 	return strconv.AppendUint(buf, uint64(v), 10)
 }
 
+// pgNaN is the NaN PostgreSQL produces (the C NAN constant); its binary
+// form differs from Go's math.NaN().
+var pgNaN = math.Float64frombits(0x7ff8000000000000)
+
 func floatTypeName(bits int) string {
 	if bits == 32 {
 		return "real"
@@ -240,28 +246,44 @@ func appendFloat(buf []byte, f float64, bits int, extraDigits int) []byte {
 	return strconv.AppendFloat(buf, f, 'g', digits, bits)
 }
 
+// appendFloatShortest prints the shortest decimal that reads back as f, as
+// PostgreSQL's Ryu does. PostgreSQL builds Ryu without STRICTLY_SHORTEST,
+// so a decimal lying exactly on the boundary between two floats is never
+// chosen, even where round-half-even reading would map it back to f (1e23
+// prints as 9.999999999999999e+22). Go's strconv does accept such
+// boundaries, so its answer is checked and, rarely, lengthened.
 func appendFloatShortest(buf []byte, f float64, bits int) []byte {
 	var tmp [32]byte
-	e := strconv.AppendFloat(tmp[:0], f, 'e', -1, bits) // [-]d[.ddd]e±XX
-	if e[0] == '-' {
-		buf = append(buf, '-')
-		e = e[1:]
-	}
-	var digs [24]byte
-	nd := 0
-	i := 0
-	for ; e[i] != 'e'; i++ {
-		if e[i] != '.' {
-			digs[nd] = e[i]
-			nd++
+	e := strconv.AppendFloat(tmp[:0], f, 'e', -1, bits)
+	d, exp := splitExponential(e)
+	if onFloatBoundary(f, bits, d, exp) {
+		maxDigits := 17
+		if bits == 32 {
+			maxDigits = 9
+		}
+		var alt [32]byte
+		for prec := len(d) + 1; prec <= maxDigits; prec++ {
+			e := strconv.AppendFloat(alt[:0], f, 'e', prec-1, bits)
+			back, err := strconv.ParseFloat(string(e), bits)
+			cd, cexp := splitExponential(e)
+			for len(cd) > 1 && cd[len(cd)-1] == '0' {
+				cd = cd[:len(cd)-1]
+			}
+			if err == nil && back == f && !onFloatBoundary(f, bits, cd, cexp) {
+				copy(tmp[:], cd)
+				d, exp = tmp[:len(cd)], cexp
+				break
+			}
 		}
 	}
-	exp, _ := strconv.Atoi(string(e[i+1:]))
+	if f < 0 || (f == 0 && math.Signbit(f)) {
+		buf = append(buf, '-')
+	}
 	threshold := 15
 	if bits == 32 {
 		threshold = 6
 	}
-	d := digs[:nd]
+	nd := len(d)
 	if exp >= -4 && exp < threshold {
 		switch {
 		case exp < 0:
@@ -298,6 +320,108 @@ func appendFloatShortest(buf []byte, f float64, bits int) []byte {
 		buf = append(buf, '0')
 	}
 	return strconv.AppendInt(buf, int64(exp), 10)
+}
+
+// splitExponential splits strconv's [-]d[.ddd]e±XX into the significant
+// digits (a sub-slice of e, overwritten in place) and the decimal exponent
+// of the first digit.
+func splitExponential(e []byte) ([]byte, int) {
+	if e[0] == '-' {
+		e = e[1:]
+	}
+	i := 0
+	n := 0
+	for ; e[i] != 'e'; i++ {
+		if e[i] != '.' {
+			e[n] = e[i]
+			n++
+		}
+	}
+	exp, _ := strconv.Atoi(string(e[i+1:]))
+	return e[:n], exp
+}
+
+// onFloatBoundary reports whether the decimal digits×10^(exp-len+1) is
+// exactly halfway between |f| and a neighbouring float. A cheap test on
+// powers of two rules out almost every case before exact arithmetic.
+func onFloatBoundary(f float64, bits int, digits []byte, exp int) bool {
+	f = math.Abs(f)
+	if f == 0 || len(digits) > 19 {
+		return false
+	}
+	var m uint64
+	var e2 int
+	var powerOfTwo bool
+	if bits == 32 {
+		b := math.Float32bits(float32(f))
+		frac, ex := uint64(b&(1<<23-1)), int((b>>23)&0xff)
+		if ex == 0 {
+			m, e2 = frac, 1-150
+		} else {
+			m, e2 = frac|1<<23, ex-150
+			powerOfTwo = frac == 0 && ex > 1
+		}
+	} else {
+		b := math.Float64bits(f)
+		frac, ex := b&(1<<52-1), int((b>>52)&0x7ff)
+		if ex == 0 {
+			m, e2 = frac, 1-1075
+		} else {
+			m, e2 = frac|1<<52, ex-1075
+			powerOfTwo = frac == 0 && ex > 1
+		}
+	}
+	var dv uint64
+	for _, c := range digits {
+		dv = dv*10 + uint64(c-'0')
+	}
+	k := exp - (len(digits) - 1) // value = dv × 10^k
+	// The binary valuation of dv×10^k must equal the boundary's: e2-1 for
+	// (2m±1)×2^(e2-1), or e2-2 for the lower boundary below a power of two.
+	v2 := bitsTrailingZeros(dv) + k
+	candidates := []struct {
+		odd   uint64
+		shift int
+	}{{2*m + 1, e2 - 1}}
+	if powerOfTwo {
+		candidates = append(candidates, struct {
+			odd   uint64
+			shift int
+		}{4*m - 1, e2 - 2})
+	} else {
+		candidates = append(candidates, struct {
+			odd   uint64
+			shift int
+		}{2*m - 1, e2 - 1})
+	}
+	for _, c := range candidates {
+		if v2 != c.shift {
+			continue
+		}
+		lhs := new(big.Rat).SetInt(new(big.Int).SetUint64(dv))
+		if k >= 0 {
+			lhs.Mul(lhs, new(big.Rat).SetInt(pow10Big(int64(k))))
+		} else {
+			lhs.Quo(lhs, new(big.Rat).SetInt(pow10Big(int64(-k))))
+		}
+		rhs := new(big.Rat).SetInt(new(big.Int).SetUint64(c.odd))
+		if c.shift >= 0 {
+			rhs.Mul(rhs, new(big.Rat).SetInt(new(big.Int).Lsh(big.NewInt(1), uint(c.shift))))
+		} else {
+			rhs.Quo(rhs, new(big.Rat).SetInt(new(big.Int).Lsh(big.NewInt(1), uint(-c.shift))))
+		}
+		if lhs.Cmp(rhs) == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func bitsTrailingZeros(v uint64) int {
+	if v == 0 {
+		return 0
+	}
+	return bits.TrailingZeros64(v)
 }
 
 // parseFloat reads a float as float4in/float8in do: strtod's syntax
@@ -370,7 +494,7 @@ func floatSpecial(s []byte) (float64, bool) {
 	}
 	switch {
 	case eq("nan"), eq("+nan"), eq("-nan"):
-		return math.NaN(), true
+		return pgNaN, true
 	case eq("infinity"), eq("+infinity"), eq("inf"), eq("+inf"):
 		return math.Inf(1), true
 	case eq("-infinity"), eq("-inf"):

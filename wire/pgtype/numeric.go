@@ -126,9 +126,15 @@ func appendNumericSpecialBinary(buf []byte, sp NumericSpecial) []byte {
 	case NumericNegInf:
 		sign = numericSignNInf
 	}
+	// PostgreSQL reads the dscale of its infinity headers through the short
+	// format's mask, which yields 32; NaN yields 0.
+	dscale := uint16(0)
+	if sp != NumericNaN {
+		dscale = 32
+	}
 	buf = binary.BigEndian.AppendUint32(buf, 0) // ndigits, weight
 	buf = binary.BigEndian.AppendUint16(buf, sign)
-	return binary.BigEndian.AppendUint16(buf, 0)
+	return binary.BigEndian.AppendUint16(buf, dscale)
 }
 
 // numericDigits returns |v.Coef| in decimal (nil for zero) and its sign.

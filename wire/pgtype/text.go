@@ -62,6 +62,9 @@ func clipChars(s []byte, n int) []byte {
 // clipped to 63 bytes, varchar(n) and char(n) reject longer values unless
 // the excess is spaces, char(n) pads with spaces, "char" keeps one byte.
 func decodeString(t Type, src []byte, binaryFormat bool) (string, error) {
+	if t.OID == CharOID {
+		return decodeChar(src, binaryFormat), nil // any byte, as charrecv
+	}
 	if err := checkEncoding(src); err != nil {
 		return "", err
 	}
@@ -79,8 +82,6 @@ func decodeString(t Type, src []byte, binaryFormat bool) (string, error) {
 			}
 			src = src[:cut]
 		}
-	case CharOID:
-		return decodeChar(src, binaryFormat), nil
 	case VarcharOID, BPCharOID:
 		if t.Typmod >= 4 {
 			return fitCharLength(t, src)
