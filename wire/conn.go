@@ -145,8 +145,9 @@ func (c *conn) logEnd(remote net.Addr, err error) {
 func (c *conn) fatal(e *pgerr.Error) error {
 	if !c.fatalSent {
 		c.fatalSent = true
-		e.Severity = pgerr.SeverityFatal
-		c.out.sendError(e)
+		f := *e // e may be shared; only the copy becomes FATAL
+		f.Severity = pgerr.SeverityFatal
+		c.out.sendError(&f)
 		c.out.flush()
 	}
 	return e
@@ -296,6 +297,9 @@ func (c *conn) startup() (*StartupInfo, error) {
 func (c *conn) startTLS() error {
 	base := c.srv.cfg.TLS
 	cfg := base.Clone()
+	// crypto/tls calls GetCertificate only when Certificates is empty (or
+	// the client sent SNI); it must always be called, to learn the choice.
+	cfg.Certificates = nil
 	var chosen *tls.Certificate
 	cfg.GetCertificate = func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
 		cert, err := pickCertificate(base, hello)
@@ -340,8 +344,16 @@ func pickCertificate(base *tls.Config, hello *tls.ClientHelloInfo) (*tls.Certifi
 func (c *conn) startupMessage(version uint32, body []byte) (*StartupInfo, error) {
 	major, minor := version>>16, version&0xffff
 	if major != 3 {
-		return nil, c.fatal(pgerr.Fatal(pgerr.FeatureNotSupported,
-			"unsupported frontend protocol %d.%d: server supports 3.0 to 3.0", major, minor))
+		e := pgerr.Fatal(pgerr.FeatureNotSupported,
+			"unsupported frontend protocol %d.%d: server supports 3.0 to 3.0", major, minor)
+		if major < 3 {
+			// As PostgreSQL does, in the old protocol's format, which
+			// libpq also reads: 'E', the text, a newline and a NUL.
+			c.fatalSent = true
+			c.rw.Write(fmt.Appendf(nil, "E%s:  %s\n\x00", pgerr.SeverityFatal, e.Message))
+			return nil, e
+		}
+		return nil, c.fatal(e)
 	}
 	params := make(map[string]string)
 	var unrecognized []string
@@ -364,9 +376,10 @@ func (c *conn) startupMessage(version uint32, body []byte) (*StartupInfo, error)
 		return nil, c.fatal(pgerr.Fatal(pgerr.ProtocolViolation, "invalid startup packet layout: expected terminator as last byte"))
 	}
 	if minor > 0 || len(unrecognized) > 0 {
-		// As PostgreSQL: answer a newer 3.x with the newest minor version
-		// this server speaks, and go on in 3.0.
-		c.out.send(&pgproto3.NegotiateProtocolVersion{NewestMinorProtocol: 0, UnrecognizedOptions: unrecognized})
+		// As PostgreSQL: answer a newer 3.x with the newest version this
+		// server speaks, and go on in 3.0. PostgreSQL sends the whole
+		// version number in the field pgproto3 calls NewestMinorProtocol.
+		c.out.send(&pgproto3.NegotiateProtocolVersion{NewestMinorProtocol: pgproto3.ProtocolVersion30, UnrecognizedOptions: unrecognized})
 	}
 	user := params["user"]
 	if user == "" {
@@ -493,6 +506,16 @@ func (c *conn) authMD5(user, secret string) (bool, error) {
 
 func (c *conn) authSCRAM(user, secret string) (bool, error) {
 	v, valid := parseSCRAMVerifier(secret)
+	if !valid && secret != "" && !isMD5Secret(secret) {
+		// A password kept in plain text: make a verifier for it now.
+		salt := make([]byte, scramSaltLen)
+		if _, err := rand.Read(salt); err != nil {
+			return false, err
+		}
+		var err error
+		v, err = newSCRAMVerifier(secret, salt, scramIterations)
+		valid = err == nil
+	}
 	if !valid {
 		// Go through the motions with a mock verifier, so that a client
 		// cannot tell an unknown user from a wrong password.
@@ -635,8 +658,10 @@ func (c *conn) report(err error, extended bool) error {
 	return c.out.sendError(e)
 }
 
-func invalidMessage(what string) *pgerr.Error {
-	return pgerr.New(pgerr.ProtocolViolation, "invalid %s message format", what)
+// invalidMessage is the error for a message whose body does not decode.
+// PostgreSQL has several wordings; this is the one of pq_getmsgend.
+func invalidMessage() *pgerr.Error {
+	return pgerr.New(pgerr.ProtocolViolation, "invalid message format")
 }
 
 func (c *conn) readyForQuery(status byte) error {
@@ -648,7 +673,7 @@ func (c *conn) readyForQuery(status byte) error {
 
 func (c *conn) onQuery(body []byte) error {
 	if err := c.query.Decode(body); err != nil {
-		if err := c.report(invalidMessage("Query"), false); err != nil {
+		if err := c.report(invalidMessage(), false); err != nil {
 			return err
 		}
 		return c.readyForQuery(c.sess.TxStatus())
@@ -666,7 +691,7 @@ func (c *conn) onQuery(body []byte) error {
 
 func (c *conn) onParse(body []byte) error {
 	if err := c.parse.Decode(body); err != nil {
-		return c.report(invalidMessage("Parse"), true)
+		return c.report(invalidMessage(), true)
 	}
 	ctx, end := c.begin()
 	err := c.sess.Parse(ctx, c.parse.Name, c.parse.Query, c.parse.ParameterOIDs)
@@ -679,21 +704,37 @@ func (c *conn) onParse(body []byte) error {
 
 func (c *conn) onBind(body []byte) error {
 	if err := c.bind.Decode(body); err != nil {
-		return c.report(invalidMessage("Bind"), true)
+		return c.report(invalidMessage(), true)
 	}
 	m := &c.bind
 	ctx, end := c.begin()
-	err := c.sess.Bind(ctx, m.DestinationPortal, m.PreparedStatement, m.ParameterFormatCodes, m.Parameters, m.ResultFormatCodes)
-	end()
-	if err != nil {
+	defer end()
+	if err := c.sess.Bind(ctx, m.DestinationPortal, m.PreparedStatement, m.ParameterFormatCodes, m.Parameters, m.ResultFormatCodes); err != nil {
+		return c.report(err, true)
+	}
+	if err := c.checkResultFormats(ctx, m.DestinationPortal, m.ResultFormatCodes); err != nil {
+		c.sess.ClosePortal(m.DestinationPortal)
 		return c.report(err, true)
 	}
 	return c.out.send(&pgproto3.BindComplete{})
 }
 
+// checkResultFormats refuses result formats that do not fit the portal,
+// at Bind as PostgreSQL does rather than at the first Execute.
+func (c *conn) checkResultFormats(ctx context.Context, portal string, formats []int16) error {
+	if len(formats) <= 1 {
+		return checkFormats(formats, 0)
+	}
+	fields, _, err := c.sess.DescribePortal(ctx, portal)
+	if err != nil {
+		return err
+	}
+	return checkFormats(formats, len(fields))
+}
+
 func (c *conn) onDescribe(body []byte) error {
 	if err := c.describe.Decode(body); err != nil {
-		return c.report(invalidMessage("Describe"), true)
+		return c.report(invalidMessage(), true)
 	}
 	ctx, end := c.begin()
 	defer end()
@@ -731,7 +772,7 @@ func (c *conn) describeRows(fields []Field, formats []int16) error {
 
 func (c *conn) onExecute(body []byte) error {
 	if err := c.execute.Decode(body); err != nil {
-		return c.report(invalidMessage("Execute"), true)
+		return c.report(invalidMessage(), true)
 	}
 	// PostgreSQL reads max_rows as a signed int; zero or less means all.
 	maxRows := max(int(int32(c.execute.MaxRows)), 0)
@@ -746,7 +787,7 @@ func (c *conn) onExecute(body []byte) error {
 
 func (c *conn) onClose(body []byte) error {
 	if err := c.close.Decode(body); err != nil {
-		return c.report(invalidMessage("Close"), true)
+		return c.report(invalidMessage(), true)
 	}
 	var err error
 	switch c.close.ObjectType {
