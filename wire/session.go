@@ -73,7 +73,11 @@ type Session interface {
 	// Parse prepares a statement; name "" is the unnamed statement.
 	// paramTypes are the OIDs the client gave (0 means unspecified).
 	Parse(ctx context.Context, name, sql string, paramTypes []uint32) error
-	// Bind makes a portal from a statement and parameter values.
+	// Bind makes a portal from a statement and parameter values. The
+	// slices are the session's to keep (each Bind message has a buffer of
+	// its own). When the client gives more than one result format, wire
+	// then calls DescribePortal to check their number against the columns,
+	// at Bind as PostgreSQL does, and closes the portal if they differ.
 	Bind(ctx context.Context, portal, stmt string, paramFormats []int16, params [][]byte, resultFormats []int16) error
 	// DescribeStatement returns the parameter types and the result columns
 	// of a prepared statement (nil columns: NoData).
