@@ -368,21 +368,34 @@ func (s *Session) execFetch(ctx context.Context, x *planner.Fetch, out sink) err
 	s.route = p.rows.route
 	var emit emitFunc
 	verb := "MOVE"
-	if !x.Move {
-		verb = "FETCH"
-		formats := out.formats
-		if out.describe && p.binary {
-			formats = []int16{pgtype.BinaryFormat}
+	// As for queries, RowDescription waits for rows or the end, so that an
+	// error (a backward FETCH on a NO SCROLL cursor) comes alone.
+	started := false
+	var formats []int16
+	begin := func() error {
+		if started {
+			return nil
 		}
+		started = true
 		if out.describe {
 			if err := out.w.Describe(p.rows.fields, formats); err != nil {
 				return err
 			}
 		}
-		if err := out.w.Start(p.rows.fields, formats, s.encoding()); err != nil {
-			return err
+		return out.w.Start(p.rows.fields, formats, s.encoding())
+	}
+	if !x.Move {
+		verb = "FETCH"
+		formats = out.formats
+		if out.describe && p.binary {
+			formats = []int16{pgtype.BinaryFormat}
 		}
-		emit = out.w.WriteRows
+		emit = func(rec arrow.RecordBatch, lo, hi int) error {
+			if err := begin(); err != nil {
+				return err
+			}
+			return out.w.WriteRows(rec, lo, hi)
+		}
 	}
 	prev := s.active
 	s.active = p
@@ -393,6 +406,11 @@ func (s *Session) execFetch(ctx context.Context, x *planner.Fetch, out sink) err
 			s.closePortal(p.name) // its stream is in an unknown state
 		}
 		return err
+	}
+	if !x.Move {
+		if err := begin(); err != nil {
+			return err
+		}
 	}
 	return out.w.Complete(completeTag(verb, n))
 }

@@ -93,7 +93,7 @@ func (s *Session) bindPortal(portalName, stmtName string, paramFormats []int16, 
 		return pgerr.New(pgerr.ProtocolViolation, "bind message supplies %d parameters, but prepared statement \"%s\" requires %d",
 			len(values), stmtName, len(types))
 	}
-	if s.tx.mode == txFailed && ps.stmt != nil && !isExitStmt(ps.stmt) {
+	if s.tx.mode == txFailed && !(ps.stmt != nil && isExitStmt(ps.stmt)) {
 		return errInFailedTx()
 	}
 	if err := s.rebind(ps); err != nil {
@@ -270,7 +270,7 @@ func (s *Session) execute(ctx context.Context, name string, maxRows int, w wire.
 	if !ok {
 		return pgerr.New(pgerr.InvalidCursorName, "portal \"%s\" does not exist", name)
 	}
-	if s.tx.mode == txFailed && p.stmt != nil && !isExitStmt(p.stmt) {
+	if s.tx.mode == txFailed && !(p.stmt != nil && isExitStmt(p.stmt)) {
 		return errInFailedTx()
 	}
 	prev := s.active

@@ -260,14 +260,15 @@ type script struct {
 // --- raw protocol ----------------------------------------------------------
 
 // exchange sends frontend messages and returns a rendering of every
-// backend message up to the ReadyForQuery answering the last Sync.
+// backend message up to the ReadyForQuery answering the last Sync or Query.
 func exchange(ctx context.Context, t testing.TB, c *pgconn.PgConn, msgs ...pgproto3.FrontendMessage) []string {
 	t.Helper()
 	fe := c.Frontend()
 	syncs := 0
 	for _, m := range msgs {
 		fe.Send(m)
-		if _, ok := m.(*pgproto3.Sync); ok {
+		switch m.(type) {
+		case *pgproto3.Sync, *pgproto3.Query:
 			syncs++
 		}
 	}
