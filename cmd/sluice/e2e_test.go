@@ -1552,3 +1552,148 @@ func TestGracefulShutdownOnSIGTERM(t *testing.T) {
 		t.Errorf("sluice had not exited 60s after SIGTERM and its last client leaving")
 	}
 }
+
+// ---------------------------------------------------------------------------
+// sluice serve: passwords and the message size limit
+
+// TestServePasswordsAndMessageLimit runs `sluice serve` with a configuration
+// that asks one user for SCRAM-SHA-256 (a verifier made by `sluice passwd`),
+// one for md5, one for a cleartext password, trusts the rest on loopback,
+// and caps messages at 64 KiB.
+func TestServePasswordsAndMessageLimit(t *testing.T) {
+	bin := sluiceBinary(t)
+	demoServer(t) // writes the lake this server reads
+	dir := t.TempDir()
+
+	passwd := func(password string, args ...string) string {
+		out, errOut, err := runTool(t, nil, password+"\n", bin, append([]string{"passwd"}, args...)...)
+		if err != nil {
+			t.Fatalf("sluice passwd %v: %v\n%s", args, err, errOut)
+		}
+		return strings.TrimSpace(out)
+	}
+	scram := passwd("alice-secret", "--method", "scram-sha-256")
+	if !strings.HasPrefix(scram, "SCRAM-SHA-256$4096:") {
+		t.Fatalf("sluice passwd printed %q, want a SCRAM-SHA-256 verifier", scram)
+	}
+	md5 := passwd("bob-secret", "--method", "md5", "--user", "bob")
+	if len(md5) != 35 || !strings.HasPrefix(md5, "md5") {
+		t.Fatalf("sluice passwd --method md5 printed %q", md5)
+	}
+
+	pgAddr, err := freeAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	httpAddr, err := freeAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const limit = 64 << 10
+	config := fmt.Sprintf(`listen: %s
+http: %s
+database: %s
+lake:
+  dir: %s
+auth:
+  - user: alice
+    method: scram-sha-256
+    verifier: %q
+  - user: bob
+    method: md5
+    verifier: %q
+  - user: carol
+    method: password
+    password: carol-secret
+  - address: loopback
+    method: trust
+max_message_bytes: %d
+shutdown_grace: 10s
+`, pgAddr, httpAddr, demoDB, shared.lake, scram, md5, limit)
+	cfgPath := filepath.Join(dir, "sluice.yaml")
+	if err := os.WriteFile(cfgPath, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, err := startSluice(bin, pgAddr, httpAddr, "serve", "--config", cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logOnFailure(t, p)
+	defer func() {
+		if err := p.stop(); err != nil {
+			t.Errorf("sluice serve did not exit cleanly on SIGTERM: %v", err)
+		}
+	}()
+	ctx := testCtx(t)
+
+	url := func(user, password string) string {
+		return fmt.Sprintf("postgres://%s:%s@%s/%s?sslmode=prefer&connect_timeout=10", user, password, pgAddr, demoDB)
+	}
+	for _, c := range []struct {
+		user, password string
+		ok             bool
+	}{
+		{"alice", "wrong", false},
+		{"alice", "", false},
+		{"alice", "alice-secret", true},
+		{"bob", "alice-secret", false},
+		{"bob", "bob-secret", true},
+		{"carol", "carol-secret!", false},
+		{"carol", "carol-secret", true},
+		{"dave", "", true}, // trusted on loopback
+	} {
+		conn, err := pgx.Connect(ctx, url(c.user, c.password))
+		if !c.ok {
+			if err == nil {
+				conn.Close(ctx)
+				t.Errorf("%s with password %q got in", c.user, c.password)
+				continue
+			}
+			var pe *pgconn.PgError
+			if !errors.As(err, &pe) || pe.Code != "28P01" || pe.Severity != "FATAL" {
+				t.Errorf("%s with password %q: %v, want FATAL 28P01", c.user, c.password, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s with the right password: %v", c.user, err)
+			continue
+		}
+		var one int
+		if err := conn.QueryRow(ctx, "select 1").Scan(&one); err != nil || one != 1 {
+			t.Errorf("%s: select 1 = %d, %v", c.user, one, err)
+		}
+		conn.Close(ctx)
+	}
+
+	// A query just under the limit is served; one over it closes that
+	// connection with an error and harms no one else.
+	conn, err := pgx.Connect(ctx, url("dave", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	small := strings.Repeat("x", limit-100)
+	var echoed string
+	if err := conn.QueryRow(ctx, "select '"+small+"'", pgx.QueryExecModeSimpleProtocol).Scan(&echoed); err != nil || echoed != small {
+		t.Errorf("a %d-byte query under the %d-byte limit: %v", len(small)+9, limit, err)
+	}
+	raw, fe := rawStartup(t, pgAddr, "dave", demoDB)
+	fe.Send(&pgproto3.Query{String: "select '" + strings.Repeat("y", limit) + "'"})
+	if err := fe.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	errs := readUntilClosed(t, raw)
+	if len(errs) == 0 {
+		t.Errorf("a message over max_message_bytes closed the connection without an error")
+	}
+	for _, e := range errs {
+		if e.Code != "08P01" && e.Code != "54000" {
+			t.Errorf("error for a message over the limit: %s %s, want 08P01 or 54000", e.Code, e.Message)
+		}
+	}
+	var n int64
+	if err := conn.QueryRow(ctx, "select count(*) from gold.orders").Scan(&n); err != nil || n == 0 {
+		t.Errorf("another connection after the oversized message: %d, %v", n, err)
+	}
+}
