@@ -11,6 +11,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -162,8 +163,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			if s.draining.Load() {
 				return ErrServerClosed
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
+			if retryableAccept(err) {
 				// Out of file descriptors and the like: wait, as
 				// net/http does, instead of spinning or giving up.
 				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
@@ -174,6 +174,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			s.mu.Lock()
 			delete(s.listeners, ln)
 			s.mu.Unlock()
+			ln.Close()
 			return err
 		}
 		backoff = 0
@@ -184,6 +185,21 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		}
 		go c.serve()
 	}
+}
+
+// retryableAccept tells errors that pass (a full file table, a client
+// that reset before accept) from a listener that is gone.
+func retryableAccept(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	for _, e := range []error{syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS, syscall.ENOMEM, syscall.ECONNABORTED, syscall.ECONNRESET} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // newConn registers a connection, or returns nil when the server is

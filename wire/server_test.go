@@ -305,6 +305,7 @@ func TestBackpressure(t *testing.T) {
 	if last >= n/4 {
 		t.Fatalf("%d of %d rows produced while the client read nothing", last, n)
 	}
+	t.Logf("production stalled at %d of %d rows while the client read nothing", last, n)
 	rc.nc.Close()
 	waitFor(t, "the session to close", func() bool { return ts.h.closed.Load() == 1 })
 	// The server is unharmed.
@@ -527,5 +528,23 @@ func TestHooks(t *testing.T) {
 	defer mu.Unlock()
 	if opened != 3 || closed != 3 || authFailed != 1 || protocol != 1 {
 		t.Errorf("opened %d, closed %d, auth failed %d, protocol errors %d; want 3, 3, 1, 1", opened, closed, authFailed, protocol)
+	}
+}
+
+// TestNewerProtocolClient: a client asking for protocol 3.2 is negotiated
+// down to 3.0 and works.
+func TestNewerProtocolClient(t *testing.T) {
+	ts := startServer(t, nil)
+	ctx := testCtx(t)
+	conn, err := pgconn.Connect(ctx, ts.dsn("&max_protocol_version=3.2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "select 1").ReadAll(); err != nil {
+		t.Fatal(err)
+	}
+	if len(conn.SecretKey()) != 4 {
+		t.Errorf("secret key of %d bytes", len(conn.SecretKey()))
 	}
 }
