@@ -548,3 +548,34 @@ func TestNewerProtocolClient(t *testing.T) {
 		t.Errorf("secret key of %d bytes", len(conn.SecretKey()))
 	}
 }
+
+// BenchmarkSelectOne is one round trip of SELECT 1 through the wire, in
+// the simple and the extended protocol, with the stand-in session.
+func BenchmarkSelectOne(b *testing.B) {
+	ts := startServer(b, func(c *Config) { c.Logger = slog.New(slog.DiscardHandler) })
+	ctx := context.Background()
+	conn, err := pgconn.Connect(ctx, ts.dsn(""))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	b.Run("simple", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := conn.Exec(ctx, "select 1").ReadAll(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	if _, err := conn.Prepare(ctx, "one", "select 1", nil); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("prepared", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if r := conn.ExecPrepared(ctx, "one", nil, nil, nil).Read(); r.Err != nil {
+				b.Fatal(r.Err)
+			}
+		}
+	})
+}
