@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +24,38 @@ import (
 // testScale keeps the tests quick (10k orders) while every table and day
 // still has rows.
 const testScale = 0.2
+
+// shared is one lake at testScale that the read-only tests share: writing
+// is most of their cost.
+var shared struct {
+	once sync.Once
+	root string
+	dir  string
+	err  error
+}
+
+func sharedLake(t *testing.T) string {
+	t.Helper()
+	shared.once.Do(func() {
+		if shared.root, shared.err = os.MkdirTemp("", "demolake-test-"); shared.err != nil {
+			return
+		}
+		shared.dir = filepath.Join(shared.root, "lake")
+		shared.err = demolake.Write(shared.dir, 7, testScale)
+	})
+	if shared.err != nil {
+		t.Fatalf("Write: %v", shared.err)
+	}
+	return shared.dir
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared.root != "" {
+		os.RemoveAll(shared.root)
+	}
+	os.Exit(code)
+}
 
 func writeLake(t *testing.T, seed int64, scale float64) string {
 	t.Helper()
@@ -108,7 +141,7 @@ func lakeState(t *testing.T, dir string) *catalog.State {
 }
 
 func TestLakeLoadsWithTheDocumentedSchema(t *testing.T) {
-	s := lakeState(t, writeLake(t, 1, testScale))
+	s := lakeState(t, sharedLake(t))
 	want := map[string]string{
 		"gold.orders":        "order_id bigint not null, customer_id integer not null, status text not null, amount numeric(12,2) not null, created_at timestamp with time zone not null, dt date partition",
 		"gold.customers":     "customer_id integer not null, name text not null, email text not null, country text, segment text not null, is_active boolean not null, created_at timestamp with time zone not null",
@@ -155,7 +188,7 @@ func TestLakeLoadsWithTheDocumentedSchema(t *testing.T) {
 }
 
 func TestRowCounts(t *testing.T) {
-	s := lakeState(t, writeLake(t, 1, testScale))
+	s := lakeState(t, sharedLake(t))
 	rows := func(schema, name string) int64 {
 		tb, err := s.Table(schema, name)
 		if err != nil {
@@ -219,7 +252,7 @@ type dayAgg struct {
 }
 
 func TestDailyRevenueMatchesOrders(t *testing.T) {
-	s := lakeState(t, writeLake(t, 7, testScale))
+	s := lakeState(t, sharedLake(t))
 	orders, _ := s.Table("gold", "orders")
 	days := map[arrow.Date32]*dayAgg{}
 	statuses := map[string]int{}
@@ -289,7 +322,7 @@ func TestDailyRevenueMatchesOrders(t *testing.T) {
 }
 
 func TestDataLooksReal(t *testing.T) {
-	s := lakeState(t, writeLake(t, 3, testScale))
+	s := lakeState(t, sharedLake(t))
 	cust, _ := s.Table("gold", "customers")
 	nullCountry, n := 0, 0
 	scan(t, cust, []string{"customer_id", "email", "country"}, func(b arrow.RecordBatch) {
