@@ -20,7 +20,8 @@ const (
 // Encoder appends the wire bytes of row i of one Arrow array (not NULL:
 // the caller checks validity) to buf. It is built once per column and batch,
 // so the per-row path does no type dispatch and allocates nothing beyond
-// growing buf.
+// growing buf. An Encoder may keep small caches (the time zone period of
+// the last timestamptz), so one goroutine uses it at a time.
 type Encoder func(buf []byte, row int) []byte
 
 // kind is how a base (non-array) type is encoded.
@@ -484,7 +485,10 @@ func newScalarEncoder(k kind, arr arrow.Array, bin bool, st *style) Encoder {
 					return binary.BigEndian.AppendUint64(buf, uint64(timestampToPG(int64(v[row]))))
 				}
 			}
-			return func(buf []byte, row int) []byte { return appendTimestampText(buf, int64(v[row]), withZone, st) }
+			zc := &zoneCache{}
+			return func(buf []byte, row int) []byte {
+				return appendTimestampTextCached(buf, int64(v[row]), withZone, st, zc)
+			}
 		}
 		get := microsGetter(arr)
 		if bin {
@@ -492,7 +496,8 @@ func newScalarEncoder(k kind, arr arrow.Array, bin bool, st *style) Encoder {
 				return binary.BigEndian.AppendUint64(buf, uint64(timestampToPG(get(row))))
 			}
 		}
-		return func(buf []byte, row int) []byte { return appendTimestampText(buf, get(row), withZone, st) }
+		zc := &zoneCache{}
+		return func(buf []byte, row int) []byte { return appendTimestampTextCached(buf, get(row), withZone, st, zc) }
 
 	case kInterval:
 		var get func(int) IntervalValue

@@ -1,6 +1,7 @@
 package pgtype
 
 import (
+	"math"
 	"strconv"
 	"time"
 )
@@ -16,6 +17,12 @@ var dayAbbrevs = [7]string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
 func appendPad(buf []byte, v int64, width int) []byte {
 	if v < 0 {
 		v = -v
+	}
+	switch {
+	case width == 2 && v < 100: // months, days, hours, minutes, seconds
+		return append(buf, byte('0'+v/10), byte('0'+v%10))
+	case width == 4 && v < 10000: // years
+		return append(buf, byte('0'+v/1000), byte('0'+v/100%10), byte('0'+v/10%10), byte('0'+v%10))
 	}
 	var tmp [20]byte
 	i := len(tmp)
@@ -162,9 +169,45 @@ func zoneAt(loc *time.Location, us int64) (string, int) {
 	return time.Unix(floorDiv(us, usPerSecond), 0).In(loc).Zone()
 }
 
+// zoneCache remembers the zone period of the last timestamptz printed, so
+// that a column of nearby instants looks the zone up once, not per row. It
+// belongs to one encoder, which one goroutine uses.
+type zoneCache struct {
+	start, end int64 // seconds since 1970, [start, end)
+	abbrev     string
+	offset     int
+	valid      bool
+}
+
+func (zc *zoneCache) lookup(loc *time.Location, us int64) (string, int) {
+	if loc == time.UTC {
+		return "UTC", 0
+	}
+	sec := floorDiv(us, usPerSecond)
+	if zc.valid && sec >= zc.start && sec < zc.end {
+		return zc.abbrev, zc.offset
+	}
+	t := time.Unix(sec, 0).In(loc)
+	zc.abbrev, zc.offset = t.Zone()
+	start, end := t.ZoneBounds()
+	zc.start, zc.end = math.MinInt64, math.MaxInt64
+	if !start.IsZero() {
+		zc.start = start.Unix()
+	}
+	if !end.IsZero() {
+		zc.end = end.Unix()
+	}
+	zc.valid = true
+	return zc.abbrev, zc.offset
+}
+
 // appendTimestampText prints a timestamp (withZone false: the value is the
 // wall clock) or a timestamptz (rotated into st.loc).
 func appendTimestampText(buf []byte, v int64, withZone bool, st *style) []byte {
+	return appendTimestampTextCached(buf, v, withZone, st, nil)
+}
+
+func appendTimestampTextCached(buf []byte, v int64, withZone bool, st *style, zc *zoneCache) []byte {
 	switch TimestampValue(v) {
 	case TimestampNegInfinity:
 		return append(buf, "-infinity"...)
@@ -176,7 +219,11 @@ func appendTimestampText(buf []byte, v int64, withZone bool, st *style) []byte {
 	var abbrev string
 	var off int
 	if withZone {
-		abbrev, off = zoneAt(st.loc, v)
+		if zc != nil {
+			abbrev, off = zc.lookup(st.loc, v)
+		} else {
+			abbrev, off = zoneAt(st.loc, v)
+		}
 		tod += int64(off) * usPerSecond
 		if tod < 0 {
 			tod += usPerDay
