@@ -202,7 +202,7 @@ func runSluice(ctx context.Context, p *planner.Planner, eng *engine.Engine, stat
 	defer st.Close()
 	var res result
 	for _, c := range bound.Columns {
-		res.cols = append(res.cols, fmt.Sprintf("%s:%d", c.Name, c.Type.OID))
+		res.cols = append(res.cols, fmt.Sprintf("%s:%d(%d)", c.Name, c.Type.OID, c.Type.Typmod))
 	}
 	for {
 		b, err := st.Next(ctx)
@@ -242,7 +242,7 @@ func runPostgres(ctx context.Context, conn *pgx.Conn, sql string) result {
 	defer rows.Close()
 	var res result
 	for _, f := range rows.FieldDescriptions() {
-		res.cols = append(res.cols, fmt.Sprintf("%s:%d", f.Name, f.DataTypeOID))
+		res.cols = append(res.cols, fmt.Sprintf("%s:%d(%d)", f.Name, f.DataTypeOID, f.TypeModifier))
 	}
 	for rows.Next() {
 		var fields []string

@@ -226,7 +226,7 @@ func (b *binder) bindSelect(n *pg_query.Node) (plan.Node, []plan.Column, error) 
 		sortExprs := make([]plan.Expr, len(sel.SortClause))
 		for i, s := range sel.SortClause {
 			sb := s.GetSortBy()
-			if outputRef(sb.Node, targets) >= 0 {
+			if outputRef(sb.Node, targets) != -1 {
 				continue
 			}
 			e, err := b.expr(sb.Node, sc)
@@ -254,7 +254,7 @@ func (b *binder) bindSelect(n *pg_query.Node) (plan.Node, []plan.Column, error) 
 	sortExprs := make([]plan.Expr, len(sel.SortClause))
 	for i, s := range sel.SortClause {
 		sb := s.GetSortBy()
-		if outputRef(sb.Node, targets) >= 0 {
+		if outputRef(sb.Node, targets) != -1 {
 			continue
 		}
 		e, err := b.expr(sb.Node, sc)
@@ -298,7 +298,7 @@ func (b *binder) finishSelect(sel *pg_query.SelectStmt, input plan.Node, targets
 	clientCols := make([]plan.Column, len(cols))
 	for i, c := range cols {
 		clientCols[i] = c
-		if !targets[i].declared && !isCast(exprs[i]) {
+		if !targets[i].declared && (targets[i].node == nil || targets[i].node.GetTypeCast() == nil) {
 			clientCols[i].Type.Typmod = -1
 		}
 	}
@@ -311,6 +311,11 @@ func (b *binder) finishSelect(sel *pg_query.SelectStmt, input plan.Node, targets
 		idx := outputRef(sb.Node, targets)
 		if idx == -2 {
 			return nil, nil, b.errAt(nodeLocation(sb.Node), pgerr.New(pgerr.InvalidColumnReference, "ORDER BY position %s is not in select list", constOf(sb.Node)))
+		}
+		if idx == -3 {
+			if idx = sameOutput(sb.Node, targets, exprs); idx < 0 {
+				return nil, nil, b.errAt(nodeLocation(sb.Node), pgerr.New(pgerr.AmbiguousColumn, "ORDER BY \"%s\" is ambiguous", figureColname(sb.Node)))
+			}
 		}
 		if idx < 0 {
 			e := sortExprs[i]
@@ -398,14 +403,9 @@ func (b *binder) limitExpr(n *pg_query.Node) (plan.Expr, error) {
 	return b.coerceTo(e, pgtype.Int8, "argument of LIMIT", nodeLocation(n))
 }
 
-func isCast(e plan.Expr) bool {
-	_, ok := e.(*plan.Cast)
-	return ok
-}
-
 // outputRef finds an ORDER BY/GROUP BY item that names an output column
 // (a bare name matching an output alias) or is an ordinal. -1: neither;
-// -2: an ordinal out of range.
+// -2: an ordinal out of range; -3: a name several output columns have.
 func outputRef(n *pg_query.Node, targets []target) int {
 	if c := n.GetAConst(); c != nil {
 		if iv, ok := c.Val.(*pg_query.A_Const_Ival); ok {
@@ -419,14 +419,38 @@ func outputRef(n *pg_query.Node, targets []target) int {
 	}
 	if cr := n.GetColumnRef(); cr != nil && len(cr.Fields) == 1 {
 		if s := cr.Fields[0].GetString_(); s != nil {
+			found := -1
 			for i, t := range targets {
 				if t.name == s.Sval {
-					return i
+					if found >= 0 {
+						return -3 // several output columns have this name
+					}
+					found = i
 				}
 			}
+			return found
 		}
 	}
 	return -1
+}
+
+// sameOutput resolves a name that several output columns share: allowed
+// when they all compute the same thing, as PostgreSQL allows.
+func sameOutput(n *pg_query.Node, targets []target, exprs []plan.Expr) int {
+	name := figureColname(n)
+	found := -1
+	for i, t := range targets {
+		if t.name != name {
+			continue
+		}
+		if found >= 0 && exprs[i].String() != exprs[found].String() {
+			return -1
+		}
+		if found < 0 {
+			found = i
+		}
+	}
+	return found
 }
 
 func constOf(n *pg_query.Node) string {
@@ -558,6 +582,10 @@ func figureColname(n *pg_query.Node) string {
 		return strings.ToLower(strings.TrimPrefix(strings.TrimSuffix(x.SqlvalueFunction.Op.String(), "_N"), "SVFOP_"))
 	case *pg_query.Node_AArrayExpr:
 		return "array"
+	case *pg_query.Node_AExpr:
+		if x.AExpr.Kind == pg_query.A_Expr_Kind_AEXPR_NULLIF {
+			return "nullif"
+		}
 	}
 	return "?column?"
 }
@@ -641,10 +669,7 @@ func (b *binder) lookupTable(rv *pg_query.RangeVar) (*catalog.Table, error) {
 		return nil, b.errAt(rv.Location, pgerr.New(pgerr.FeatureNotSupported, "cross-database references are not implemented: \"%s.%s.%s\"", rv.Catalogname, rv.Schemaname, rv.Relname))
 	}
 	if rv.Schemaname != "" {
-		if b.state.Schema(rv.Schemaname) == nil {
-			return nil, b.errAt(rv.Location, pgerr.New(pgerr.UndefinedObject, "schema \"%s\" does not exist", rv.Schemaname))
-		}
-		t, err := b.state.Table(rv.Schemaname, rv.Relname)
+			t, err := b.state.Table(rv.Schemaname, rv.Relname)
 		if err != nil {
 			return nil, b.errAt(rv.Location, pgerr.New(pgerr.UndefinedTable, "relation \"%s.%s\" does not exist", rv.Schemaname, rv.Relname))
 		}
@@ -785,7 +810,7 @@ func (b *binder) bindValues(sel *pg_query.SelectStmt) (plan.Node, []plan.Column,
 	}
 	for i, s := range sel.SortClause {
 		sb := s.GetSortBy()
-		if outputRef(sb.Node, targets) >= 0 {
+		if outputRef(sb.Node, targets) != -1 {
 			continue
 		}
 		e, err := b.expr(sb.Node, sc)

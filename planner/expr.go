@@ -666,6 +666,22 @@ func (b *binder) binaryOp(op string, l, r plan.Expr, loc int32) (plan.Expr, erro
 		}
 		return &plan.Call{Func: fn, Op: op, Args: []plan.Expr{l, r}, Typ: pgtype.Bool}, nil
 	}
+	if op == "^" {
+		// float8 ^ float8; numeric ^ numeric has its own scale rules, not
+		// yet implemented.
+		isFloat := func(t pgtype.Type) bool { return numRank(t) >= 5 }
+		if (numRank(l.Type()) == 4 || numRank(r.Type()) == 4) && !isFloat(l.Type()) && !isFloat(r.Type()) {
+			return nil, b.errAt(loc, pgerr.New(pgerr.FeatureNotSupported, "numeric ^ numeric is not supported yet").
+				WithHint("Cast an operand to double precision."))
+		}
+		if l, err = b.coerceTo(l, pgtype.Float8, "", loc); err != nil {
+			return nil, noOp()
+		}
+		if r, err = b.coerceTo(r, pgtype.Float8, "", loc); err != nil {
+			return nil, noOp()
+		}
+		return &plan.Call{Func: "pow", Op: "^", Args: []plan.Expr{l, r}, Typ: pgtype.Float8}, nil
+	}
 	fn, ok := arithmetic[op]
 	if !ok {
 		return nil, noOp()
@@ -677,8 +693,11 @@ func (b *binder) binaryOp(op string, l, r plan.Expr, loc int32) (plan.Expr, erro
 			WithHint("Could not choose a best candidate operator. You might need to add explicit type casts."))
 	}
 	if isUnknown(r) {
+		// PostgreSQL first tries the operator with both sides of the known
+		// type: date - date, timestamptz - timestamptz exist; a date or
+		// time has no + of its own type, so '1 day' becomes an interval.
 		t := l.Type()
-		if dtRank(t) > 0 || t.OID == pgtype.TimeOID {
+		if (dtRank(t) > 0 || t.OID == pgtype.TimeOID) && op != "-" {
 			t = pgtype.Interval
 		}
 		if r, err = b.cast(r, t, false, loc); err != nil {

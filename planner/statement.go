@@ -185,3 +185,5 @@ type Unsupported struct {
 type Noop struct {
 	stmtBase
 }
+
+func (b *stmtBase) baseRef() *stmtBase { return b }

@@ -136,6 +136,21 @@ func (c *compiler) rowFunc(x *plan.Call, types []pgtype.Type) (rowFn, error) {
 		return func(a []pgtype.Datum) (pgtype.Datum, error) { return test(Compare(a[0], a[1])), nil }, nil
 	case "add", "sub", "mul", "div", "mod":
 		return arithmetic(x.Func, types[0], types[1], ret, c.env)
+	case "pow":
+		return func(a []pgtype.Datum) (pgtype.Datum, error) {
+			x, y := a[0].(float64), a[1].(float64)
+			if x == 0 && y < 0 {
+				return nil, pgerr.New(pgerr.InvalidArgumentForPowerFunction, "zero raised to a negative power is undefined")
+			}
+			if x < 0 && y != math.Trunc(y) {
+				return nil, pgerr.New(pgerr.InvalidArgumentForPowerFunction, "a negative number raised to a non-integer power yields a complex result")
+			}
+			r := math.Pow(x, y)
+			if math.IsInf(r, 0) && !math.IsInf(x, 0) && !math.IsInf(y, 0) {
+				return nil, pgerr.New(pgerr.NumericValueOutOfRange, "value out of range: overflow")
+			}
+			return r, nil
+		}, nil
 	case "neg":
 		return negate(types[0])
 	case "concat_op":
