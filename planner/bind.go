@@ -669,7 +669,7 @@ func (b *binder) lookupTable(rv *pg_query.RangeVar) (*catalog.Table, error) {
 		return nil, b.errAt(rv.Location, pgerr.New(pgerr.FeatureNotSupported, "cross-database references are not implemented: \"%s.%s.%s\"", rv.Catalogname, rv.Schemaname, rv.Relname))
 	}
 	if rv.Schemaname != "" {
-			t, err := b.state.Table(rv.Schemaname, rv.Relname)
+		t, err := b.state.Table(rv.Schemaname, rv.Relname)
 		if err != nil {
 			return nil, b.errAt(rv.Location, pgerr.New(pgerr.UndefinedTable, "relation \"%s.%s\" does not exist", rv.Schemaname, rv.Relname))
 		}

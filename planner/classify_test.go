@@ -69,7 +69,6 @@ func TestClassify(t *testing.T) {
 
 func ptr(s string) *string { return &s }
 
-
 func TestClassifyCursorsAndCopy(t *testing.T) {
 	p := New()
 	stmts, err := p.Parse(`BEGIN;declare "SQL_CUR0x55" cursor with hold for SELECT * FROM gold.orders;fetch 2048 in "SQL_CUR0x55"`)
