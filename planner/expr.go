@@ -1073,7 +1073,9 @@ func (b *binder) sessionFunc(name string, args []plan.Expr, loc int32) (plan.Exp
 			return nil, b.undefinedFunction(name, args, loc)
 		}
 		v, _ := b.env.Setting("server_version")
-		return text(fmt.Sprintf("PostgreSQL %s (Sluice) on x86_64-pc-linux-gnu, compiled by Go, 64-bit", v)), nil
+		// server_version names Sluice already ("15.0 (Sluice x.y.z)"); drivers
+		// parse the "PostgreSQL 15.0" prefix.
+		return text(fmt.Sprintf("PostgreSQL %s on x86_64-pc-linux-gnu, compiled by Go, 64-bit", v)), nil
 	case "current_setting":
 		if len(args) < 1 || len(args) > 2 {
 			return nil, b.undefinedFunction(name, args, loc)
