@@ -38,6 +38,20 @@ type LakeOptions struct {
 // Lake serves the catalog of a lake directory: each top-level folder is a
 // schema (a layer), each folder inside a layer a Hive-style partitioned
 // Parquet table. Refresh re-lists the directory; Current never blocks.
+//
+// Folder names become lower-case identifiers (names that are not plain
+// identifiers are skipped and reported). A table's columns are its files'
+// columns (first file's order, then columns later files add), typed by
+// pgtype.FromArrow over the schema pqarrow reads, refined by Parquet logical
+// types (UUID → uuid, JSON → json, ENUM → text); columns of nested types
+// are skipped and reported. Partition keys follow, typed from all their
+// values: int4, int8, date (YYYY-MM-DD), else text.
+//
+// Only committed files are read: names starting with _ or . (at any depth:
+// _temporary/, _SUCCESS, .crc files) and in-progress suffixes (.tmp,
+// .inprogress, ...) are ignored, as are files still missing their footer.
+// A damaged file makes its table fail (State.Table answers XX001 with the
+// reason) without affecting the others.
 type Lake struct {
 	dir     string
 	opts    LakeOptions
@@ -142,6 +156,23 @@ func (l *Lake) Refresh(ctx context.Context) (bool, error) {
 	l.fingerprint = fp
 	l.state.Store(next)
 	return true, nil
+}
+
+// Poll refreshes the lake every interval until ctx ends, so that new
+// commits become visible without a restart. Errors are logged and retried.
+func (l *Lake) Poll(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := l.Refresh(ctx); err != nil && ctx.Err() == nil && l.opts.Logger != nil {
+				l.opts.Logger.Warn("lake refresh failed", "dir", l.dir, "err", err)
+			}
+		}
+	}
 }
 
 // fingerprint identifies what a state serves: a new state is published only
@@ -305,6 +336,9 @@ func listTable(lt *listedTable) error {
 				continue
 			}
 			info, err := e.Info()
+			if err == nil && info.Mode()&os.ModeSymlink != 0 {
+				info, err = os.Stat(filepath.Join(dir, n))
+			}
 			if err != nil {
 				if errors.Is(err, fs.ErrNotExist) {
 					continue // removed since the listing: not committed any more

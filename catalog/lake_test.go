@@ -526,3 +526,28 @@ func pad2(i int) string {
 	}
 	return "1" + string(rune('0'+i-10))
 }
+
+func TestPollPublishesNewCommits(t *testing.T) {
+	dir := t.TempDir()
+	writeParquet(t, filepath.Join(dir, "raw/t/dt=2026-11-20/a.parquet"), ordersSchema, `[{"order_id": 1}]`)
+	l := openLake(t, dir)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); l.Poll(ctx, 10*time.Millisecond) }()
+	defer func() { cancel(); <-done }()
+
+	// A file written elsewhere and renamed in: the usual commit.
+	writeParquet(t, filepath.Join(dir, "raw/t/_staging/b.parquet"), ordersSchema, `[{"order_id": 2}, {"order_id": 3}]`)
+	os.MkdirAll(filepath.Join(dir, "raw/t/dt=2026-11-21"), 0o755)
+	if err := os.Rename(filepath.Join(dir, "raw/t/_staging/b.parquet"), filepath.Join(dir, "raw/t/dt=2026-11-21/b.parquet")); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if tb, err := l.Current().Table("raw", "t"); err == nil && tb.RowCount == 3 {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatal("the new commit never became visible")
+}

@@ -183,10 +183,15 @@ func TestScanConvertsFileEncodingsToCatalogTypes(t *testing.T) {
 		{Name: "ts_ns", Type: &arrow.TimestampType{Unit: arrow.Nanosecond}, Nullable: true},
 		{Name: "amount", Type: &arrow.Decimal128Type{Precision: 9, Scale: 2}, Nullable: true},
 		{Name: "status", Type: &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int16, ValueType: arrow.BinaryTypes.String}, Nullable: true},
+		{Name: "berlin", Type: &arrow.TimestampType{Unit: arrow.Second, TimeZone: "Europe/Berlin"}, Nullable: true},
+		{Name: "t32", Type: arrow.FixedWidthTypes.Time32ms, Nullable: true},
+		{Name: "d64", Type: arrow.FixedWidthTypes.Date64, Nullable: true},
+		{Name: "big", Type: arrow.BinaryTypes.LargeString, Nullable: true},
 		{Name: "uid", Type: extensions.NewUUIDType(), Nullable: true},
 	}, nil)
 	rec1, _, err := array.RecordFromJSON(mem, sc1, strings.NewReader(`[
-		{"id": 1, "ts_ms": "2026-11-21T10:00:00.123Z", "ts_ns": "2026-11-21T10:00:00.123456789", "amount": "12.34", "status": "paid", "uid": "00112233-4455-6677-8899-aabbccddeeff"},
+		{"id": 1, "ts_ms": "2026-11-21T10:00:00.123Z", "ts_ns": "2026-11-21T10:00:00.123456789", "amount": "12.34", "status": "paid",
+		 "berlin": "2026-11-21T10:00:00+01:00", "t32": "13:14:15.678", "d64": "2026-11-21", "big": "large", "uid": "00112233-4455-6677-8899-aabbccddeeff"},
 		{"id": 2, "ts_ms": null, "ts_ns": null, "amount": "-0.05", "status": "shipped", "uid": null},
 		{"id": 3, "ts_ms": "1969-12-31T23:59:59.999Z", "ts_ns": "1970-01-01T00:00:00", "amount": null, "status": "paid", "uid": null}
 	]`))
@@ -217,11 +222,12 @@ func TestScanConvertsFileEncodingsToCatalogTypes(t *testing.T) {
 	for _, c := range tb.Columns {
 		types = append(types, c.Name+" "+c.Type.String())
 	}
-	if got := strings.Join(types, ", "); got != "id bigint, ts_ms timestamp with time zone, ts_ns timestamp without time zone, amount numeric(12,3), status text, uid uuid" {
+	if got := strings.Join(types, ", "); got != "id bigint, ts_ms timestamp with time zone, ts_ns timestamp without time zone, amount numeric(12,3), status text, "+
+		"berlin timestamp with time zone, t32 time without time zone, d64 date, big text, uid uuid" {
 		t.Fatalf("columns: %s", got)
 	}
 	checked := checkedAlloc(t)
-	sc, err := parquet.NewScanner(tb, []int{0, 1, 2, 3, 4, 5}, parquet.Options{Allocator: checked})
+	sc, err := parquet.NewScanner(tb, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, parquet.Options{Allocator: checked})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,10 +240,10 @@ func TestScanConvertsFileEncodingsToCatalogTypes(t *testing.T) {
 	got := scanAll(t, sc)
 	want := []string{
 		// ns are cut to µs; decimals rescaled exactly.
-		"1|2026-11-21T10:00:00.123Z|2026-11-21T10:00:00.123456|12.34|paid|00112233-4455-6677-8899-aabbccddeeff",
-		"2|(null)|(null)|-0.05|shipped|(null)",
-		"3|1969-12-31T23:59:59.999Z|1970-01-01T00:00:00|(null)|paid|(null)",
-		"4000000000|2026-11-21T10:00:00.000001Z|(null)|123456789.125|(null)|(null)",
+		"1|2026-11-21T10:00:00.123Z|2026-11-21T10:00:00.123456|12.34|paid|2026-11-21T09:00:00Z|13:14:15.678000|2026-11-21|large|00112233-4455-6677-8899-aabbccddeeff",
+		"2|(null)|(null)|-0.05|shipped|(null)|(null)|(null)|(null)|(null)",
+		"3|1969-12-31T23:59:59.999Z|1970-01-01T00:00:00|(null)|paid|(null)|(null)|(null)|(null)|(null)",
+		"4000000000|2026-11-21T10:00:00.000001Z|(null)|123456789.125|(null)|(null)|(null)|(null)|(null)|(null)",
 	}
 	if len(got) != len(want) {
 		t.Fatalf("rows %q", got)
