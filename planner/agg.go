@@ -150,15 +150,8 @@ func (b *binder) aggCall(name string, fc *pg_query.FuncCall) (plan.Expr, error) 
 		call.Filter = f
 	}
 	s := call.String()
-	if call.Filter != nil {
-		s += " FILTER " + call.Filter.String()
-	}
 	for i, c := range ac.aggs {
-		cs := c.String()
-		if c.Filter != nil {
-			cs += " FILTER " + c.Filter.String()
-		}
-		if cs == s {
+		if c.String() == s {
 			return ac.ref(len(ac.keys) + i), nil
 		}
 	}

@@ -93,6 +93,7 @@ func (b *binder) bindQuery(q *Query) (*Bound, error) {
 	if err != nil {
 		return nil, err
 	}
+	node = pruneColumns(node)
 	types := make([]pgtype.Type, len(b.params.types))
 	for i, t := range b.params.types {
 		if t.OID == pgtype.UnknownOID || t.OID == 0 {

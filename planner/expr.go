@@ -226,6 +226,9 @@ func (b *binder) cast(e plan.Expr, t pgtype.Type, explicit bool, loc int32) (pla
 		if x.Value == nil {
 			return &plan.Const{Typ: t}, nil
 		}
+		if v, ok := foldWidening(x.Value, t); ok {
+			return &plan.Const{Value: v, Typ: t}, nil
+		}
 	}
 	if e.Type().OID == t.OID && e.Type().Typmod == t.Typmod {
 		return e, nil
@@ -234,6 +237,32 @@ func (b *binder) cast(e plan.Expr, t pgtype.Type, explicit bool, loc int32) (pla
 		return nil, b.errAt(loc, pgerr.New(pgerr.CannotCoerce, "cannot cast type %s to %s", e.Type(), t))
 	}
 	return &plan.Cast{Arg: e, Typ: t}, nil
+}
+
+// foldWidening converts an integer constant to a wider numeric type at
+// bind time, so the engine compares columns with a constant instead of
+// casting the constant on every row. Only conversions that cannot fail or
+// round are folded; the rest stay casts for the engine.
+func foldWidening(v pgtype.Datum, t pgtype.Type) (pgtype.Datum, bool) {
+	i, ok := v.(int64)
+	if !ok {
+		return nil, false
+	}
+	switch t.OID {
+	case pgtype.Int8OID:
+		return i, true
+	case pgtype.Float8OID:
+		if i > -1<<53 && i < 1<<53 {
+			return float64(i), true
+		}
+	case pgtype.NumericOID:
+		if t.Typmod < 0 || pgtype.NumericTypmod(pgtype.MaxDecimalPrecision, 0) <= t.Typmod {
+			if p, s, ok := pgtype.NumericPrecisionScale(t.Typmod); !ok || p-s >= 19 {
+				return pgtype.NumericValue{Coef: big.NewInt(i)}, true
+			}
+		}
+	}
+	return nil, false
 }
 
 // numeric promotion rank; 0: not a number.

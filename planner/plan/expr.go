@@ -199,3 +199,41 @@ func Walk(e Expr, fn func(Expr) bool) {
 		}
 	}
 }
+
+// Map returns e rebuilt bottom-up with fn applied to every node after its
+// children. Nodes are copied, never changed in place: plans may share
+// expressions.
+func Map(e Expr, fn func(Expr) Expr) Expr {
+	if e == nil {
+		return nil
+	}
+	all := func(es []Expr) []Expr {
+		out := make([]Expr, len(es))
+		for i, x := range es {
+			out[i] = Map(x, fn)
+		}
+		return out
+	}
+	switch x := e.(type) {
+	case *Call:
+		e = &Call{Func: x.Func, Op: x.Op, Args: all(x.Args), Typ: x.Typ}
+	case *Cast:
+		e = &Cast{Arg: Map(x.Arg, fn), Typ: x.Typ}
+	case *BoolOp:
+		e = &BoolOp{Op: x.Op, Args: all(x.Args)}
+	case *NullTest:
+		e = &NullTest{Arg: Map(x.Arg, fn), Not: x.Not}
+	case *Case:
+		c := &Case{Else: Map(x.Else, fn), Typ: x.Typ}
+		for _, w := range x.Whens {
+			c.Whens = append(c.Whens, When{Cond: Map(w.Cond, fn), Result: Map(w.Result, fn)})
+		}
+		e = c
+	case *Coalesce:
+		e = &Coalesce{Args: all(x.Args), Typ: x.Typ}
+	case *ColumnRef:
+		c := *x
+		e = &c
+	}
+	return fn(e)
+}

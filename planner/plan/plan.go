@@ -122,7 +122,11 @@ func (a *AggCall) String() string {
 	if len(args) == 0 {
 		args = []string{"*"}
 	}
-	return fmt.Sprintf("%s(%s%s)", a.Func, d, strings.Join(args, ", "))
+	out := fmt.Sprintf("%s(%s%s)", a.Func, d, strings.Join(args, ", "))
+	if a.Filter != nil {
+		out += " FILTER (WHERE " + a.Filter.String() + ")"
+	}
+	return out
 }
 
 // Aggregate groups its input by GroupBy and computes Aggs. Its output is the
