@@ -2,8 +2,11 @@ package gateway
 
 import (
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/sluicesql/sluice/catalog/demolake"
 )
 
 // demoLake is one lake written for the package's tests.
@@ -26,10 +29,20 @@ func (l *demoLake) cleanup() {
 func testLake(t testing.TB) string {
 	t.Helper()
 	lakeOnce.once.Do(func() {
-		lakeOnce.dir, lakeOnce.err = os.MkdirTemp("", "sluice-gateway-lake-")
+		tmp, err := os.MkdirTemp("", "sluice-gateway-")
+		if err != nil {
+			lakeOnce.err = err
+			return
+		}
+		lakeOnce.dir = tmp
+		lakeOnce.err = demolake.Write(filepath.Join(tmp, "lake"), 7, demoScale)
 	})
 	if lakeOnce.err != nil {
 		t.Fatalf("writing the demo lake: %v", lakeOnce.err)
 	}
-	return lakeOnce.dir
+	return filepath.Join(lakeOnce.dir, "lake")
 }
+
+// demoScale keeps the lake small (3,000 orders, 30,000 events in 30 daily
+// partitions) yet larger than one batch and than socket buffers.
+const demoScale = 0.1
