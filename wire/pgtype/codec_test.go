@@ -415,3 +415,36 @@ func TestAppendTextDatumForms(t *testing.T) {
 		t.Errorf("NULL printed")
 	}
 }
+
+// TestDecodeHugeExponents checks that exponents PostgreSQL accepts or
+// rejects cheaply are handled cheaply here too (a zero with a huge exponent
+// once built a 10^100000000).
+func TestDecodeHugeExponents(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want string
+		code string
+	}{
+		{"0e100000000", "0", ""},
+		{"0e-100000000", "", pgerr.NumericValueOutOfRange},
+		{"1e1073741823", "", pgerr.NumericValueOutOfRange},
+		{"1e200000", "", pgerr.NumericValueOutOfRange},
+		{"1e-200000", "", pgerr.NumericValueOutOfRange},
+	} {
+		start := time.Now()
+		d, err := pgtype.Decode(pgtype.Numeric, pgtype.TextFormat, []byte(c.in), nil)
+		if time.Since(start) > time.Second {
+			t.Errorf("%s took %v", c.in, time.Since(start))
+		}
+		if c.code != "" {
+			if pgerr.Code(err) != c.code {
+				t.Errorf("%s: %v, want %s", c.in, err, c.code)
+			}
+			continue
+		}
+		got, _ := pgtype.AppendText(nil, pgtype.Numeric, d, nil)
+		if err != nil || string(got) != c.want {
+			t.Errorf("%s: %q %v, want %q", c.in, got, err, c.want)
+		}
+	}
+}

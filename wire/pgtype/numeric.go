@@ -311,7 +311,7 @@ func parseNumeric(src []byte) (NumericValue, error) {
 	if len(digits) > 0 {
 		coef.SetString(string(digits), 10)
 	}
-	if scale < 0 {
+	if scale < 0 && len(digits) > 0 { // zero stays zero, however large its exponent
 		coef.Mul(coef, pow10Big(-scale))
 	}
 	if neg {
