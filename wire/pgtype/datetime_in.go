@@ -60,9 +60,10 @@ func parseTime(src []byte, st *style) (TimeValue, error) {
 	if e != dtOK {
 		return 0, dtError(e, "time", src, "")
 	}
-	tm, e := newDateDecoder(st).decodeTimeOnly(fields)
+	dd := newDateDecoder(st)
+	tm, e := dd.decodeTimeOnly(fields)
 	if e != dtOK {
-		return 0, dtError(e, "time", src, "")
+		return 0, dtError(e, "time", src, dd.badZone)
 	}
 	return TimeValue(((tm.hour*60+tm.min)*60+tm.sec)*usPerSecond + tm.fsec), nil
 }
@@ -109,4 +110,81 @@ func parseTimestamp(src []byte, withZone bool, st *style) (TimestampValue, error
 		return 0, errDatetimeRange("timestamp", src)
 	}
 	return TimestampValue(us), nil
+}
+
+// Precision typmods of time, timestamp[tz] and interval: round the
+// fraction to p digits, half away from zero. PostgreSQL rounds timestamps
+// around its own epoch, 2000-01-01, which decides which way a half goes
+// before 2000; so does this.
+var fractionScales = [7]int64{1000000, 100000, 10000, 1000, 100, 10, 1}
+
+func roundHalfAway(v int64, p int32) int64 {
+	scale := fractionScales[p]
+	half := scale / 2
+	if v >= 0 {
+		return (v + half) / scale * scale
+	}
+	return -((-v + half) / scale * scale)
+}
+
+func adjustTimestampTypmod(v TimestampValue, typmod int32, src []byte) (TimestampValue, error) {
+	if typmod < 0 || typmod >= 6 || v == TimestampNegInfinity || v == TimestampPosInfinity {
+		return v, nil
+	}
+	us := roundHalfAway(int64(v)-pgEpochMicros, typmod) + pgEpochMicros
+	if us < minTimestamp || us >= maxTimestamp {
+		return v, errDatetimeRange("timestamp", src)
+	}
+	return TimestampValue(us), nil
+}
+
+func adjustTimeTypmod(v TimeValue, typmod int32) TimeValue {
+	if typmod < 0 || typmod >= 6 {
+		return v
+	}
+	return TimeValue(roundHalfAway(int64(v), typmod))
+}
+
+// Interval typmods are PostgreSQL's INTERVAL_TYPMOD(precision, range):
+// range (a mask of the fields written, as in INTERVAL YEAR TO MONTH) in
+// the high 16 bits, precision (0xFFFF: none) in the low 16.
+const (
+	ivMonth     = 1 << 1
+	ivYear      = 1 << 2
+	ivDay       = 1 << 3
+	ivHour      = 1 << 10
+	ivMinute    = 1 << 11
+	ivSecond    = 1 << 12
+	ivFullRange = 0x7FFF
+	ivFullPrec  = 0xFFFF
+)
+
+func intervalRange(typmod int32) int {
+	if typmod < 0 {
+		return ivFullRange
+	}
+	return int(typmod>>16) & 0x7FFF
+}
+
+func adjustIntervalTypmod(iv IntervalValue, typmod int32) IntervalValue {
+	if typmod < 0 {
+		return iv
+	}
+	switch intervalRange(typmod) {
+	case ivYear:
+		iv.Months = iv.Months / 12 * 12
+		iv.Days, iv.Micros = 0, 0
+	case ivMonth, ivYear | ivMonth:
+		iv.Days, iv.Micros = 0, 0
+	case ivDay:
+		iv.Micros = 0
+	case ivHour, ivDay | ivHour:
+		iv.Micros = iv.Micros / usPerHour * usPerHour
+	case ivMinute, ivDay | ivHour | ivMinute, ivHour | ivMinute:
+		iv.Micros = iv.Micros / usPerMinute * usPerMinute
+	}
+	if p := typmod & 0xFFFF; p != ivFullPrec && p >= 0 && p < 6 {
+		iv.Micros = roundHalfAway(iv.Micros, p)
+	}
+	return iv
 }

@@ -468,8 +468,9 @@ func parseFractionalSecond(s []byte) (int64, dterr) {
 
 // dateDecoder holds the context of one decodeDateTime call.
 type dateDecoder struct {
-	st  *style
-	now func() time.Time
+	st      *style
+	now     func() time.Time
+	badZone string // the unknown zone name behind a dtBadTimezone
 }
 
 func (dd *dateDecoder) currentDate() (int64, int64, int64) {
@@ -1170,6 +1171,7 @@ func validJulian(y, m int64) bool {
 // decodeTimeOnly is DecodeTimeOnly: the fields of a time of day, maybe with
 // a date and a zone, both of which time ignores.
 func (dd *dateDecoder) decodeTimeOnly(fields []dtField) (tm pgTM, e dterr) {
+	var namedTZ *time.Location
 	fmask := 0
 	ptype := 0
 	mer := merHR24
@@ -1204,9 +1206,12 @@ func (dd *dateDecoder) decodeTimeOnly(fields []dtField) (tm pgTM, e dterr) {
 				}
 				tmask |= mask(tkTZ)
 			} else {
-				if _, ok := loadZone(string(f)); !ok {
+				loc, ok := loadZone(string(f))
+				if !ok {
+					dd.badZone = string(f)
 					return tm, dtBadTimezone
 				}
+				namedTZ = loc
 				tmask = mask(tkTZ)
 			}
 		case ftTime:
@@ -1319,9 +1324,11 @@ func (dd *dateDecoder) decodeTimeOnly(fields []dtField) (tm pgTM, e dterr) {
 				}
 				ptype = val
 			case tkUnknown:
-				if _, ok := loadZone(string(f)); !ok {
+				loc, ok := loadZone(string(f))
+				if !ok {
 					return tm, dtBadFormat
 				}
+				namedTZ = loc
 				tmask = mask(tkTZ)
 			default:
 				return tm, dtBadFormat
@@ -1353,6 +1360,13 @@ func (dd *dateDecoder) decodeTimeOnly(fields []dtField) (tm pgTM, e dterr) {
 	}
 	if fmask&timeMask != timeMask {
 		return tm, dtBadFormat
+	}
+	// A zone name means nothing without a date unless its offset never
+	// changed (as PostgreSQL's pg_get_timezone_offset decides).
+	if namedTZ != nil && fmask&dateMask != dateMask {
+		if start, end := time.Unix(0, 0).In(namedTZ).ZoneBounds(); !start.IsZero() || !end.IsZero() {
+			return tm, dtBadFormat
+		}
 	}
 	return tm, dtOK
 }

@@ -128,10 +128,14 @@ func (it *itmIn) addYears(val, scale int64) bool {
 }
 
 // decodeTimeForInterval adds an hh:mm:ss field to it.usec.
-func (it *itmIn) decodeTime(str []byte) dterr {
+func (it *itmIn) decodeTime(str []byte, rng int) dterr {
 	h, m, s, us, e := decodeTimeParts(str)
 	if e != dtOK {
 		return e
+	}
+	// INTERVAL MINUTE TO SECOND reads two fields as mm:ss
+	if rng == ivMinute|ivSecond && indexByte(str[indexByte(str, ':')+1:], ':') < 0 && indexByte(str, '.') < 0 {
+		h, m, s = 0, h, m
 	}
 	t := us
 	var of bool
@@ -155,13 +159,12 @@ func lookupDeltaToken(f []byte) (dtToken, bool) {
 
 // decodeInterval is DecodeInterval. Fields are read right to left so that
 // a unit word applies to the number before it.
-func decodeInterval(fields []dtField, st *style) (itmIn, dterr) {
+func decodeInterval(fields []dtField, rng int, st *style) (itmIn, dterr) {
 	var it itmIn
 	forceNegative := false
 	isBefore := false
 	parsingUnit := false
 	fmask := 0
-	typ := tkIgnore
 	unit := 0
 	haveUnit := false
 
@@ -180,7 +183,7 @@ func decodeInterval(fields []dtField, st *style) (itmIn, dterr) {
 		tmask := 0
 		switch fields[i].typ {
 		case ftTime:
-			if e := it.decodeTime(f); e != dtOK {
+			if e := it.decodeTime(f, rng); e != dtOK {
 				return it, e
 			}
 			if forceNegative && it.usec > 0 {
@@ -193,7 +196,7 @@ func decodeInterval(fields []dtField, st *style) (itmIn, dterr) {
 			if fields[i].typ == ftTZ && indexByte(f[1:], ':') >= 0 {
 				save := it.usec
 				it.usec = 0
-				if it.decodeTime(f[1:]) == dtOK {
+				if it.decodeTime(f[1:], rng) == dtOK {
 					if f[0] == '-' {
 						it.usec = -it.usec
 					}
@@ -212,7 +215,7 @@ func decodeInterval(fields []dtField, st *style) (itmIn, dterr) {
 				it.usec = save
 			}
 			if !haveUnit {
-				unit, haveUnit = unitSecond, true
+				unit, haveUnit = rightmostUnit(rng), true
 			}
 			val, rest, of := strtol(f)
 			if of {
@@ -346,8 +349,25 @@ func decodeInterval(fields []dtField, st *style) (itmIn, dterr) {
 	if isBefore {
 		it.usec, it.mday, it.mon, it.year = -it.usec, -it.mday, -it.mon, -it.year
 	}
-	_ = typ
 	return it, dtOK
+}
+
+// rightmostUnit is the unit of a bare number under an interval typmod's
+// range (INTERVAL '5' HOUR is five hours); without one it is seconds.
+func rightmostUnit(rng int) int {
+	switch rng {
+	case ivYear:
+		return unitYear
+	case ivMonth, ivYear | ivMonth:
+		return unitMonth
+	case ivDay:
+		return unitDay
+	case ivHour, ivDay | ivHour:
+		return unitHour
+	case ivMinute, ivHour | ivMinute, ivDay | ivHour | ivMinute:
+		return unitMinute
+	}
+	return unitSecond
 }
 
 // parseISO8601Number reads a decimal (strtod syntax) from s, splitting it
@@ -590,11 +610,11 @@ func decodeISO8601Interval(str []byte) (itmIn, dterr) {
 }
 
 // parseInterval is interval_in.
-func parseInterval(src []byte, st *style) (IntervalValue, error) {
+func parseInterval(src []byte, rng int, st *style) (IntervalValue, error) {
 	fields, e := splitDateTime(src, 256)
 	var it itmIn
 	if e == dtOK {
-		it, e = decodeInterval(fields, st)
+		it, e = decodeInterval(fields, rng, st)
 	}
 	if e == dtBadFormat {
 		it, e = decodeISO8601Interval(src)

@@ -418,13 +418,23 @@ func decodeText(t Type, src []byte, st *style) (Datum, error) {
 	case kDate:
 		return parseDate(src, st)
 	case kTime:
-		return parseTime(src, st)
-	case kTimestamp:
-		return parseTimestamp(src, false, st)
-	case kTimestamptz:
-		return parseTimestamp(src, true, st)
+		v, err := parseTime(src, st)
+		if err != nil {
+			return nil, err
+		}
+		return adjustTimeTypmod(v, t.Typmod), nil
+	case kTimestamp, kTimestamptz:
+		v, err := parseTimestamp(src, t.OID == TimestamptzOID, st)
+		if err != nil {
+			return nil, err
+		}
+		return adjustTimestampTypmod(v, t.Typmod, src)
 	case kInterval:
-		return parseInterval(src, st)
+		v, err := parseInterval(src, intervalRange(t.Typmod), st)
+		if err != nil {
+			return nil, err
+		}
+		return adjustIntervalTypmod(v, t.Typmod), nil
 	}
 	return nil, errUnsupportedType(t)
 }
