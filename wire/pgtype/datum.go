@@ -14,7 +14,9 @@ import (
 //	float4, float8               float64
 //	numeric                      NumericValue
 //	text, varchar, bpchar, name,
-//	char, json, jsonb, unknown   string
+//	char, json, jsonb, unknown   string (jsonb: the canonical text PostgreSQL
+//	                             prints, which Decode produces; "char": one
+//	                             byte, or "" for NUL)
 //	bytea                        []byte
 //	date                         DateValue
 //	time                         TimeValue
@@ -74,7 +76,9 @@ type IntervalValue struct {
 }
 
 // Array is a one-dimensional array. Elements are Datums of Elem; nil is NULL.
-// Lower is the lower bound (1 unless the text said otherwise).
+// Lower is the lower bound (1 unless the text said otherwise); it is taken
+// as written, so set it to 1 when building an Array. Arrow lists have no
+// lower bound: an Array stored in one comes back with Lower 1.
 type Array struct {
 	Elem     Type
 	Elements []Datum
