@@ -488,7 +488,8 @@ func (dd *dateDecoder) decodeDateTime(fields []dtField) (dtype int, tm pgTM, tz 
 	isJulian := false
 	is2digits := false
 	bc := false
-	var namedTZ *time.Location
+	var namedTZ, abbrevTZ *time.Location
+	var abbrev string
 	isDST := false
 	dtype = dtypeDate
 
@@ -639,7 +640,8 @@ func (dd *dateDecoder) decodeDateTime(fields []dtField) (dtype int, tm pgTM, tz 
 				return dtype, tm, tz, "", e
 			}
 		case ftString, ftSpecial:
-			kind, val, off, isZone := lookupZoneAbbrev(f)
+			kind, off, dynZone, isZone := lookupZoneAbbrev(f)
+			val := 0
 			if !isZone {
 				tok, ok := lookupDateToken(f)
 				if !ok {
@@ -701,6 +703,13 @@ func (dd *dateDecoder) decodeDateTime(fields []dtField) (dtype int, tm pgTM, tz 
 				tz = -int64(off)
 			case tkTZ:
 				tz = -int64(off)
+			case tkDynTZ:
+				tmask |= mask(tkTZ)
+				loc, ok := loadZone(dynZone)
+				if !ok {
+					return dtype, tm, tz, dynZone, dtBadTimezone
+				}
+				abbrevTZ, abbrev = loc, string(f)
 			case tkAMPM:
 				mer = val
 			case tkADBC:
@@ -767,6 +776,12 @@ func (dd *dateDecoder) decodeDateTime(fields []dtField) (dtype int, tm pgTM, tz 
 				return dtype, tm, tz, "", dtBadFormat
 			}
 			tz = determineOffset(&tm, namedTZ)
+		}
+		if abbrevTZ != nil {
+			if fmask&mask(tkDTZMod) != 0 {
+				return dtype, tm, tz, "", dtBadFormat
+			}
+			tz = determineAbbrevOffset(&tm, abbrev, abbrevTZ)
 		}
 		if fmask&mask(tkTZ) == 0 {
 			if fmask&mask(tkDTZMod) != 0 {
@@ -1280,7 +1295,8 @@ func (dd *dateDecoder) decodeTimeOnly(fields []dtField) (tm pgTM, e dterr) {
 				return tm, e
 			}
 		case ftString, ftSpecial:
-			kind, val, _, isZone := lookupZoneAbbrev(f)
+			kind, _, _, isZone := lookupZoneAbbrev(f)
+			val := 0
 			if !isZone {
 				tok, ok := lookupDateToken(f)
 				if !ok {
@@ -1313,6 +1329,8 @@ func (dd *dateDecoder) decodeTimeOnly(fields []dtField) (tm pgTM, e dterr) {
 			case tkDTZ:
 				tmask |= mask(tkTZ)
 			case tkTZ:
+			case tkDynTZ:
+				tmask |= mask(tkTZ)
 			case tkAMPM:
 				mer = val
 			case tkADBC:

@@ -617,3 +617,36 @@ func (r *rand) next() uint64 {
 	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
 	return z ^ (z >> 31)
 }
+
+// TestOracleZoneAbbrevs reads a timestamp with each abbreviation PostgreSQL
+// knows, at present-day dates, and compares the instants.
+func TestOracleZoneAbbrevs(t *testing.T) {
+	ctx := context.Background()
+	conn := connect(ctx, t)
+	rows, err := conn.Query(ctx, "SELECT abbrev FROM pg_timezone_abbrevs ORDER BY abbrev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	abbrevs, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(abbrevs) < 150 {
+		t.Fatalf("only %d abbreviations", len(abbrevs))
+	}
+	c := conn.PgConn()
+	for _, a := range abbrevs {
+		for _, day := range []string{"2020-07-01 12:00", "2024-01-15 03:30:15.5"} {
+			lit := day + " " + a
+			want := askPG(c.ExecParams(ctx, fmt.Sprintf("SELECT %s::timestamptz", quoteLiteral(lit)), nil, nil, nil, []int16{pgtype.BinaryFormat}).Read())
+			d, err := pgtype.Decode(pgtype.Timestamptz, pgtype.TextFormat, []byte(lit), nil)
+			if want.code != "" || err != nil {
+				t.Errorf("%q: pg %s %s, sluice %v", lit, want.code, want.msg, err)
+				continue
+			}
+			if got, _ := pgtype.AppendBinary(nil, pgtype.Timestamptz, d); !bytes.Equal(got, want.value) {
+				t.Errorf("%q: pg %x, sluice %x", lit, want.value, got)
+			}
+		}
+	}
+}

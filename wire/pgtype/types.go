@@ -15,8 +15,7 @@
 // prints the object's name, which needs the catalog; it prints the number
 // too for an OID that names nothing) and read only OIDs and "-"; arrays are
 // one-dimensional; timestamps end in 294247 AD (int64 microseconds since
-// 1970) where PostgreSQL goes on to 294276; time zone abbreviations on
-// input are the commonly used part of PostgreSQL's Default set.
+// 1970) where PostgreSQL goes on to 294276.
 package pgtype
 
 import (
