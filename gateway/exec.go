@@ -44,7 +44,7 @@ func (s *Session) statementContext(ctx context.Context) (context.Context, contex
 	if d := s.vals.derive().timeout; d > 0 {
 		return context.WithTimeoutCause(ctx, d, errStatementTimeout)
 	}
-	return context.WithCancel(ctx)
+	return ctx, func() {}
 }
 
 var errStatementTimeout = errors.New("statement timeout")

@@ -22,7 +22,16 @@ type Metrics struct {
 	connectionsOpen prometheus.Gauge
 	queries         *prometheus.CounterVec
 	duration        *prometheus.HistogramVec
+	// The label values are few and fixed: resolve them once, not per
+	// statement.
+	counters   map[[2]string]prometheus.Counter
+	histograms map[string]prometheus.Observer
 }
+
+var (
+	allRoutes   = []string{routeLocal, routeCatalog, routeSession}
+	allStatuses = []string{"ok", "error", "canceled"}
+)
 
 // NewMetrics makes the gateway's metrics and registers them with reg (nil:
 // not registered, for tools and tests that do not export them).
@@ -42,6 +51,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300},
 		}, []string{"route"}),
 	}
+	m.counters = make(map[[2]string]prometheus.Counter)
+	m.histograms = make(map[string]prometheus.Observer)
+	for _, r := range allRoutes {
+		for _, st := range allStatuses {
+			m.counters[[2]string{r, st}] = m.queries.WithLabelValues(r, st)
+		}
+		m.histograms[r] = m.duration.WithLabelValues(r)
+	}
 	if reg != nil {
 		reg.MustRegister(m.connectionsOpen, m.queries, m.duration)
 	}
@@ -51,9 +68,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 // observe counts one statement; elapsed 0 (a message that failed before
 // running anything) is counted but not timed.
 func (m *Metrics) observe(route string, err error, elapsed time.Duration) {
-	m.queries.WithLabelValues(route, statusOf(err)).Inc()
+	m.counters[[2]string{route, statusOf(err)}].Inc()
 	if elapsed > 0 {
-		m.duration.WithLabelValues(route).Observe(elapsed.Seconds())
+		m.histograms[route].Observe(elapsed.Seconds())
 	}
 }
 
