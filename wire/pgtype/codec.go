@@ -49,6 +49,9 @@ const (
 	kTimestamptz
 	kInterval
 	kUUID
+	kInt2Vector
+	kOIDVector
+	kVoid
 )
 
 func kindOf(oid OID) kind {
@@ -94,6 +97,12 @@ func kindOf(oid OID) kind {
 		return kInterval
 	case UUIDOID:
 		return kUUID
+	case Int2VectorOID:
+		return kInt2Vector
+	case OIDVectorOID:
+		return kOIDVector
+	case VoidOID:
+		return kVoid
 	}
 	return kUnsupported
 }
@@ -425,6 +434,20 @@ func newScalarEncoder(k kind, arr arrow.Array, bin bool, st *style) Encoder {
 			return func(buf []byte, row int) []byte { return append(append(buf, 1), get(row)...) }
 		}
 		return func(buf []byte, row int) []byte { return append(buf, get(row)...) }
+
+	case kInt2Vector, kOIDVector:
+		get := stringGetter(arr)
+		if get == nil {
+			return nil
+		}
+		if bin {
+			oid := k == kOIDVector
+			return func(buf []byte, row int) []byte { return appendVectorBinary(buf, get(row), oid) }
+		}
+		return func(buf []byte, row int) []byte { return append(buf, get(row)...) }
+
+	case kVoid:
+		return func(buf []byte, row int) []byte { return buf }
 
 	case kBytea:
 		get := bytesGetter(arr)

@@ -137,6 +137,8 @@ var oracleCases = []oracleCase{
 	{"regclass", pgtype.Regclass, []string{"0", "999999", "-"}},
 	{"regtype", pgtype.Regtype, []string{"999999", "0"}},
 	{"regproc", pgtype.Type{OID: pgtype.RegprocOID, Typmod: -1}, []string{"999999", "-"}},
+	{"int2vector", pgtype.Type{OID: pgtype.Int2VectorOID, Typmod: -1}, []string{"1 2 3", "", " 1  -2 ", "1 x", "99999", "1,2"}},
+	{"oidvector", pgtype.Type{OID: pgtype.OIDVectorOID, Typmod: -1}, []string{"23 25", "", "-1 4294967295", "4294967296"}},
 	{"date", pgtype.Date, []string{"2020-01-02", "1999-12-31", "0001-01-01", "0044-03-15 BC", "4714-11-24 BC", "5874897-12-31",
 		"infinity", "-infinity", "epoch", "Jan 8 1999", "8 January 1999", "1999-Jan-08", "01/02/2003", "02.01.2003", "19990108",
 		"990108", "1999.008", "J2451187", "January 8, 99 BC", "2020-02-29", "1900-02-28", "1969-07-20", "2000-01-01 12:34",
@@ -306,7 +308,7 @@ func TestOracle(t *testing.T) {
 				}
 				bin := askPG(c.ExecParams(ctx, sql, nil, nil, nil, []int16{pgtype.BinaryFormat}).Read())
 				where := fmt.Sprintf("%s %s", ses, sql)
-				checkOracle(t, where, oc.typ, lit, text, bin, s, c)
+				checkOracle(t, where, oc.sql, oc.typ, lit, text, bin, s, c)
 				checked++
 			}
 		}
@@ -314,7 +316,7 @@ func TestOracle(t *testing.T) {
 	t.Logf("compared %d literals with PostgreSQL", checked)
 }
 
-func checkOracle(t *testing.T, where string, typ pgtype.Type, lit string, text, bin pgAnswer, s *pgtype.Settings, c *pgconn.PgConn) {
+func checkOracle(t *testing.T, where, sqlType string, typ pgtype.Type, lit string, text, bin pgAnswer, s *pgtype.Settings, c *pgconn.PgConn) {
 	t.Helper()
 	d, err := pgtype.Decode(typ, pgtype.TextFormat, []byte(lit), s)
 	if text.code != "" {
@@ -368,10 +370,13 @@ func checkOracle(t *testing.T, where string, typ pgtype.Type, lit string, text, 
 		t.Errorf("%s: text of decoded binary\n  pg:     %q\n  sluice: %q (%v)", where, text.value, again, err)
 	}
 
-	// Sluice's binary as a parameter: PostgreSQL must read it as the same value.
-	if typ.Typmod < 0 {
+	// Sluice's binary as a parameter: PostgreSQL must read it as the same
+	// value. (PostgreSQL cannot read back its own binary of an empty
+	// int2vector or oidvector, so those are left out.)
+	emptyVector := (typ.OID == pgtype.Int2VectorOID || typ.OID == pgtype.OIDVectorOID) && len(text.value) == 0
+	if typ.Typmod < 0 && !emptyVector {
 		param := append([]byte{}, gotBin...) // never nil: nil is NULL
-		res := c.ExecParams(context.Background(), fmt.Sprintf("SELECT $1::%s", typ), [][]byte{param},
+		res := c.ExecParams(context.Background(), fmt.Sprintf("SELECT $1::%s", sqlType), [][]byte{param},
 			[]uint32{typ.OID}, []int16{pgtype.BinaryFormat}, []int16{pgtype.TextFormat}).Read()
 		back := askPG(res)
 		if back.code != "" || !bytes.Equal(back.value, text.value) {

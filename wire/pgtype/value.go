@@ -211,6 +211,13 @@ func appendText(buf []byte, t Type, d Datum, st *style) ([]byte, error) {
 		if v, ok = asString(d); ok {
 			buf = appendCharText(buf, v)
 		}
+	case kInt2Vector, kOIDVector:
+		var v string
+		if v, ok = asString(d); ok {
+			buf = append(buf, v...)
+		}
+	case kVoid:
+		ok = true
 	case kBytea:
 		var v []byte
 		if v, ok = asBytes(d); ok {
@@ -315,6 +322,13 @@ func appendBinary(buf []byte, t Type, d Datum) ([]byte, error) {
 		if v, ok = asString(d); ok {
 			buf = appendCharBinary(buf, v)
 		}
+	case kInt2Vector, kOIDVector:
+		var v string
+		if v, ok = asString(d); ok {
+			buf = appendVectorBinary(buf, v, t.OID == OIDVectorOID)
+		}
+	case kVoid:
+		ok = true
 	case kBytea:
 		var v []byte
 		if v, ok = asBytes(d); ok {
@@ -415,6 +429,10 @@ func decodeText(t Type, src []byte, st *style) (Datum, error) {
 		return parseBytea(src)
 	case kUUID:
 		return parseUUID(src)
+	case kInt2Vector, kOIDVector:
+		return parseVector(src, t.OID == OIDVectorOID)
+	case kVoid:
+		return "", nil
 	case kDate:
 		return parseDate(src, st)
 	case kTime:
@@ -498,6 +516,10 @@ func decodeBinary(t Type, src []byte) (Datum, error) {
 		return string(src), nil
 	case kJSONB:
 		return decodeJSONBBinary(src)
+	case kInt2Vector, kOIDVector:
+		return decodeVectorBinary(src, t.OID == OIDVectorOID)
+	case kVoid:
+		return "", nil
 	case kBytea:
 		return append([]byte{}, src...), nil
 	case kUUID:
