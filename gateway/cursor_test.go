@@ -168,6 +168,20 @@ func TestExtendedProtocolMatchesPostgres(t *testing.T) {
 			&pgproto3.Parse{Query: "DECLARE c CURSOR FOR SELECT 1"}, &pgproto3.Bind{}, &pgproto3.Execute{}, &pgproto3.Sync{},
 			&pgproto3.Parse{Query: "COMMIT"}, &pgproto3.Bind{}, &pgproto3.Execute{}, &pgproto3.Sync{},
 		}},
+		{"pgjdbc", []pgproto3.FrontendMessage{
+			// Connection setup, isValid() (an empty query), a named
+			// statement after five executions, BEGIN/COMMIT as statements.
+			&pgproto3.Parse{Query: "SET extra_float_digits = 3"}, &pgproto3.Bind{}, &pgproto3.Execute{MaxRows: 1}, &pgproto3.Sync{},
+			&pgproto3.Parse{Query: "SET application_name = 'PostgreSQL JDBC Driver'"}, &pgproto3.Bind{}, &pgproto3.Execute{MaxRows: 1}, &pgproto3.Sync{},
+			&pgproto3.Parse{Query: ""}, &pgproto3.Bind{}, &pgproto3.Describe{ObjectType: 'P'}, &pgproto3.Execute{MaxRows: 1}, &pgproto3.Sync{},
+			&pgproto3.Parse{Query: "BEGIN"}, &pgproto3.Bind{}, &pgproto3.Execute{}, &pgproto3.Parse{Name: "S_1", Query: "SELECT $1::int4 * 2", ParameterOIDs: []uint32{23}},
+			&pgproto3.Describe{ObjectType: 'S', Name: "S_1"}, &pgproto3.Sync{},
+			&pgproto3.Bind{PreparedStatement: "S_1", ParameterFormatCodes: []int16{1}, Parameters: [][]byte{{0, 0, 0, 21}}, ResultFormatCodes: []int16{1}},
+			&pgproto3.Execute{}, &pgproto3.Sync{},
+			&pgproto3.Parse{Query: "COMMIT"}, &pgproto3.Bind{}, &pgproto3.Execute{}, &pgproto3.Sync{},
+			&pgproto3.Parse{Query: "SHOW TRANSACTION ISOLATION LEVEL"}, &pgproto3.Bind{}, &pgproto3.Describe{ObjectType: 'P'},
+			&pgproto3.Execute{}, &pgproto3.Sync{},
+		}},
 		{"utility statements", []pgproto3.FrontendMessage{
 			&pgproto3.Parse{Query: "SHOW TRANSACTION ISOLATION LEVEL"}, &pgproto3.Describe{ObjectType: 'S'},
 			&pgproto3.Bind{}, &pgproto3.Describe{ObjectType: 'P'}, &pgproto3.Execute{}, &pgproto3.Sync{},

@@ -217,6 +217,17 @@ func TestTransactionsMatchPostgres(t *testing.T) {
 			"BEGIN", "SAVEPOINT a", "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE", "ROLLBACK",
 		}},
 		{"discard all needs no block", []string{"BEGIN", "DISCARD ALL", "ROLLBACK", "DISCARD ALL"}},
+		// What real clients send when they connect and around queries
+		// (shared/corpus/pg-clients.jsonl, kind session and ping).
+		{"pgjdbc", []string{"SET extra_float_digits = 3", "SET application_name = 'PostgreSQL JDBC Driver'",
+			"SHOW TRANSACTION ISOLATION LEVEL", "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED",
+			"SELECT 1", "BEGIN", "SELECT 1", "COMMIT", ""}},
+		{"psycopg2 and SQLAlchemy", []string{"BEGIN", "select pg_catalog.version() like 'PostgreSQL 15%'",
+			"show transaction isolation level", "show standard_conforming_strings", "ROLLBACK", "BEGIN", "SELECT 1", "ROLLBACK"}},
+		{"pgx", []string{"begin isolation level repeatable read read only", "SELECT 1", "rollback"}},
+		{"psqlODBC", []string{"SET DateStyle = 'ISO';SET extra_float_digits = 2;show transaction_isolation",
+			"BEGIN", "SAVEPOINT _EXEC_SVP_0x1", "SELECT 1", "RELEASE _EXEC_SVP_0x1", "COMMIT"}},
+		{"psql", []string{"select 1", "DEALLOCATE q1;", "BEGIN;", "COMMIT;"}},
 		{"read-only", []string{
 			"CREATE TABLE t (a int)", "BEGIN", "DROP TABLE IF EXISTS t", "SELECT 1", "ROLLBACK",
 			"CREATE SCHEMA s", "CREATE VIEW v AS SELECT 1",
