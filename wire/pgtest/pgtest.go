@@ -165,15 +165,36 @@ func (s *Server) start() error {
 		return fmt.Errorf("initdb: %v\n%s", err, out)
 	}
 
-	// Pick a free port; a race with another process taking it in between is
-	// retried by the caller's next run rather than handled here.
-	port, err := freePort()
-	if err != nil {
-		return err
+	// Pick a free port and start. Another process (the tests of another
+	// package, run in parallel) can take the port between our probe and
+	// PostgreSQL's bind; then PostgreSQL exits and we try another port.
+	var err2 error
+	for attempt := 0; attempt < 5; attempt++ {
+		port, err := freePort()
+		if err != nil {
+			return err
+		}
+		s.Port = port
+		err2 = s.startServer(cred, uid, gid, data)
+		if err2 == nil {
+			return nil
+		}
+		exited := false
+		select {
+		case <-s.done:
+			exited = true
+		default:
+		}
+		if !exited || !strings.Contains(s.log(), "already in use") {
+			return err2
+		}
+		s.cmd, s.done = nil, make(chan struct{})
 	}
-	s.Port = port
+	return err2
+}
 
-	logf, err := os.Create(s.logPath)
+func (s *Server) startServer(cred *syscall.Credential, uid, gid int, data string) error {
+	logf, err := os.OpenFile(s.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
@@ -181,7 +202,7 @@ func (s *Server) start() error {
 		_ = logf.Chown(uid, gid)
 	}
 	s.cmd = exec.Command(filepath.Join(BinDir, "postgres"), "-D", data,
-		"-p", strconv.Itoa(port),
+		"-p", strconv.Itoa(s.Port),
 		"-c", "listen_addresses="+s.Host,
 		"-c", "unix_socket_directories="+s.Socket,
 		"-c", "fsync=off",
@@ -202,10 +223,12 @@ func (s *Server) start() error {
 		logf.Close()
 		return fmt.Errorf("start postgres: %w", err)
 	}
+	done := s.done
+	cmd := s.cmd
 	go func() {
-		s.waitErr = s.cmd.Wait()
+		s.waitErr = cmd.Wait()
 		logf.Close()
-		close(s.done)
+		close(done)
 	}()
 	return s.waitReady(30 * time.Second)
 }
