@@ -206,6 +206,11 @@ func (b *binder) coerceTo(e plan.Expr, t pgtype.Type, what string, loc int32) (p
 func (b *binder) cast(e plan.Expr, t pgtype.Type, explicit bool, loc int32) (plan.Expr, error) {
 	switch x := e.(type) {
 	case *unknownLiteral:
+		if explicit && (t.OID == pgtype.VarcharOID || t.OID == pgtype.BPCharOID) && t.Typmod >= 0 {
+			// An explicit cast truncates to the length where the input
+			// function would fail (22001): read the text, then cast.
+			return &plan.Cast{Arg: &plan.Const{Value: x.text, Typ: pgtype.Text}, Typ: t}, nil
+		}
 		d, err := pgtype.Decode(t, pgtype.TextFormat, []byte(x.text), b.settings)
 		if err != nil {
 			if loc < 0 {
