@@ -402,9 +402,6 @@ func (s *Session) execFetch(ctx context.Context, x *planner.Fetch, out sink) err
 	n, err := s.fetch(ctx, p, x.Direction, x.Count, emit)
 	s.active = prev
 	if err != nil {
-		if pgerr.Code(err) != "55000" {
-			s.closePortal(p.name) // its stream is in an unknown state
-		}
 		return err
 	}
 	if !x.Move {

@@ -292,7 +292,6 @@ func (s *Session) execute(ctx context.Context, name string, maxRows int, w wire.
 		}
 		n, err := s.fetch(ctx, p, planner.FetchForward, count, w.WriteRows)
 		if err != nil {
-			s.closePortal(p.name)
 			return err
 		}
 		if !p.atEnd {

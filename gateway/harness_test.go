@@ -240,11 +240,11 @@ func compareScripts(t *testing.T, ts *testServer, scripts []script) {
 		t.Run(sc.name, func(t *testing.T) {
 			sl := connectPG(t, ts.dsn("sluice", "sluice", "application_name=oracle", "TimeZone=UTC"))
 			or := connectPG(t, odsn)
-			for _, step := range sc.steps {
+			for i, step := range sc.steps {
 				got := render(ctx, sl, step)
 				want := render(ctx, or, step)
 				if got != want {
-					t.Errorf("%s\n  sluice:   %s\n  postgres: %s", step, got, want)
+					t.Errorf("%s\n  sluice:   %s\n  postgres: %s\n  after: %q", step, got, want, sc.steps[:i])
 				}
 			}
 		})

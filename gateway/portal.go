@@ -73,6 +73,10 @@ type portal struct {
 
 	src    *rowSource // nil until the first fetch
 	cancel context.CancelFunc
+	// failed is set by an error while running: PostgreSQL then refuses
+	// to run the portal again but keeps its name until CLOSE or the end
+	// of its transaction.
+	failed bool
 	// PostgreSQL's portal position: atStart, atEnd and the current row.
 	atStart, atEnd bool
 	pos            int64
@@ -142,6 +146,18 @@ type emitFunc func(rec arrow.RecordBatch, lo, hi int) error
 // fetch moves the portal as FETCH/MOVE does (PostgreSQL's
 // DoPortalRunFetch) and returns the row count for the tag. emit nil is MOVE.
 func (s *Session) fetch(ctx context.Context, p *portal, dir planner.FetchDirection, count int64, emit emitFunc) (int64, error) {
+	if p.failed {
+		return 0, pgerr.New("55000", "portal \"%s\" cannot be run", p.name)
+	}
+	n, err := s.doFetch(ctx, p, dir, count, emit)
+	if err != nil {
+		p.failed = true
+		p.release() // its stream is in an unknown state
+	}
+	return n, err
+}
+
+func (s *Session) doFetch(ctx context.Context, p *portal, dir planner.FetchDirection, count int64, emit emitFunc) (int64, error) {
 	if err := s.start(ctx, p); err != nil {
 		return 0, err
 	}

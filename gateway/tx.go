@@ -122,8 +122,8 @@ func (s *Session) execTransaction(t *planner.Transaction, w wire.ResultWriter) e
 			if err := w.Notice(pgerr.SeverityWarning, pgerr.ActiveSQLTransaction, "there is already a transaction in progress"); err != nil {
 				return err
 			}
-			return w.Complete(t.Tag())
 		}
+		// PostgreSQL applies BEGIN's options even inside a block.
 		tx.mode = txBlock
 		if err := s.applyTxOptions(t.Options); err != nil {
 			return err
