@@ -44,14 +44,34 @@ public class JdbcClient {
         props.setProperty("prepareThreshold", "5");
         try (Connection conn = DriverManager.getConnection(args[0], props)) {
             System.out.println("valid: " + conn.isValid(5));
-            parameters(conn);
-            lakeParameters(conn);
-            rowsAfterThreshold(conn);
-            fetchSize(conn);
-            maxRows(conn);
-            metadata(conn);
+            section(conn, "parameters", () -> parameters(conn));
+            section(conn, "lake parameters", () -> lakeParameters(conn));
+            section(conn, "rows after threshold", () -> rowsAfterThreshold(conn));
+            section(conn, "fetch size", () -> fetchSize(conn));
+            section(conn, "max rows", () -> maxRows(conn));
+            section(conn, "metadata", () -> metadata(conn));
+            section(conn, "metadata type names", () -> metadataTypeNames(conn));
         }
         System.out.println("done");
+    }
+
+    interface Section {
+        void run() throws Exception;
+    }
+
+    // section runs one part and reports its failure in the output instead of
+    // ending the program, so one unsupported feature does not hide the
+    // results of the others.
+    static void section(Connection conn, String name, Section body) throws Exception {
+        try {
+            body.run();
+        } catch (java.sql.SQLException e) {
+            System.out.println("section " + name + " failed: SQLSTATE " + e.getSQLState() + ": " + e.getMessage().split("\n")[0]);
+            if (!conn.getAutoCommit()) {
+                conn.rollback();
+                conn.setAutoCommit(true);
+            }
+        }
     }
 
     // Parameters of each type the issue names, echoed back through casts.
@@ -182,9 +202,24 @@ public class JdbcClient {
             ResultSetMetaData md = rs.getMetaData();
             for (int c = 1; c <= md.getColumnCount(); c++) {
                 System.out.println("meta " + c + ": name=" + md.getColumnName(c) + " label=" + md.getColumnLabel(c)
-                        + " type=" + md.getColumnType(c) + " typename=" + md.getColumnTypeName(c)
+                        + " type=" + md.getColumnType(c)
                         + " precision=" + md.getPrecision(c) + " scale=" + md.getScale(c)
                         + " class=" + md.getColumnClassName(c) + " displaysize=" + md.getColumnDisplaySize(c));
+            }
+        }
+    }
+
+    // getColumnTypeName asks the server's catalog whether each column is
+    // serial (pgjdbc's fetchFieldMetaData: pg_attribute joined with pg_class
+    // and pg_attrdef for the table OIDs in RowDescription), as Metabase and
+    // DBeaver trigger on every result.
+    static void metadataTypeNames(Connection conn) throws Exception {
+        try (Statement st = conn.createStatement();
+             ResultSet rs = st.executeQuery("select order_id, customer_id, status, amount, created_at, dt,"
+                     + " amount * 2 as doubled, order_id::text as id_text from gold.orders limit 1")) {
+            ResultSetMetaData md = rs.getMetaData();
+            for (int c = 1; c <= md.getColumnCount(); c++) {
+                System.out.println("meta " + c + ": typename=" + md.getColumnTypeName(c));
             }
         }
     }
