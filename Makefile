@@ -19,15 +19,21 @@ demo:
 deps:
 	scripts/deps.sh
 
-# Steps run in order, each failing the suite: formatting, vet, the race-enabled
-# tests (unit, oracle and e2e client tests alike), then a short fuzz of every
-# fuzz target.
+# deps first (nothing runs without it), then every step even when an earlier
+# one failed, so one run reports all that is wrong: formatting, vet, the
+# race-enabled tests (unit, oracle and e2e client tests alike), and a short
+# fuzz of every fuzz target. Fails if any step failed.
+TEST_STEPS = fmt-check vet test-go fuzz
+
 test:
-	$(MAKE) --no-print-directory deps
-	$(MAKE) --no-print-directory fmt-check
-	$(MAKE) --no-print-directory vet
-	$(MAKE) --no-print-directory test-go
-	$(MAKE) --no-print-directory fuzz
+	@$(MAKE) --no-print-directory deps
+	@failed=""; \
+	for step in $(TEST_STEPS); do \
+		echo "== make $$step"; \
+		$(MAKE) --no-print-directory $$step || failed="$$failed $$step"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make test: failed:$$failed"; exit 1; fi; \
+	echo "make test: every step passed"
 
 fmt-check:
 	@out=$$(find . -name '*.go' -not -path './.git/*' -not -path './tmp/*' -not -path './bin/*' -print0 | xargs -0 gofmt -l); \
