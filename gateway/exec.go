@@ -362,8 +362,16 @@ func (s *Session) execDeclare(x *planner.DeclareCursor, w wire.ResultWriter, a a
 // execFetch runs FETCH and MOVE on a cursor or portal.
 func (s *Session) execFetch(ctx context.Context, x *planner.Fetch, out sink) error {
 	p, ok := s.portals[x.Name]
-	if !ok || p.rows == nil {
+	if !ok {
 		return pgerr.New(pgerr.InvalidCursorName, "cursor \"%s\" does not exist", x.Name)
+	}
+	if p.rows == nil {
+		// A protocol portal of a statement without rows: PostgreSQL
+		// refuses it as running, or as not made for fetching.
+		if p == s.active || p.ran || p.failed {
+			return pgerr.New("55000", "portal \"%s\" cannot be run", p.name)
+		}
+		return pgerr.New(pgerr.InternalError, "unsupported portal strategy")
 	}
 	s.route = p.rows.route
 	var emit emitFunc

@@ -4,6 +4,9 @@ import (
 	"context"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/sluicesql/sluice/engine"
 	"github.com/sluicesql/sluice/planner"
 	"github.com/sluicesql/sluice/wire"
 	"github.com/sluicesql/sluice/wire/pgerr"
@@ -27,10 +30,11 @@ func (s *Session) Parse(ctx context.Context, name, sql string, paramTypes []uint
 }
 
 func (s *Session) parse(name, sql string, paramOIDs []uint32) error {
-	if name != "" {
-		if _, ok := s.stmts[name]; ok {
-			return pgerr.New(pgerr.DuplicatePreparedStatement, "prepared statement \"%s\" already exists", name)
-		}
+	// The checks come in PostgreSQL's order: the unnamed statement goes
+	// first, even if the new one fails; then syntax, the failed block,
+	// binding, and a duplicate name last.
+	if name == "" {
+		s.dropStatement("")
 	}
 	stmts, err := s.g.planner.Parse(sql)
 	if err != nil {
@@ -57,6 +61,11 @@ func (s *Session) parse(name, sql string, paramOIDs []uint32) error {
 	if err != nil {
 		return err
 	}
+	if name != "" {
+		if _, ok := s.stmts[name]; ok {
+			return pgerr.New(pgerr.DuplicatePreparedStatement, "prepared statement \"%s\" already exists", name)
+		}
+	}
 	s.stmts[name] = ps
 	return nil
 }
@@ -80,11 +89,6 @@ func (s *Session) bindPortal(portalName, stmtName string, paramFormats []int16, 
 		}
 		return pgerr.New(pgerr.InvalidSQLStatementName, "prepared statement \"%s\" does not exist", stmtName)
 	}
-	if portalName != "" {
-		if _, exists := s.portals[portalName]; exists {
-			return pgerr.New(pgerr.DuplicateCursor, "cursor \"%s\" already exists", portalName)
-		}
-	}
 	types := ps.params()
 	if len(paramFormats) > 1 && len(paramFormats) != len(values) {
 		return pgerr.New(pgerr.ProtocolViolation, "bind message has %d parameter formats but %d parameters", len(paramFormats), len(values))
@@ -93,8 +97,13 @@ func (s *Session) bindPortal(portalName, stmtName string, paramFormats []int16, 
 		return pgerr.New(pgerr.ProtocolViolation, "bind message supplies %d parameters, but prepared statement \"%s\" requires %d",
 			len(values), stmtName, len(types))
 	}
-	if s.tx.mode == txFailed && !(ps.stmt != nil && isExitStmt(ps.stmt)) {
+	if s.tx.mode == txFailed && !(ps.stmt != nil && isExitStmt(ps.stmt) && len(values) == 0) {
 		return errInFailedTx()
+	}
+	if portalName != "" {
+		if _, exists := s.portals[portalName]; exists {
+			return pgerr.New(pgerr.DuplicateCursor, "cursor \"%s\" already exists", portalName)
+		}
 	}
 	if err := s.rebind(ps); err != nil {
 		return err
@@ -249,14 +258,14 @@ func (s *Session) Execute(ctx context.Context, name string, maxRows int, w wire.
 	s.beginImplicit(txSingle)
 	start := time.Now()
 	s.route = routeSession
-	sctx, cancel := s.statementContext(ctx)
-	err := s.execute(sctx, name, maxRows, w)
-	err = s.classify(ctx, sctx, err)
-	cancel()
 	sql := ""
 	if p, ok := s.portals[name]; ok {
 		sql = p.sql
 	}
+	sctx, cancel := s.statementContext(ctx)
+	err := s.execute(sctx, name, maxRows, w)
+	err = s.classify(ctx, sctx, err)
+	cancel()
 	s.finish(sql, start, err)
 	if err != nil {
 		s.fail()
@@ -270,6 +279,9 @@ func (s *Session) execute(ctx context.Context, name string, maxRows int, w wire.
 	if !ok {
 		return pgerr.New(pgerr.InvalidCursorName, "portal \"%s\" does not exist", name)
 	}
+	if p.stmt == nil && p.rows == nil {
+		return w.EmptyQuery() // even in a failed block, as PostgreSQL answers
+	}
 	if s.tx.mode == txFailed && !(p.stmt != nil && isExitStmt(p.stmt)) {
 		return errInFailedTx()
 	}
@@ -277,6 +289,13 @@ func (s *Session) execute(ctx context.Context, name string, maxRows int, w wire.
 	s.active = p
 	defer func() { s.active = prev }()
 
+	if p.rows == nil && maxRows > 0 && p.described != nil && !p.ran && !p.failed {
+		// A utility statement with rows (FETCH, EXECUTE) under max_rows:
+		// PostgreSQL runs it to its end into a store and serves that.
+		if err := s.materialize(ctx, p, w); err != nil {
+			return err
+		}
+	}
 	if p.rows != nil {
 		s.route = p.rows.route
 		formats := p.formats
@@ -297,10 +316,10 @@ func (s *Session) execute(ctx context.Context, name string, maxRows int, w wire.
 		if !p.atEnd {
 			return w.Suspended()
 		}
+		if p.rows.doneTag != "" {
+			return w.Complete(p.rows.doneTag)
+		}
 		return w.Complete(completeTag(p.rows.tag, n))
-	}
-	if p.stmt == nil {
-		return w.EmptyQuery()
 	}
 	if p.ran {
 		return pgerr.New("55000", "portal \"%s\" cannot be run", name)
@@ -323,4 +342,44 @@ func (s *Session) ClosePortal(name string) error {
 
 func (s *Session) dropStatement(name string) {
 	delete(s.stmts, name)
+}
+
+// materialize runs a utility portal's statement into memory and makes the
+// portal serve those rows.
+func (s *Session) materialize(ctx context.Context, p *portal, w wire.ResultWriter) error {
+	p.ran = true
+	rec := &recorder{ResultWriter: w}
+	defer rec.release()
+	if err := s.runStatement(ctx, p.stmt, sink{w: rec, formats: p.formats}, p.params); err != nil {
+		p.failed = true
+		return err
+	}
+	batches := rec.batches
+	rec.batches = nil
+	p.rows = &rowSpec{fields: p.described, tag: "SELECT", doneTag: rec.tag, route: s.route,
+		open: func(context.Context) (engine.Stream, error) { return &memStream{batches: batches}, nil }}
+	return nil
+}
+
+// recorder is a ResultWriter that keeps rows and the tag instead of
+// sending them; notices and parameter changes still go to the client.
+type recorder struct {
+	wire.ResultWriter
+	batches []arrow.RecordBatch
+	tag     string
+}
+
+func (r *recorder) Describe([]wire.Field, []int16) error                { return nil }
+func (r *recorder) Start([]wire.Field, []int16, *pgtype.Settings) error { return nil }
+func (r *recorder) Complete(tag string) error                           { r.tag = tag; return nil }
+func (r *recorder) WriteRows(rec arrow.RecordBatch, lo, hi int) error {
+	r.batches = append(r.batches, rec.NewSlice(int64(lo), int64(hi)))
+	return nil
+}
+
+func (r *recorder) release() {
+	for _, b := range r.batches {
+		b.Release()
+	}
+	r.batches = nil
 }

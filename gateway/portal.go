@@ -47,6 +47,9 @@ func (p *prepared) params() []pgtype.Type {
 type rowSpec struct {
 	fields []wire.Field
 	tag    string // CommandComplete verb: SELECT, SHOW, EXPLAIN
+	// doneTag, if set, is the whole tag at the end (a materialized FETCH
+	// reports its own count, not the rows of the last Execute).
+	doneTag string
 	route  string
 	open   func(ctx context.Context) (engine.Stream, error)
 }

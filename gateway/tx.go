@@ -90,7 +90,8 @@ func (s *Session) replaceValues(v *settingValues) {
 }
 
 // endTx commits or rolls back the open transaction, closing the portals
-// it owns.
+// it owns, the one that ran COMMIT or ROLLBACK included: PostgreSQL ends
+// the transaction after that portal has finished.
 func (s *Session) endTx(commit bool) {
 	tx := s.tx
 	if tx == nil {
@@ -102,9 +103,6 @@ func (s *Session) endTx(commit bool) {
 		s.vals = tx.before
 	}
 	for name, p := range s.portals {
-		if p == s.active {
-			continue
-		}
 		if !p.hold || (!commit && p.seq > tx.firstPortal) {
 			s.closePortal(name)
 		}
