@@ -50,8 +50,8 @@ type rowSpec struct {
 	// doneTag, if set, is the whole tag at the end (a materialized FETCH
 	// reports its own count, not the rows of the last Execute).
 	doneTag string
-	route  string
-	open   func(ctx context.Context) (engine.Stream, error)
+	route   string
+	open    func(ctx context.Context) (engine.Stream, error)
 }
 
 // portal is a protocol portal or a SQL cursor; PostgreSQL keeps both in
