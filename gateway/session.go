@@ -135,6 +135,13 @@ func (s *Session) User() string { return s.user }
 // encoding is how values are written for this session now.
 func (s *Session) encoding() *pgtype.Settings { return s.vals.derive().enc }
 
+// ValueSettings returns the session's DateStyle, IntervalStyle, TimeZone
+// (already resolved, including the numeric and POSIX zones SET TIME ZONE
+// accepts), extra_float_digits and bytea_output. The planner may use it
+// instead of re-reading them through Setting; the result must not be
+// modified.
+func (s *Session) ValueSettings() *pgtype.Settings { return s.encoding() }
+
 // showValue is a known parameter's current value (lower-cased name).
 func (s *Session) showValue(lower string) string {
 	switch lower {
