@@ -331,6 +331,7 @@ func newAggState(c *plan.AggCall) aggState {
 	return st
 }
 
+// avgSumType is the type avg accumulates its sum in.
 func avgSumType(arg pgtype.Type) pgtype.Type {
 	switch arg.OID {
 	case pgtype.Float4OID, pgtype.Float8OID:
@@ -338,14 +339,7 @@ func avgSumType(arg pgtype.Type) pgtype.Type {
 	case pgtype.IntervalOID:
 		return pgtype.Interval
 	}
-	_, s, ok := pgtype.NumericPrecisionScale(arg.Typmod)
-	if arg.OID != pgtype.NumericOID || !ok {
-		s = 0
-		if arg.OID == pgtype.NumericOID {
-			s = pgtype.DefaultUnconstrainedScale
-		}
-	}
-	return pgtype.Type{OID: pgtype.NumericOID, Typmod: pgtype.NumericTypmod(pgtype.MaxDecimalPrecision, s)}
+	return pgtype.Numeric
 }
 
 type countState struct {
@@ -467,26 +461,8 @@ func (s *avgState) result() (pgtype.Datum, error) {
 		if t.Special != pgtype.NumericFinite {
 			return t, nil
 		}
-		_, scale, _ := pgtype.NumericPrecisionScale(s.resType.Typmod)
-		// sum × 10^(scale − sum.scale) / count, rounded half away from zero.
-		num := new(big.Int).Set(t.Coef)
-		shift := int32(scale) - t.Scale
-		den := big.NewInt(s.count)
-		if shift >= 0 {
-			num.Mul(num, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(shift)), nil))
-		} else {
-			den.Mul(den, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(-shift)), nil))
-		}
-		q, r := new(big.Int).QuoRem(num, den, new(big.Int))
-		r.Abs(r).Lsh(r, 1)
-		if r.Cmp(den) >= 0 {
-			if num.Sign() < 0 {
-				q.Sub(q, big.NewInt(1))
-			} else {
-				q.Add(q, big.NewInt(1))
-			}
-		}
-		return pgtype.NumericValue{Coef: q, Scale: int32(scale)}, nil
+		// avg is numeric division of the sum by the count, with its scale.
+		return expr.NumericDiv(t, pgtype.NumericValue{Coef: big.NewInt(s.count)})
 	}
 	return nil, nil
 }

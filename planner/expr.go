@@ -57,6 +57,10 @@ func (b *binder) exprNoAgg(n *pg_query.Node, sc *scope) (plan.Expr, error) {
 		if err != nil {
 			return nil, b.errAt(x.TypeCast.Location, pgerr.Convert(err))
 		}
+		if ae := x.TypeCast.Arg.GetAArrayExpr(); ae != nil && t.IsArray() {
+			// ARRAY[...]::t[] types the elements, which also allows ARRAY[].
+			return b.arrayExpr(ae, sc, t)
+		}
 		arg, err := b.expr(x.TypeCast.Arg, sc)
 		if err != nil {
 			return nil, err
@@ -114,6 +118,8 @@ func (b *binder) exprNoAgg(n *pg_query.Node, sc *scope) (plan.Expr, error) {
 	case *pg_query.Node_CollateClause:
 		// Sluice compares text by code point (C collation); COLLATE is accepted.
 		return b.expr(x.CollateClause.Arg, sc)
+	case *pg_query.Node_AArrayExpr:
+		return b.arrayExpr(x.AArrayExpr, sc, pgtype.Unknown)
 	case *pg_query.Node_SubLink:
 		return nil, b.errAt(x.SubLink.Location, pgerr.New(pgerr.FeatureNotSupported, "subqueries are not supported yet"))
 	}
@@ -154,7 +160,8 @@ func (b *binder) constExpr(c *pg_query.A_Const) (plan.Expr, error) {
 // numericConstType gives a numeric literal a typmod that keeps its own
 // scale, so arithmetic on it keeps PostgreSQL's display scale.
 func numericConstType(d pgtype.Datum) pgtype.Type {
-	if n, ok := d.(pgtype.NumericValue); ok && n.Special == pgtype.NumericFinite {
+	if n, ok := d.(pgtype.NumericValue); ok && n.Special == pgtype.NumericFinite &&
+		n.Scale <= maxStaticScale && len(new(big.Int).Abs(n.Coef).String()) <= pgtype.MaxDecimalPrecision-maxStaticScale+int(n.Scale) {
 		return pgtype.Type{OID: pgtype.NumericOID, Typmod: pgtype.NumericTypmod(pgtype.MaxDecimalPrecision, int(n.Scale))}
 	}
 	return pgtype.Numeric
@@ -405,16 +412,15 @@ func commonType(a, b pgtype.Type) (pgtype.Type, bool) {
 	return pgtype.Unknown, false
 }
 
-// scaleOf is the static scale numeric values of t are carried at.
-func scaleOf(t pgtype.Type) int {
-	switch t.OID {
-	case pgtype.NumericOID:
-		if _, s, ok := pgtype.NumericPrecisionScale(t.Typmod); ok {
-			return s
-		}
-		return pgtype.DefaultUnconstrainedScale
+// scaleOf is the static scale values of t have as numerics: a typmod's
+// scale, or 0 for integers. ok is false for an unconstrained numeric, whose
+// values each have their own scale.
+func scaleOf(t pgtype.Type) (scale int, ok bool) {
+	if t.OID == pgtype.NumericOID {
+		_, s, ok := pgtype.NumericPrecisionScale(t.Typmod)
+		return s, ok
 	}
-	return 0
+	return 0, true
 }
 
 type scaleRule func(a, b int) int
@@ -422,17 +428,24 @@ type scaleRule func(a, b int) int
 func maxScale(a, b int) int { return max(a, b) }
 func sumScale(a, b int) int { return a + b }
 
-// divScale approximates PostgreSQL's select_div_scale for a result whose
-// scale must be fixed before the data is seen: at least 16 significant
-// digits for quotients near one, and never less than either input's scale.
-func divScale(a, b int) int { return max(16, a, b) }
+// maxStaticScale bounds the scale a result keeps in a Decimal128(38, s):
+// beyond it too few integer digits remain, and the result is carried
+// unconstrained instead.
+const maxStaticScale = 20
 
-// numericResult is the carrying type of a numeric result: precision 38
-// (Arrow's Decimal128) at the scale the rule gives.
+// numericResult is the type of a numeric result. When both operands have
+// static scales, PostgreSQL's result scale is static too (max for + - %,
+// the sum for *), and the result is a Decimal128(38, s); otherwise it is an
+// unconstrained numeric whose values carry their own scale.
 func numericResult(a, b pgtype.Type, rule scaleRule) pgtype.Type {
-	s := rule(scaleOf(a), scaleOf(b))
-	if s > pgtype.MaxDecimalPrecision-8 {
-		s = pgtype.MaxDecimalPrecision - 8
+	sa, oka := scaleOf(a)
+	sb, okb := scaleOf(b)
+	if !oka || !okb {
+		return pgtype.Numeric
+	}
+	s := rule(sa, sb)
+	if s > maxStaticScale {
+		return pgtype.Numeric
 	}
 	return pgtype.Type{OID: pgtype.NumericOID, Typmod: pgtype.NumericTypmod(pgtype.MaxDecimalPrecision, s)}
 }
@@ -757,7 +770,8 @@ func (b *binder) binaryOp(op string, l, r plan.Expr, loc int32) (plan.Expr, erro
 			case "*":
 				ct = numericResult(lt, rt, sumScale)
 			case "/":
-				ct = numericResult(lt, rt, divScale)
+				// select_div_scale depends on the values: unconstrained.
+				ct = pgtype.Numeric
 			default:
 				ct = numericResult(lt, rt, maxScale)
 			}
@@ -952,6 +966,44 @@ func (b *binder) unify(nodes []*pg_query.Node, sc *scope, what string) ([]plan.E
 	return vals, typ, nil
 }
 
+// arrayExpr binds ARRAY[...]; want is the array type a cast asks for, or
+// Unknown to resolve the element type from the elements.
+func (b *binder) arrayExpr(a *pg_query.A_ArrayExpr, sc *scope, want pgtype.Type) (plan.Expr, error) {
+	for _, e := range a.Elements {
+		if e.GetAArrayExpr() != nil {
+			return nil, b.errAt(a.Location, pgerr.New(pgerr.FeatureNotSupported, "multidimensional arrays are not supported"))
+		}
+	}
+	if want.OID != pgtype.UnknownOID {
+		elem := want.Elem()
+		out := &plan.ArrayExpr{Typ: want}
+		for _, n := range a.Elements {
+			e, err := b.expr(n, sc)
+			if err != nil {
+				return nil, err
+			}
+			if e, err = b.cast(e, elem, true, nodeLocation(n)); err != nil {
+				return nil, err
+			}
+			out.Elems = append(out.Elems, e)
+		}
+		return out, nil
+	}
+	if len(a.Elements) == 0 {
+		return nil, b.errAt(a.Location, pgerr.New(pgerr.IndeterminateDatatype, "cannot determine type of empty array").
+			WithHint("Explicitly cast to the desired type, for example ARRAY[]::integer[]."))
+	}
+	elems, typ, err := b.unify(a.Elements, sc, "ARRAY")
+	if err != nil {
+		return nil, err
+	}
+	at, ok := pgtype.ArrayOf(pgtype.Type{OID: typ.OID, Typmod: -1})
+	if !ok {
+		return nil, b.errAt(a.Location, pgerr.New(pgerr.UndefinedObject, "could not find array type for data type %s", typ))
+	}
+	return &plan.ArrayExpr{Elems: elems, Typ: at}, nil
+}
+
 func (b *binder) sqlValueFunction(f *pg_query.SQLValueFunction) (plan.Expr, error) {
 	now := &plan.Call{Func: "now", Op: "now", Typ: pgtype.Timestamptz}
 	switch f.Op {
@@ -1057,18 +1109,19 @@ func (b *binder) funcCall(fc *pg_query.FuncCall, sc *scope) (plan.Expr, error) {
 	return nil, b.undefinedFunction(name, args, fc.Location)
 }
 
-// roundType fixes round(numeric[, n])'s scale when n is a constant.
+// roundType is round(numeric[, n])'s type: scale n when n is a constant,
+// else unconstrained.
 func (b *binder) roundType(args []plan.Expr) pgtype.Type {
 	s := 0
 	if len(args) == 2 {
-		if c, ok := args[1].(*plan.Const); ok && c.Value != nil {
-			s = int(c.Value.(int64))
-			if s < 0 {
-				s = 0
-			}
-		} else {
-			s = scaleOf(args[0].Type())
+		c, ok := args[1].(*plan.Const)
+		if !ok || c.Value == nil {
+			return pgtype.Numeric
 		}
+		s = max(int(c.Value.(int64)), 0)
+	}
+	if s > maxStaticScale {
+		return pgtype.Numeric
 	}
 	return pgtype.Type{OID: pgtype.NumericOID, Typmod: pgtype.NumericTypmod(pgtype.MaxDecimalPrecision, s)}
 }

@@ -76,22 +76,19 @@ func aggregateType(name string, arg pgtype.Type) (pgtype.Type, bool) {
 		case pgtype.Int8OID:
 			return pgtype.Type{OID: pgtype.NumericOID, Typmod: pgtype.NumericTypmod(pgtype.MaxDecimalPrecision, 0)}, true
 		case pgtype.NumericOID:
-			_, s, ok := pgtype.NumericPrecisionScale(arg.Typmod)
-			if !ok {
-				s = pgtype.DefaultUnconstrainedScale
+			// A column's values share its scale, and so does their sum.
+			if _, s, ok := pgtype.NumericPrecisionScale(arg.Typmod); ok {
+				return pgtype.Type{OID: pgtype.NumericOID, Typmod: pgtype.NumericTypmod(pgtype.MaxDecimalPrecision, s)}, true
 			}
-			return pgtype.Type{OID: pgtype.NumericOID, Typmod: pgtype.NumericTypmod(pgtype.MaxDecimalPrecision, s)}, true
+			return pgtype.Numeric, true
 		case pgtype.Float4OID, pgtype.Float8OID, pgtype.IntervalOID:
 			return pgtype.Type{OID: arg.OID, Typmod: -1}, true
 		}
 	case "avg":
 		switch arg.OID {
 		case pgtype.Int2OID, pgtype.Int4OID, pgtype.Int8OID, pgtype.NumericOID:
-			_, s, ok := pgtype.NumericPrecisionScale(arg.Typmod)
-			if !ok || s < pgtype.DefaultUnconstrainedScale {
-				s = pgtype.DefaultUnconstrainedScale
-			}
-			return pgtype.Type{OID: pgtype.NumericOID, Typmod: pgtype.NumericTypmod(pgtype.MaxDecimalPrecision, s)}, true
+			// sum / count at select_div_scale: the scale depends on the values.
+			return pgtype.Numeric, true
 		case pgtype.Float4OID, pgtype.Float8OID:
 			return pgtype.Float8, true
 		case pgtype.IntervalOID:

@@ -15,7 +15,10 @@ import (
 func arithmetic(op string, lt, rt, ret pgtype.Type, env *Env) (rowFn, error) {
 	switch {
 	case ret.OID == pgtype.NumericOID:
-		_, scale, _ := pgtype.NumericPrecisionScale(ret.Typmod)
+		_, scale, static := pgtype.NumericPrecisionScale(ret.Typmod)
+		if !static {
+			scale = -1 // each value's own scale, by PostgreSQL's rules
+		}
 		return func(a []pgtype.Datum) (pgtype.Datum, error) {
 			return numericOp(op, toNumeric(a[0]), toNumeric(a[1]), int32(scale))
 		}, nil
@@ -165,12 +168,30 @@ func floatOp(op string, x, y float64) (pgtype.Datum, error) {
 	return r, nil
 }
 
+// NumericDiv divides at PostgreSQL's select_div_scale, as numeric / does.
+func NumericDiv(x, y pgtype.NumericValue) (pgtype.Datum, error) {
+	return numericOp("div", x, y, -1)
+}
+
+// numericOp computes x op y rounded to scale, or with scale < 0 at the
+// scale PostgreSQL gives the result: the larger input scale for + - %,
+// their sum for *, select_div_scale for /.
 func numericOp(op string, x, y pgtype.NumericValue, scale int32) (pgtype.Datum, error) {
 	if x.Special != pgtype.NumericFinite || y.Special != pgtype.NumericFinite {
 		if (op == "div" || op == "mod") && y.Special == pgtype.NumericFinite && y.Coef.Sign() == 0 {
 			return nil, divisionByZero()
 		}
 		return numericSpecialOp(op, x, y), nil
+	}
+	if scale < 0 {
+		switch op {
+		case "add", "sub", "mod":
+			scale = max(x.Scale, y.Scale)
+		case "mul":
+			scale = x.Scale + y.Scale
+		case "div":
+			scale = selectDivScale(x, y)
+		}
 	}
 	switch op {
 	case "add", "sub":
@@ -213,6 +234,38 @@ func numericOp(op string, x, y pgtype.NumericValue, scale int32) (pgtype.Datum, 
 
 // numericSpecialOp follows IEEE rules for NaN and the infinities, which is
 // what PostgreSQL 14+ does for numeric.
+// selectDivScale is PostgreSQL's select_div_scale: enough decimals for 16
+// significant digits in the quotient, and no fewer than either input shows.
+// Weights are counted in base-10000 digits, as numeric stores them.
+func selectDivScale(x, y pgtype.NumericValue) int32 {
+	w1, f1 := weightAndFirstDigit(x)
+	w2, f2 := weightAndFirstDigit(y)
+	qweight := w1 - w2
+	if f1 <= f2 {
+		qweight--
+	}
+	rscale := 16 - qweight*4
+	rscale = max(rscale, x.Scale, y.Scale, 0)
+	return min(rscale, 1000)
+}
+
+// weightAndFirstDigit gives the weight and value of a numeric's first
+// non-zero base-10000 digit (0, 0 for zero).
+func weightAndFirstDigit(n pgtype.NumericValue) (int32, int64) {
+	if n.Coef == nil || n.Coef.Sign() == 0 {
+		return 0, 0
+	}
+	c := new(big.Int).Abs(n.Coef)
+	s := n.Scale
+	if pad := (4 - s%4) % 4; pad > 0 {
+		c.Mul(c, pow10(pad))
+		s += pad
+	}
+	groups := int32((len(c.String()) + 3) / 4)
+	first := new(big.Int).Quo(c, pow10(4*(groups-1)))
+	return groups - 1 - s/4, first.Int64()
+}
+
 func numericSpecialOp(op string, x, y pgtype.NumericValue) pgtype.NumericValue {
 	f, err := floatOp(op, numericToFloat(x), numericToFloat(y))
 	if err != nil {

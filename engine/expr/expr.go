@@ -204,6 +204,35 @@ func (c *compiler) compile(e plan.Expr) (colFn, error) {
 		}, nil
 	case *plan.Case:
 		return c.caseExpr(x)
+	case *plan.ArrayExpr:
+		elems := make([]colFn, len(x.Elems))
+		for i, e := range x.Elems {
+			fn, err := c.compile(e)
+			if err != nil {
+				return nil, err
+			}
+			elems[i] = fn
+		}
+		elemType := x.Typ.Elem()
+		return func(b arrow.RecordBatch) ([]pgtype.Datum, error) {
+			cols := make([][]pgtype.Datum, len(elems))
+			for i, e := range elems {
+				v, err := e(b)
+				if err != nil {
+					return nil, err
+				}
+				cols[i] = v
+			}
+			out := make([]pgtype.Datum, b.NumRows())
+			for r := range out {
+				arr := pgtype.Array{Elem: elemType, Elements: make([]pgtype.Datum, len(cols)), Lower: 1}
+				for i := range cols {
+					arr.Elements[i] = cols[i][r]
+				}
+				out[r] = arr
+			}
+			return out, nil
+		}, nil
 	}
 	return nil, pgerr.New(pgerr.FeatureNotSupported, "expression %T is not supported by the engine", e)
 }

@@ -168,6 +168,21 @@ func (c *Coalesce) String() string {
 	return "COALESCE(" + strings.Join(parts, ", ") + ")"
 }
 
+// ArrayExpr is ARRAY[elems...], a one-dimensional array of Typ.
+type ArrayExpr struct {
+	Elems []Expr
+	Typ   pgtype.Type
+}
+
+func (a *ArrayExpr) Type() pgtype.Type { return a.Typ }
+func (a *ArrayExpr) String() string {
+	parts := make([]string, len(a.Elems))
+	for i, e := range a.Elems {
+		parts[i] = e.String()
+	}
+	return "ARRAY[" + strings.Join(parts, ", ") + "]"
+}
+
 // Walk calls fn for e and every expression under it, parents first; fn
 // returning false skips a subtree.
 func Walk(e Expr, fn func(Expr) bool) {
@@ -195,6 +210,10 @@ func Walk(e Expr, fn func(Expr) bool) {
 		Walk(x.Else, fn)
 	case *Coalesce:
 		for _, a := range x.Args {
+			Walk(a, fn)
+		}
+	case *ArrayExpr:
+		for _, a := range x.Elems {
 			Walk(a, fn)
 		}
 	}
@@ -231,6 +250,8 @@ func Map(e Expr, fn func(Expr) Expr) Expr {
 		e = c
 	case *Coalesce:
 		e = &Coalesce{Args: all(x.Args), Typ: x.Typ}
+	case *ArrayExpr:
+		e = &ArrayExpr{Elems: all(x.Elems), Typ: x.Typ}
 	case *ColumnRef:
 		c := *x
 		e = &c

@@ -570,6 +570,20 @@ func newNumericEncoder(arr arrow.Array, bin bool) Encoder {
 		v := a.Values()
 		scale := a.DataType().(*arrow.Decimal32Type).Scale
 		return func(buf []byte, row int) []byte { return appendInt64Numeric(buf, int64(v[row]), scale, emit) }
+	case *array.String:
+		// Unconstrained numerics hold numeric_out's text already.
+		if !bin {
+			return func(buf []byte, row int) []byte { return append(buf, a.Value(row)...) }
+		}
+		return func(buf []byte, row int) []byte {
+			v, err := parseNumeric([]byte(a.Value(row)))
+			if err != nil {
+				// Only AppendDatum writes these columns; a bad value is a bug,
+				// shown as NaN rather than a broken message.
+				return appendNumericSpecialBinary(buf, NumericNaN)
+			}
+			return appendNumericBinary(buf, v)
+		}
 	case *array.Uint64:
 		v := a.Uint64Values()
 		return func(buf []byte, row int) []byte {

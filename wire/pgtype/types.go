@@ -302,17 +302,15 @@ func NumericPrecisionScale(typmod int32) (precision, scale int, ok bool) {
 // VarcharTypmod encodes varchar(n) / bpchar(n).
 func VarcharTypmod(n int) int32 { return int32(n) + 4 }
 
-// Arrow decimal widths. Unconstrained numeric values are carried at this
-// precision with the scale the producing operation chose.
-const (
-	MaxDecimalPrecision       = 38
-	DefaultUnconstrainedScale = 16
-)
+// MaxDecimalPrecision is the widest numeric(p,s) carried as an Arrow
+// Decimal128.
+const MaxDecimalPrecision = 38
 
 // ArrowType returns the Arrow type that carries values of t.
 //
 //	bool → Boolean; int2/int4/int8 → Int16/Int32/Int64; float4/8 → Float32/64;
-//	numeric(p,s) → Decimal128(p,s) (unconstrained: Decimal128(38,16));
+//	numeric(p,s) → Decimal128(p,s) (unconstrained, or p > 38: String
+//	holding numeric_out's text, so every value keeps its own scale);
 //	text, varchar, bpchar, name, char, json, jsonb → String; bytea → Binary;
 //	date → Date32; time → Time64(µs); timestamp → Timestamp(µs, "");
 //	timestamptz → Timestamp(µs, "UTC"); interval → MonthDayNanoInterval (nanos
@@ -333,10 +331,13 @@ func (t Type) ArrowType() arrow.DataType {
 	case Float8OID:
 		return arrow.PrimitiveTypes.Float64
 	case NumericOID:
-		if p, s, ok := NumericPrecisionScale(t.Typmod); ok {
+		if p, s, ok := NumericPrecisionScale(t.Typmod); ok && p <= MaxDecimalPrecision {
 			return &arrow.Decimal128Type{Precision: int32(p), Scale: int32(s)}
 		}
-		return &arrow.Decimal128Type{Precision: MaxDecimalPrecision, Scale: DefaultUnconstrainedScale}
+		// Unconstrained numeric: each value has its own scale (and may be
+		// NaN or ±Infinity, or wider than 38 digits), which no fixed-scale
+		// Arrow decimal holds; it travels as PostgreSQL's canonical text.
+		return arrow.BinaryTypes.String
 	case TextOID, VarcharOID, BPCharOID, NameOID, CharOID, JSONOID, JSONBOID, UnknownOID:
 		return arrow.BinaryTypes.String
 	case ByteaOID:

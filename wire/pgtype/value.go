@@ -615,6 +615,12 @@ func DatumAt(t Type, arr arrow.Array, i int) Datum {
 		}
 		return int64(a.Value(i))
 	case *array.String:
+		if kindOf(t.OID) == kNumeric {
+			if v, err := parseNumeric([]byte(a.Value(i))); err == nil {
+				return v
+			}
+			return NumericValue{Special: NumericNaN}
+		}
 		return strings.Clone(a.Value(i))
 	case *array.LargeString:
 		return strings.Clone(a.Value(i))
@@ -724,6 +730,14 @@ func AppendDatum(b array.Builder, t Type, d Datum) error {
 		bb.Append(n)
 		return nil
 	case *array.StringBuilder:
+		if kindOf(t.OID) == kNumeric {
+			v, ok := asNumeric(d)
+			if !ok {
+				return fail()
+			}
+			bb.BinaryBuilder.Append(appendNumericText(nil, v))
+			return nil
+		}
 		v, ok := asString(d)
 		if !ok {
 			return fail()
