@@ -207,7 +207,7 @@ func (s *Session) execOptions() []engine.Option {
 // RowDescription waits for the first rows (or the end): an error in
 // starting the query then comes alone, as PostgreSQL's planning errors do.
 func (s *Session) runRows(ctx context.Context, spec *rowSpec, out sink) error {
-	p := &portal{rows: spec, atStart: true, formats: out.formats}
+	p := &portal{rows: spec, atStart: true, formats: out.formats, oneShot: true}
 	defer p.release()
 	described := !out.describe
 	describe := func() error {

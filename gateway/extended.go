@@ -308,6 +308,9 @@ func (s *Session) execute(ctx context.Context, name string, maxRows int, w wire.
 		count := int64(maxRows)
 		if maxRows <= 0 {
 			count = fetchAll
+			if p.src == nil && !p.cursor {
+				p.oneShot = true // it ends in this call
+			}
 		}
 		n, err := s.fetch(ctx, p, planner.FetchForward, count, w.WriteRows)
 		if err != nil {

@@ -76,6 +76,9 @@ type portal struct {
 
 	src    *rowSource // nil until the first fetch
 	cancel context.CancelFunc
+	// oneShot portals run to their end within one call, so their stream
+	// can live under that call's context (no context of their own).
+	oneShot bool
 	// failed is set by an error while running: PostgreSQL then refuses
 	// to run the portal again but keeps its name until CLOSE or the end
 	// of its transaction.
@@ -130,6 +133,14 @@ func (s *Session) start(ctx context.Context, p *portal) error {
 	if p.src != nil {
 		return nil
 	}
+	if p.oneShot {
+		stream, err := p.rows.open(ctx)
+		if err != nil {
+			return err
+		}
+		p.src = &rowSource{stream: stream, scroll: p.scroll}
+		return nil
+	}
 	pctx, cancel := context.WithCancel(s.base)
 	stop := context.AfterFunc(ctx, cancel)
 	defer stop()
@@ -165,8 +176,10 @@ func (s *Session) doFetch(ctx context.Context, p *portal, dir planner.FetchDirec
 		return 0, err
 	}
 	// A cancel or timeout of this call must stop the stream's work too.
-	stop := context.AfterFunc(ctx, p.cancel)
-	defer stop()
+	if p.cancel != nil {
+		stop := context.AfterFunc(ctx, p.cancel)
+		defer stop()
+	}
 
 	isMove := emit == nil
 	forward := true
