@@ -124,7 +124,8 @@ func TestSettingsMatchPostgres(t *testing.T) {
 			"SHOW TimeZone", "SET TIME ZONE -7", "SHOW timezone", "SET TIME ZONE 5.5", "SHOW time zone", "SET timezone = 'utc'", "SHOW timezone",
 			"SET timezone = 'europe/berlin'", "SHOW timezone", "SET timezone = 'America/New_York'", "SHOW timezone",
 			"SET timezone = 'Foo/Bar'", "SET TIME ZONE 'UTC+3'", "SHOW timezone", "SET TIME ZONE LOCAL", "SHOW timezone",
-			"SET timezone = 'Asia/Kolkata'", "RESET timezone", "SHOW timezone",
+			"SET timezone = 'Asia/Kolkata'", "RESET timezone", "SHOW timezone", "SET timezone = '+02:00'", "SHOW timezone",
+			"SET timezone = '-05:30'", "SHOW timezone",
 		}},
 		{"numbers and booleans", []string{
 			"SHOW extra_float_digits", "SET extra_float_digits = 3", "SHOW extra_float_digits", "SET extra_float_digits = 5",

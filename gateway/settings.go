@@ -631,7 +631,8 @@ func posixZone(v string) (*time.Location, bool) {
 		for i < len(v) && (v[i] >= 'a' && v[i] <= 'z' || v[i] >= 'A' && v[i] <= 'Z') {
 			i++
 		}
-		if i < 3 {
+		// PostgreSQL also takes a bare offset ("+02:00", still west).
+		if i > 0 && i < 3 {
 			return nil, false
 		}
 	}
