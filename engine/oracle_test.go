@@ -172,8 +172,9 @@ func (e testEnv) Setting(name string) (string, bool) {
 	}
 	return "", false
 }
-func (e testEnv) Database() string { return e.db }
-func (e testEnv) User() string     { return "postgres" }
+func (e testEnv) Database() string                { return e.db }
+func (e testEnv) User() string                    { return "postgres" }
+func (e testEnv) ValueSettings() *pgtype.Settings { return pgtype.DefaultSettings() }
 
 type result struct {
 	cols []string

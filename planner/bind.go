@@ -2,9 +2,7 @@ package planner
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
-	"time"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
@@ -36,35 +34,11 @@ type paramSet struct {
 func newBinder(source string, state *catalog.State, env Env, declared []pgtype.Type) *binder {
 	ps := &paramSet{refs: map[int][]*plan.Param{}}
 	ps.types = append(ps.types, declared...)
-	return &binder{source: source, state: state, env: env, settings: SettingsFromEnv(env), params: ps}
-}
-
-// SettingsFromEnv reads the value-formatting settings of a session.
-func SettingsFromEnv(env Env) *pgtype.Settings {
-	s := pgtype.DefaultSettings()
-	if env == nil {
-		return s
+	settings := env.ValueSettings()
+	if settings == nil {
+		settings = pgtype.DefaultSettings()
 	}
-	if v, ok := env.Setting("DateStyle"); ok {
-		s.DateStyle = v
-	}
-	if v, ok := env.Setting("IntervalStyle"); ok {
-		s.IntervalStyle = v
-	}
-	if v, ok := env.Setting("TimeZone"); ok {
-		if loc, err := time.LoadLocation(v); err == nil {
-			s.TimeZone = loc
-		}
-	}
-	if v, ok := env.Setting("extra_float_digits"); ok {
-		if n, err := strconv.Atoi(v); err == nil {
-			s.ExtraFloatDigits = n
-		}
-	}
-	if v, ok := env.Setting("bytea_output"); ok {
-		s.ByteaOutput = v
-	}
-	return s
+	return &binder{source: source, state: state, env: env, settings: settings, params: ps}
 }
 
 func (b *binder) errAt(loc int32, e *pgerr.Error) *pgerr.Error {

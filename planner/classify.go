@@ -54,8 +54,18 @@ func classify(source, text string, n *pg_query.Node) (Statement, error) {
 		case pg_query.FetchDirection_FETCH_RELATIVE:
 			st.Direction = FetchRelative
 		}
-		if f.HowMany == math.MaxInt64 { // FETCH ALL
+		switch {
+		case f.HowMany == math.MaxInt64: // FETCH ALL
 			st.Count = -1
+		case f.HowMany < 0 && (st.Direction == FetchForward || st.Direction == FetchBackward):
+			// FETCH -n is FETCH BACKWARD n (and BACKWARD -n is FORWARD n), so
+			// that a negative Count means ALL and nothing else.
+			st.Count = -f.HowMany
+			if st.Direction == FetchForward {
+				st.Direction = FetchBackward
+			} else {
+				st.Direction = FetchForward
+			}
 		}
 		return st, nil
 	case *pg_query.Node_ClosePortalStmt:
@@ -174,6 +184,17 @@ func classifySet(base func(string) stmtBase, s *pg_query.VariableSetStmt) (State
 	}
 	st := &SetVar{stmtBase: base("SET"), Name: name, Local: s.IsLocal}
 	for _, a := range s.Args {
+		if tc := a.GetTypeCast(); tc != nil && name == "timezone" {
+			// SET TIME ZONE INTERVAL '-08:00' HOUR TO MINUTE is an offset
+			// with ISO's sign; the session reads numbers as such hours,
+			// while a bare '-08:00' would be POSIX's opposite sign.
+			v, err := intervalHours(tc)
+			if err != nil {
+				return nil, err
+			}
+			st.Values = append(st.Values, v)
+			continue
+		}
 		v, _, err := constText(a)
 		if err != nil {
 			return nil, err
@@ -181,6 +202,24 @@ func classifySet(base func(string) stmtBase, s *pg_query.VariableSetStmt) (State
 		st.Values = append(st.Values, v)
 	}
 	return st, nil
+}
+
+// intervalHours renders the interval of SET TIME ZONE INTERVAL '...' as
+// decimal hours east of UTC.
+func intervalHours(tc *pg_query.TypeCast) (string, error) {
+	text, _, err := constText(tc.Arg)
+	if err != nil {
+		return "", err
+	}
+	d, err := pgtype.Decode(pgtype.Interval, pgtype.TextFormat, []byte(text), nil)
+	if err != nil {
+		return "", err
+	}
+	iv := d.(pgtype.IntervalValue)
+	if iv.Months != 0 || iv.Days != 0 {
+		return "", pgerr.New(pgerr.InvalidParameterValue, "invalid interval value for time zone: month and day not allowed")
+	}
+	return strconv.FormatFloat(float64(iv.Micros)/3.6e9, 'f', -1, 64), nil
 }
 
 func classifyTransaction(base func(string) stmtBase, t *pg_query.TransactionStmt) (Statement, error) {

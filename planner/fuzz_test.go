@@ -17,8 +17,9 @@ func (fuzzEnv) Setting(name string) (string, bool) {
 	}
 	return "", false
 }
-func (fuzzEnv) Database() string { return "sluice" }
-func (fuzzEnv) User() string     { return "sluice" }
+func (fuzzEnv) Database() string                { return "sluice" }
+func (fuzzEnv) User() string                    { return "sluice" }
+func (fuzzEnv) ValueSettings() *pgtype.Settings { return pgtype.DefaultSettings() }
 
 func fuzzState() *catalog.State {
 	orders := &catalog.Table{Schema: "gold", Name: "orders", OID: 16500, Columns: []catalog.Column{

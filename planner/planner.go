@@ -23,6 +23,9 @@ type Env interface {
 	// Database and User are the session's database and role.
 	Database() string
 	User() string
+	// ValueSettings are the settings that change how values are read and
+	// written as text (DateStyle, IntervalStyle, TimeZone, ...).
+	ValueSettings() *pgtype.Settings
 }
 
 // Bound is a query bound against one catalog state, ready to run.
