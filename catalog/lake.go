@@ -168,8 +168,12 @@ func (l *Lake) Poll(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, err := l.Refresh(ctx); err != nil && ctx.Err() == nil && l.opts.Logger != nil {
+			changed, err := l.Refresh(ctx)
+			switch {
+			case err != nil && ctx.Err() == nil && l.opts.Logger != nil:
 				l.opts.Logger.Warn("lake refresh failed", "dir", l.dir, "err", err)
+			case changed && l.opts.Logger != nil:
+				l.opts.Logger.Info("lake changed", "dir", l.dir, "version", l.Current().Version)
 			}
 		}
 	}

@@ -198,17 +198,9 @@ func (b *binder) bindSelect(n *pg_query.Node) (plan.Node, []plan.Column, error) 
 			having = h
 		}
 		// Sort keys may add aggregate calls too; bind them before building.
-		sortExprs := make([]plan.Expr, len(sel.SortClause))
-		for i, s := range sel.SortClause {
-			sb := s.GetSortBy()
-			if outputRef(sb.Node, targets) != -1 {
-				continue
-			}
-			e, err := b.expr(sb.Node, sc)
-			if err != nil {
-				return nil, nil, err
-			}
-			sortExprs[i] = e
+		sortExprs, err := b.sortExprs(sel, targets, sc)
+		if err != nil {
+			return nil, nil, err
 		}
 		agg := ac.build(input)
 		input = agg
@@ -226,7 +218,17 @@ func (b *binder) bindSelect(n *pg_query.Node) (plan.Node, []plan.Column, error) 
 			targets[i].expr = e
 		}
 	}
-	sortExprs := make([]plan.Expr, len(sel.SortClause))
+	sortExprs, err := b.sortExprs(sel, targets, sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	return b.finishSelect(sel, input, targets, sortExprs, sc)
+}
+
+// sortExprs binds the ORDER BY items that are not output columns (by name
+// or ordinal) as expressions over the input; the others stay nil.
+func (b *binder) sortExprs(sel *pg_query.SelectStmt, targets []target, sc *scope) ([]plan.Expr, error) {
+	out := make([]plan.Expr, len(sel.SortClause))
 	for i, s := range sel.SortClause {
 		sb := s.GetSortBy()
 		if outputRef(sb.Node, targets) != -1 {
@@ -234,11 +236,11 @@ func (b *binder) bindSelect(n *pg_query.Node) (plan.Node, []plan.Column, error) 
 		}
 		e, err := b.expr(sb.Node, sc)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		sortExprs[i] = e
+		out[i] = e
 	}
-	return b.finishSelect(sel, input, targets, sortExprs, sc)
+	return out, nil
 }
 
 // target is one output column being bound.
@@ -777,22 +779,14 @@ func (b *binder) bindValues(sel *pg_query.SelectStmt) (plan.Node, []plan.Column,
 	for i, c := range cols {
 		targets[i] = target{name: c.Name, expr: &plan.ColumnRef{Index: i, Name: c.Name, Typ: c.Type}}
 	}
-	sortExprs := make([]plan.Expr, len(sel.SortClause))
+	// ORDER BY over VALUES sees its columns (column1, column2, ...).
 	sc := &scope{}
-	for i, c := range cols {
+	for _, c := range cols {
 		sc.cols = append(sc.cols, scopeCol{name: c.Name, typ: c.Type})
-		_ = i
 	}
-	for i, s := range sel.SortClause {
-		sb := s.GetSortBy()
-		if outputRef(sb.Node, targets) != -1 {
-			continue
-		}
-		e, err := b.expr(sb.Node, sc)
-		if err != nil {
-			return nil, nil, err
-		}
-		sortExprs[i] = e
+	sortExprs, err := b.sortExprs(sel, targets, sc)
+	if err != nil {
+		return nil, nil, err
 	}
 	return b.finishSelect(sel, node, targets, sortExprs, sc)
 }

@@ -130,7 +130,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, started func(serv
 	refreshDone := make(chan struct{})
 	go func() {
 		defer close(refreshDone)
-		refreshLoop(refreshCtx, lake, time.Duration(cfg.Lake.RefreshInterval), log)
+		lake.Poll(refreshCtx, time.Duration(cfg.Lake.RefreshInterval))
 	}()
 
 	alive.Store(true)
@@ -174,25 +174,3 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, started func(serv
 	return runErr
 }
 
-// refreshLoop looks for lake commits every interval.
-func refreshLoop(ctx context.Context, lake *catalog.Lake, every time.Duration, log *slog.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			changed, err := lake.Refresh(ctx)
-			if err != nil {
-				if ctx.Err() == nil {
-					log.Warn("catalog refresh failed", "error", err)
-				}
-				continue
-			}
-			if changed {
-				log.Info("catalog changed", "version", lake.Current().Version)
-			}
-		}
-	}
-}

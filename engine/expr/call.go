@@ -18,14 +18,12 @@ import (
 type rowFn func(args []pgtype.Datum) (pgtype.Datum, error)
 
 func (c *compiler) call(x *plan.Call) (colFn, error) {
-	args := make([]colFn, len(x.Args))
+	args, err := c.compileAll(x.Args)
+	if err != nil {
+		return nil, err
+	}
 	types := make([]pgtype.Type, len(x.Args))
 	for i, a := range x.Args {
-		fn, err := c.compile(a)
-		if err != nil {
-			return nil, err
-		}
-		args[i] = fn
 		types[i] = a.Type()
 	}
 	switch x.Func {

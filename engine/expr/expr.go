@@ -175,13 +175,9 @@ func (c *compiler) compile(e plan.Expr) (colFn, error) {
 			return out, nil
 		}, nil
 	case *plan.Coalesce:
-		args := make([]colFn, len(x.Args))
-		for i, a := range x.Args {
-			fn, err := c.compile(a)
-			if err != nil {
-				return nil, err
-			}
-			args[i] = fn
+		args, err := c.compileAll(x.Args)
+		if err != nil {
+			return nil, err
 		}
 		return func(b arrow.RecordBatch) ([]pgtype.Datum, error) {
 			var out []pgtype.Datum
@@ -205,13 +201,9 @@ func (c *compiler) compile(e plan.Expr) (colFn, error) {
 	case *plan.Case:
 		return c.caseExpr(x)
 	case *plan.ArrayExpr:
-		elems := make([]colFn, len(x.Elems))
-		for i, e := range x.Elems {
-			fn, err := c.compile(e)
-			if err != nil {
-				return nil, err
-			}
-			elems[i] = fn
+		elems, err := c.compileAll(x.Elems)
+		if err != nil {
+			return nil, err
 		}
 		elemType := x.Typ.Elem()
 		return func(b arrow.RecordBatch) ([]pgtype.Datum, error) {
@@ -237,6 +229,19 @@ func (c *compiler) compile(e plan.Expr) (colFn, error) {
 	return nil, pgerr.New(pgerr.FeatureNotSupported, "expression %T is not supported by the engine", e)
 }
 
+// compileAll compiles each expression of a list.
+func (c *compiler) compileAll(es []plan.Expr) ([]colFn, error) {
+	out := make([]colFn, len(es))
+	for i, e := range es {
+		fn, err := c.compile(e)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = fn
+	}
+	return out, nil
+}
+
 // mapStrict1 applies a one-argument function to every non-NULL value.
 func mapStrict1(arg colFn, fn func(pgtype.Datum) (pgtype.Datum, error)) colFn {
 	return func(b arrow.RecordBatch) ([]pgtype.Datum, error) {
@@ -258,13 +263,9 @@ func mapStrict1(arg colFn, fn func(pgtype.Datum) (pgtype.Datum, error)) colFn {
 }
 
 func (c *compiler) boolOp(x *plan.BoolOp) (colFn, error) {
-	args := make([]colFn, len(x.Args))
-	for i, a := range x.Args {
-		fn, err := c.compile(a)
-		if err != nil {
-			return nil, err
-		}
-		args[i] = fn
+	args, err := c.compileAll(x.Args)
+	if err != nil {
+		return nil, err
 	}
 	op := x.Op
 	return func(b arrow.RecordBatch) ([]pgtype.Datum, error) {
