@@ -173,4 +173,3 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, started func(serv
 	log.Info("sluice stopped")
 	return runErr
 }
-
