@@ -75,7 +75,6 @@ type e2e struct {
 
 	oracleOnce sync.Once
 	oracleErr  error
-	oracle     *pgtest.Server
 	orderRows  int
 }
 
@@ -87,8 +86,16 @@ var (
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if shared.demo != nil {
+		// A race-enabled server that saw a data race exits with status 66
+		// and its report in the output.
 		if err := shared.demo.stop(); err != nil {
-			fmt.Fprintf(os.Stderr, "e2e: stopping the demo server: %v\n", err)
+			out := shared.demo.out.String()
+			if i := strings.Index(out, "WARNING: DATA RACE"); i >= 0 {
+				out = out[i:]
+			} else if len(out) > 20000 {
+				out = out[len(out)-20000:]
+			}
+			fmt.Fprintf(os.Stderr, "e2e: the demo server did not stop cleanly: %v\n%s\n", err, out)
 			if code == 0 {
 				code = 1
 			}
@@ -163,18 +170,28 @@ func demoServer(t testing.TB) *sluiceProc {
 	return shared.demo
 }
 
+// startDemo starts `sluice demo` on free ports. A port found free can be
+// taken by a parallel test process before sluice binds it; that start is
+// retried on other ports.
 func startDemo(bin, lake string) (*sluiceProc, error) {
-	pgAddr, err := freeAddr()
-	if err != nil {
-		return nil, err
+	var err error
+	for range 3 {
+		var pgAddr, httpAddr string
+		if pgAddr, err = freeAddr(); err != nil {
+			return nil, err
+		}
+		if httpAddr, err = freeAddr(); err != nil {
+			return nil, err
+		}
+		var p *sluiceProc
+		p, err = startSluice(bin, pgAddr, httpAddr,
+			"demo", "--dir", lake, "--listen", pgAddr, "--http", httpAddr,
+			"--scale", demoScale, "--seed", demoSeed)
+		if err == nil || !strings.Contains(err.Error(), "address already in use") {
+			return p, err
+		}
 	}
-	httpAddr, err := freeAddr()
-	if err != nil {
-		return nil, err
-	}
-	return startSluice(bin, pgAddr, httpAddr,
-		"demo", "--dir", lake, "--listen", pgAddr, "--http", httpAddr,
-		"--scale", demoScale, "--seed", demoSeed)
+	return nil, err
 }
 
 // sluiceProc is one running sluice process.
@@ -317,7 +334,6 @@ func oracleServer(t testing.TB) (*pgtest.Server, target) {
 	d := demoServer(t)
 	srv := pg.Get(t)
 	shared.oracleOnce.Do(func() {
-		shared.oracle = srv
 		shared.orderRows, shared.oracleErr = loadOracle(srv, d)
 	})
 	if shared.oracleErr != nil {
