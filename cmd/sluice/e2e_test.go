@@ -19,7 +19,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/csv"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -1607,13 +1614,13 @@ func TestGracefulShutdownOnSIGTERM(t *testing.T) {
 }
 
 // ---------------------------------------------------------------------------
-// sluice serve: passwords and the message size limit
+// sluice serve: TLS, passwords and the message size limit
 
-// TestServePasswordsAndMessageLimit runs `sluice serve` with a configuration
-// that asks one user for SCRAM-SHA-256 (a verifier made by `sluice passwd`),
-// one for md5, one for a cleartext password, trusts the rest on loopback,
-// and caps messages at 64 KiB.
-func TestServePasswordsAndMessageLimit(t *testing.T) {
+// TestServeTLSPasswordsAndMessageLimit runs `sluice serve` with a
+// configuration that has a TLS certificate, asks one user for SCRAM-SHA-256
+// (a verifier made by `sluice passwd`), one for md5, one for a cleartext
+// password, trusts the rest on loopback, and caps messages at 64 KiB.
+func TestServeTLSPasswordsAndMessageLimit(t *testing.T) {
 	bin := sluiceBinary(t)
 	demoServer(t) // writes the lake this server reads
 	dir := t.TempDir()
@@ -1642,12 +1649,16 @@ func TestServePasswordsAndMessageLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	certFile, keyFile := selfSignedCert(t, dir)
 	const limit = 64 << 10
 	config := fmt.Sprintf(`listen: %s
 http: %s
 database: %s
 lake:
   dir: %s
+tls:
+  cert: %s
+  key: %s
 auth:
   - user: alice
     method: scram-sha-256
@@ -1662,7 +1673,7 @@ auth:
     method: trust
 max_message_bytes: %d
 shutdown_grace: 10s
-`, pgAddr, httpAddr, demoDB, shared.lake, scram, md5, limit)
+`, pgAddr, httpAddr, demoDB, shared.lake, certFile, keyFile, scram, md5, limit)
 	cfgPath := filepath.Join(dir, "sluice.yaml")
 	if err := os.WriteFile(cfgPath, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
@@ -1719,6 +1730,25 @@ shutdown_grace: 10s
 		conn.Close(ctx)
 	}
 
+	// With a certificate configured, clients that require TLS get it:
+	// psql (libpq) and pgx, SCRAM over TLS included.
+	host, port, _ := net.SplitHostPort(pgAddr)
+	out, errOut, err := runTool(t, append(libpqEnv(), "PGSSLMODE=require", "PGPASSWORD=alice-secret"), "",
+		"psql", "-X", "-A", "-t", "-h", host, "-p", port, "-U", "alice", "-d", demoDB,
+		"-c", "select count(*) > 0 from gold.orders")
+	if err != nil || strings.TrimSpace(out) != "t" {
+		t.Errorf("psql with sslmode=require as alice: %v %q\n%s", err, out, errOut)
+	}
+	tlsConn, err := pgx.Connect(ctx, strings.Replace(url("alice", "alice-secret"), "sslmode=prefer", "sslmode=require", 1))
+	if err != nil {
+		t.Errorf("pgx with sslmode=require: %v", err)
+	} else {
+		if _, ok := tlsConn.PgConn().Conn().(*tls.Conn); !ok {
+			t.Errorf("pgx with sslmode=require is not on TLS")
+		}
+		tlsConn.Close(ctx)
+	}
+
 	// A query just under the limit is served; one over it closes that
 	// connection with an error and harms no one else.
 	conn, err := pgx.Connect(ctx, url("dave", ""))
@@ -1749,4 +1779,39 @@ shutdown_grace: 10s
 	if err := conn.QueryRow(ctx, "select count(*) from gold.orders").Scan(&n); err != nil || n == 0 {
 		t.Errorf("another connection after the oversized message: %d, %v", n, err)
 	}
+}
+
+// selfSignedCert writes a certificate for 127.0.0.1 and its key as PEM
+// files in dir.
+func selfSignedCert(t testing.TB, dir string) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "server.crt"), filepath.Join(dir, "server.key")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return certFile, keyFile
 }
