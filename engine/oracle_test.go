@@ -154,13 +154,16 @@ func loadPostgres(t *testing.T, ctx context.Context, conn *pgx.Conn, rows []orde
 	}
 }
 
-type testEnv struct{ db string }
+type testEnv struct {
+	db       string
+	settings *pgtype.Settings
+}
 
 func (e testEnv) SearchPath() []string { return []string{"gold"} }
 func (e testEnv) Setting(name string) (string, bool) {
 	switch strings.ToLower(name) {
 	case "timezone":
-		return "UTC", true
+		return e.settings.TimeZone.String(), true
 	case "datestyle":
 		return "ISO, MDY", true
 	case "intervalstyle":
@@ -174,7 +177,7 @@ func (e testEnv) Setting(name string) (string, bool) {
 }
 func (e testEnv) Database() string                { return e.db }
 func (e testEnv) User() string                    { return "postgres" }
-func (e testEnv) ValueSettings() *pgtype.Settings { return pgtype.DefaultSettings() }
+func (e testEnv) ValueSettings() *pgtype.Settings { return e.settings }
 
 type result struct {
 	cols []string
@@ -182,7 +185,7 @@ type result struct {
 	code string
 }
 
-func runSluice(ctx context.Context, p *planner.Planner, eng *engine.Engine, state *catalog.State, sql string) result {
+func runSluice(ctx context.Context, p *planner.Planner, eng *engine.Engine, state *catalog.State, settings *pgtype.Settings, sql string) result {
 	stmts, err := p.Parse(sql)
 	if err != nil {
 		return result{code: pgerr.Code(err)}
@@ -191,11 +194,10 @@ func runSluice(ctx context.Context, p *planner.Planner, eng *engine.Engine, stat
 	if !ok {
 		return result{code: "not a query"}
 	}
-	bound, err := p.Bind(q, state, testEnv{db: "postgres"}, nil)
+	bound, err := p.Bind(q, state, testEnv{db: "postgres", settings: settings}, nil)
 	if err != nil {
 		return result{code: pgerr.Convert(err).Code}
 	}
-	settings := pgtype.DefaultSettings()
 	st, err := eng.Execute(ctx, bound.Root, nil, engine.WithSettings(settings))
 	if err != nil {
 		return result{code: pgerr.Convert(err).Code}
@@ -285,8 +287,10 @@ func readStatements(t *testing.T, path string) []string {
 	return out
 }
 
-// TestSelectAgainstPostgres runs testdata/sql/select.test on Sluice's
+// TestSelectAgainstPostgres runs every testdata/sql/*.test file on Sluice's
 // planner and engine and on a real PostgreSQL holding the same rows.
+// A statement "SET TimeZone = 'zone';" changes the zone of both sides for
+// the rest of its file (each file starts in UTC).
 func TestSelectAgainstPostgres(t *testing.T) {
 	ctx := context.Background()
 	rows := genOrders(1500)
@@ -309,32 +313,67 @@ func TestSelectAgainstPostgres(t *testing.T) {
 
 	p := planner.New()
 	eng := engine.New()
-	for _, sql := range readStatements(t, filepath.Join("..", "testdata", "sql", "select.test")) {
-		t.Run(sql, func(t *testing.T) {
-			want := runPostgres(ctx, conn, sql)
-			got := runSluice(ctx, p, eng, lake.Current(), sql)
-			if want.code != "" || got.code != "" {
-				if want.code != got.code {
-					t.Fatalf("SQLSTATE: postgres %q, sluice %q", want.code, got.code)
+	files, err := filepath.Glob(filepath.Join("..", "testdata", "sql", "*.test"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no testdata/sql/*.test files: %v", err)
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			settings := pgtype.DefaultSettings()
+			if _, err := conn.Exec(ctx, "SET TimeZone = 'UTC'"); err != nil {
+				t.Fatal(err)
+			}
+			for _, sql := range readStatements(t, file) {
+				if zone, ok := setTimeZone(sql); ok {
+					loc, err := time.LoadLocation(zone)
+					if err != nil {
+						t.Fatalf("%s: %v", sql, err)
+					}
+					if _, err := conn.Exec(ctx, sql); err != nil {
+						t.Fatalf("%s: %v", sql, err)
+					}
+					settings = pgtype.DefaultSettings()
+					settings.TimeZone = loc
+					continue
 				}
-				return
-			}
-			if strings.Join(want.cols, ",") != strings.Join(got.cols, ",") {
-				t.Fatalf("columns:\npostgres %v\nsluice   %v", want.cols, got.cols)
-			}
-			if !strings.Contains(strings.ToUpper(sql), "ORDER BY") {
-				sort.Strings(want.rows)
-				sort.Strings(got.rows)
-			}
-			if len(want.rows) != len(got.rows) {
-				t.Fatalf("row count: postgres %d, sluice %d\npostgres %v\nsluice   %v", len(want.rows), len(got.rows), head(want.rows), head(got.rows))
-			}
-			for i := range want.rows {
-				if want.rows[i] != got.rows[i] {
-					t.Fatalf("row %d:\npostgres %s\nsluice   %s", i, want.rows[i], got.rows[i])
-				}
+				t.Run(sql, func(t *testing.T) { compareWithPostgres(t, ctx, conn, p, eng, lake.Current(), settings, sql) })
 			}
 		})
+	}
+}
+
+// setTimeZone recognises the runner's one session statement.
+func setTimeZone(sql string) (string, bool) {
+	f := strings.Fields(strings.TrimSuffix(sql, ";"))
+	if len(f) == 4 && strings.EqualFold(f[0], "SET") && strings.EqualFold(f[1], "TimeZone") && f[2] == "=" {
+		return strings.Trim(f[3], "'"), true
+	}
+	return "", false
+}
+
+func compareWithPostgres(t *testing.T, ctx context.Context, conn *pgx.Conn, p *planner.Planner, eng *engine.Engine, state *catalog.State, settings *pgtype.Settings, sql string) {
+	want := runPostgres(ctx, conn, sql)
+	got := runSluice(ctx, p, eng, state, settings, sql)
+	if want.code != "" || got.code != "" {
+		if want.code != got.code {
+			t.Fatalf("SQLSTATE: postgres %q, sluice %q", want.code, got.code)
+		}
+		return
+	}
+	if strings.Join(want.cols, ",") != strings.Join(got.cols, ",") {
+		t.Fatalf("columns:\npostgres %v\nsluice   %v", want.cols, got.cols)
+	}
+	if !strings.Contains(strings.ToUpper(sql), "ORDER BY") {
+		sort.Strings(want.rows)
+		sort.Strings(got.rows)
+	}
+	if len(want.rows) != len(got.rows) {
+		t.Fatalf("row count: postgres %d, sluice %d\npostgres %v\nsluice   %v", len(want.rows), len(got.rows), head(want.rows), head(got.rows))
+	}
+	for i := range want.rows {
+		if want.rows[i] != got.rows[i] {
+			t.Fatalf("row %d:\npostgres %s\nsluice   %s", i, want.rows[i], got.rows[i])
+		}
 	}
 }
 
