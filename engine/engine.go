@@ -153,6 +153,10 @@ func (b *builder) build(n plan.Node) (operator, error) {
 		return newSort(x, in, b.env)
 	case *plan.Limit:
 		return b.limit(x)
+	case *plan.Join:
+		return b.join(x)
+	case *plan.SetOp:
+		return b.setOp(x)
 	}
 	return nil, pgerr.New(pgerr.FeatureNotSupported, "plan node %T is not supported by the engine", n)
 }

@@ -124,6 +124,97 @@ func writeLake(t *testing.T, dir string, rows []orderRow) {
 	}
 }
 
+// customerRow is one generated row of gold.customers. Customer ids 51-54
+// are missing and 61-80 have no orders, so joins meet unmatched rows on
+// both sides.
+type customerRow struct {
+	id      int32
+	name    string
+	country *string
+	segment string
+}
+
+func genCustomers() []customerRow {
+	r := rand.New(rand.NewPCG(11, 3))
+	countries := []string{"FR", "DE", "US", "JP", "BR"}
+	segments := []string{"retail", "smb", "enterprise"}
+	var rows []customerRow
+	for id := int32(1); id <= 80; id++ {
+		if id >= 51 && id <= 54 {
+			continue
+		}
+		var c *string
+		if r.IntN(8) != 0 {
+			s := countries[r.IntN(len(countries))]
+			c = &s
+		}
+		rows = append(rows, customerRow{id: id, name: fmt.Sprintf("customer %02d", id), country: c, segment: segments[r.IntN(len(segments))]})
+	}
+	return rows
+}
+
+// writeCustomers writes gold/customers as one unpartitioned file.
+func writeCustomers(t *testing.T, dir string, rows []customerRow) {
+	t.Helper()
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "customer_id", Type: arrow.PrimitiveTypes.Int32},
+		{Name: "name", Type: arrow.BinaryTypes.String},
+		{Name: "country", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "segment", Type: arrow.BinaryTypes.String},
+	}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	for _, r := range rows {
+		b.Field(0).(*array.Int32Builder).Append(r.id)
+		b.Field(1).(*array.StringBuilder).Append(r.name)
+		if r.country == nil {
+			b.Field(2).AppendNull()
+		} else {
+			b.Field(2).(*array.StringBuilder).Append(*r.country)
+		}
+		b.Field(3).(*array.StringBuilder).Append(r.segment)
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	p := filepath.Join(dir, "gold", "customers")
+	if err := os.MkdirAll(p, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(filepath.Join(p, "part-0.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	props := parquet.NewWriterProperties(parquet.WithMaxRowGroupLength(30))
+	w, err := pqarrow.NewFileWriter(schema, f, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func loadCustomers(t *testing.T, ctx context.Context, conn *pgx.Conn, rows []customerRow) {
+	t.Helper()
+	if _, err := conn.Exec(ctx, `CREATE TABLE gold.customers(customer_id int, name text COLLATE "C", country text COLLATE "C", segment text COLLATE "C")`); err != nil {
+		t.Fatal(err)
+	}
+	src := make([][]any, len(rows))
+	for i, r := range rows {
+		var c any
+		if r.country != nil {
+			c = *r.country
+		}
+		src[i] = []any{r.id, r.name, c, r.segment}
+	}
+	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"gold", "customers"}, []string{"customer_id", "name", "country", "segment"}, pgx.CopyFromRows(src)); err != nil {
+		t.Fatalf("copy customers: %v", err)
+	}
+}
+
 // loadPostgres creates the same table in the oracle.
 func loadPostgres(t *testing.T, ctx context.Context, conn *pgx.Conn, rows []orderRow) {
 	t.Helper()
@@ -294,8 +385,10 @@ func readStatements(t *testing.T, path string) []string {
 func TestSelectAgainstPostgres(t *testing.T) {
 	ctx := context.Background()
 	rows := genOrders(1500)
+	customers := genCustomers()
 	lakeDir := t.TempDir()
 	writeLake(t, lakeDir, rows)
+	writeCustomers(t, lakeDir, customers)
 	lake, err := catalog.OpenLake(lakeDir, catalog.LakeOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -307,6 +400,7 @@ func TestSelectAgainstPostgres(t *testing.T) {
 	}
 	defer conn.Close(ctx)
 	loadPostgres(t, ctx, conn, rows)
+	loadCustomers(t, ctx, conn, customers)
 	if _, err := conn.Exec(ctx, "SET TimeZone = 'UTC'; SET search_path = gold"); err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,10 @@ type binder struct {
 	params   *paramSet
 	tables   []*catalog.Table
 	agg      *aggContext
+	// outer is the scope of the query this one is a subquery of: its
+	// columns are outer references (correlation).
+	outer *scope
+	ctes  *cteScope
 }
 
 // paramSet tracks $n types: declared by the client, or inferred from the
@@ -56,10 +60,14 @@ type scopeCol struct {
 	declared bool // typmod is the column's own, reported to clients
 	tableOID uint32
 	attNum   int16
+	// usingHidden marks a column merged by JOIN USING/NATURAL: reachable
+	// only by its qualified name, and not part of an unqualified *.
+	usingHidden bool
 }
 
 type scope struct {
-	cols []scopeCol
+	cols   []scopeCol
+	parent *scope // the enclosing query's scope, for outer references
 }
 
 func (b *binder) bindQuery(q *Query) (*Bound, error) {
@@ -67,7 +75,7 @@ func (b *binder) bindQuery(q *Query) (*Bound, error) {
 	if err != nil {
 		return nil, err
 	}
-	node = pruneColumns(node)
+	node = optimize(node)
 	types := make([]pgtype.Type, len(b.params.types))
 	for i, t := range b.params.types {
 		if t.OID == pgtype.UnknownOID || t.OID == 0 {
@@ -113,18 +121,14 @@ func (b *binder) bindSelect(n *pg_query.Node) (plan.Node, []plan.Column, error) 
 
 	// FROM
 	var input plan.Node
-	sc := &scope{}
-	switch len(sel.FromClause) {
-	case 0:
+	sc := &scope{parent: b.outer}
+	if len(sel.FromClause) == 0 {
 		input = &plan.Values{Rows: [][]plan.Expr{{}}}
-	case 1:
+	} else {
 		var err error
-		input, sc, err = b.bindFromItem(sel.FromClause[0])
-		if err != nil {
+		if input, sc, err = b.bindFromList(sel.FromClause); err != nil {
 			return nil, nil, err
 		}
-	default:
-		return nil, nil, b.errAt(nodeLocation(sel.FromClause[1]), pgerr.New(pgerr.FeatureNotSupported, "joins are not supported yet"))
 	}
 
 	// WHERE
@@ -502,7 +506,7 @@ func (b *binder) expandTargets(list []*pg_query.Node, sc *scope) ([]target, erro
 			}
 			found := false
 			for i, c := range sc.cols {
-				if qual != "" && c.qual != qual {
+				if qual != "" && c.qual != qual || qual == "" && c.usingHidden {
 					continue
 				}
 				found = true
@@ -632,7 +636,7 @@ func (b *binder) bindFromItem(n *pg_query.Node) (plan.Node, *scope, error) {
 		}
 		return node, sc, nil
 	case *pg_query.Node_JoinExpr:
-		return nil, nil, pgerr.New(pgerr.FeatureNotSupported, "joins are not supported yet")
+		return b.bindJoin(x.JoinExpr)
 	case *pg_query.Node_RangeFunction:
 		return nil, nil, b.errAt(nodeLocation(n), pgerr.New(pgerr.FeatureNotSupported, "functions in FROM are not supported yet"))
 	}
@@ -703,7 +707,7 @@ func (b *binder) lookupColumn(cr *pg_query.ColumnRef, sc *scope) (int, error) {
 	qualSeen := false
 	if sc != nil {
 		for i, c := range sc.cols {
-			if qual != "" && c.qual != qual {
+			if qual != "" && c.qual != qual || qual == "" && c.usingHidden {
 				continue
 			}
 			qualSeen = true

@@ -103,8 +103,61 @@ func prune(n plan.Node, need []bool) (plan.Node, []int) {
 			aggs[i] = &c
 		}
 		return &plan.Aggregate{Input: child, GroupBy: keys, Aggs: aggs, Cols: x.Cols}, identity(len(x.Cols))
+	case *plan.Join:
+		return pruneJoin(x, need)
+	case *plan.SetOp:
+		// Set operations compare whole rows: every column stays; each
+		// input is pruned below its own projection.
+		l, _ := prune(x.Left, allTrue(len(x.Left.Columns())))
+		r, _ := prune(x.Right, allTrue(len(x.Right.Columns())))
+		return &plan.SetOp{Kind: x.Kind, All: x.All, Left: l, Right: r, Cols: x.Cols}, identity(len(x.Cols))
 	}
 	return n, identity(len(n.Columns()))
+}
+
+func allTrue(n int) []bool {
+	out := make([]bool, n)
+	for i := range out {
+		out[i] = true
+	}
+	return out
+}
+
+// pruneJoin keeps of each side the columns read above the join, by its
+// keys and by its residual condition.
+func pruneJoin(j *plan.Join, need []bool) (plan.Node, []int) {
+	nl, nr := len(j.Left.Columns()), len(j.Right.Columns())
+	both := make([]bool, nl+nr)
+	copy(both, need) // Semi/Anti output only the left columns
+	markRefs(j.On, both)
+	for _, k := range j.LeftKeys {
+		markRefs(k, both[:nl])
+	}
+	for _, k := range j.RightKeys {
+		markRefs(k, both[nl:])
+	}
+	left, lmap := prune(j.Left, both[:nl])
+	right, rmap := prune(j.Right, both[nl:])
+	newL := len(left.Columns())
+	remap := make([]int, nl+nr)
+	copy(remap, lmap)
+	for i, r := range rmap {
+		remap[nl+i] = -1
+		if r >= 0 {
+			remap[nl+i] = newL + r
+		}
+	}
+	out := &plan.Join{Left: left, Right: right, Kind: j.Kind, On: rewriteRefs(j.On, remap), BuildLeft: j.BuildLeft}
+	for _, k := range j.LeftKeys {
+		out.LeftKeys = append(out.LeftKeys, rewriteRefs(k, lmap))
+	}
+	for _, k := range j.RightKeys {
+		out.RightKeys = append(out.RightKeys, rewriteRefs(k, rmap))
+	}
+	if j.Kind == plan.JoinSemi || j.Kind == plan.JoinAnti {
+		return out, lmap
+	}
+	return out, remap
 }
 
 func identity(n int) []int {

@@ -216,6 +216,8 @@ func Walk(e Expr, fn func(Expr) bool) {
 		for _, a := range x.Elems {
 			Walk(a, fn)
 		}
+	case *Subquery:
+		Walk(x.Test, fn) // the subquery's plan reads its own input
 	}
 }
 
@@ -254,6 +256,10 @@ func Map(e Expr, fn func(Expr) Expr) Expr {
 		e = &ArrayExpr{Elems: all(x.Elems), Typ: x.Typ}
 	case *ColumnRef:
 		c := *x
+		e = &c
+	case *Subquery:
+		c := *x
+		c.Test = Map(x.Test, fn)
 		e = &c
 	}
 	return fn(e)

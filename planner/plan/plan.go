@@ -224,3 +224,130 @@ func Explain(n Node) []string {
 	walk(n, 0)
 	return lines
 }
+
+// JoinKind says which unmatched rows a Join keeps.
+type JoinKind int
+
+const (
+	JoinInner JoinKind = iota
+	JoinLeft
+	JoinRight
+	JoinFull
+	// JoinSemi keeps each left row with at least one match, once; its
+	// output is the left columns only.
+	JoinSemi
+	// JoinAnti keeps each left row with no match; left columns only.
+	JoinAnti
+)
+
+func (k JoinKind) String() string {
+	return [...]string{"Inner", "Left", "Right", "Full", "Semi", "Anti"}[k]
+}
+
+// Join combines two inputs. Rows match when every LeftKeys[i] (over the
+// left columns) equals RightKeys[i] (over the right columns), NULL keys
+// never matching, and the residual On (over the left columns followed by
+// the right ones) is true. No keys is a nested-loop join. The output is the
+// left columns followed by the right ones (left only for Semi and Anti).
+// BuildLeft asks the engine to hash the left input instead of the right.
+type Join struct {
+	Left, Right Node
+	Kind        JoinKind
+	LeftKeys    []Expr
+	RightKeys   []Expr
+	On          Expr
+	BuildLeft   bool
+}
+
+func (j *Join) Columns() []Column {
+	if j.Kind == JoinSemi || j.Kind == JoinAnti {
+		return j.Left.Columns()
+	}
+	return append(append([]Column(nil), j.Left.Columns()...), j.Right.Columns()...)
+}
+func (j *Join) Children() []Node { return []Node{j.Left, j.Right} }
+func (j *Join) String() string {
+	out := j.Kind.String() + " Join"
+	if len(j.LeftKeys) > 0 {
+		keys := make([]string, len(j.LeftKeys))
+		for i := range j.LeftKeys {
+			keys[i] = j.LeftKeys[i].String() + " = " + j.RightKeys[i].String()
+		}
+		out += " keys=[" + strings.Join(keys, ", ") + "]"
+	}
+	if j.On != nil {
+		out += " on=" + j.On.String()
+	}
+	if j.BuildLeft {
+		out += " build=left"
+	}
+	return out
+}
+
+// SetOpKind is UNION, INTERSECT or EXCEPT.
+type SetOpKind int
+
+const (
+	SetUnion SetOpKind = iota
+	SetIntersect
+	SetExcept
+)
+
+func (k SetOpKind) String() string { return [...]string{"Union", "Intersect", "Except"}[k] }
+
+// SetOp combines two inputs of the same column types by SQL's set
+// operations; without All, duplicates are removed (NULLs equal each other).
+type SetOp struct {
+	Kind        SetOpKind
+	All         bool
+	Left, Right Node
+	Cols        []Column
+}
+
+func (s *SetOp) Columns() []Column { return s.Cols }
+func (s *SetOp) Children() []Node  { return []Node{s.Left, s.Right} }
+func (s *SetOp) String() string {
+	if s.All {
+		return s.Kind.String() + " All"
+	}
+	return s.Kind.String()
+}
+
+// SubqueryKind is what a Subquery expression computes from its rows.
+type SubqueryKind int
+
+const (
+	// SubScalar is the single value of at most one row (NULL for none).
+	SubScalar SubqueryKind = iota
+	// SubExists is whether any row exists.
+	SubExists
+	// SubIn is whether Test equals a value of the one column, with SQL's
+	// NULL semantics (x IN (..., NULL) is NULL when no value equals x).
+	SubIn
+)
+
+// Subquery is an uncorrelated subquery used as an expression: the engine
+// runs Plan once per execution. Not negates EXISTS and IN (NOT IN keeps
+// PostgreSQL's NULL semantics).
+type Subquery struct {
+	Kind SubqueryKind
+	Plan Node
+	Test Expr
+	Not  bool
+	Typ  pgtype.Type
+}
+
+func (s *Subquery) Type() pgtype.Type { return s.Typ }
+func (s *Subquery) String() string {
+	not := ""
+	if s.Not {
+		not = "NOT "
+	}
+	switch s.Kind {
+	case SubExists:
+		return not + "EXISTS(subquery)"
+	case SubIn:
+		return s.Test.String() + " " + not + "IN (subquery)"
+	}
+	return "(subquery)"
+}

@@ -1,0 +1,497 @@
+package engine
+
+import (
+	"context"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
+
+	"github.com/sluicesql/sluice/engine/expr"
+	"github.com/sluicesql/sluice/planner/plan"
+	"github.com/sluicesql/sluice/wire/pgtype"
+)
+
+// joinChunkPairs bounds the candidate row pairs checked and emitted at once,
+// so a nested-loop join's product never materialises whole.
+const joinChunkPairs = 32 * 1024
+
+// joinOp is a hash join: it reads the build input into a table keyed by the
+// join keys (NULL keys never match), then streams the probe input through
+// it, checking the residual condition on candidate pairs. With no keys
+// every build row is a candidate: a nested-loop join. It handles every
+// join kind; when the planner builds the left input, left and right roles
+// swap between "probe" and "build" but the output is always left columns
+// then right columns.
+type joinOp struct {
+	node      *plan.Join
+	env       *expr.Env
+	probe     operator
+	build     operator
+	buildLeft bool
+	probeKeys []*expr.Evaluator
+	buildKeys []*expr.Evaluator
+	on        *expr.Evaluator
+
+	leftSchema, rightSchema *arrow.Schema
+	outSchema, bothSchema   *arrow.Schema
+
+	built        bool
+	buildBatch   arrow.RecordBatch // all build rows; nil when none
+	buildRows    int
+	table        map[string][]int32
+	buildMatched []bool
+	keyBuf       []byte
+
+	queue    []arrow.RecordBatch
+	finished bool
+}
+
+func (b *builder) join(j *plan.Join) (operator, error) {
+	left, err := b.build(j.Left)
+	if err != nil {
+		return nil, err
+	}
+	right, err := b.build(j.Right)
+	if err != nil {
+		left.close()
+		return nil, err
+	}
+	op := &joinOp{node: j, env: b.env, probe: left, build: right, buildLeft: j.BuildLeft,
+		leftSchema: arrowSchema(j.Left.Columns()), rightSchema: arrowSchema(j.Right.Columns()),
+		outSchema: arrowSchema(j.Columns())}
+	both := append(append([]plan.Column(nil), j.Left.Columns()...), j.Right.Columns()...)
+	op.bothSchema = arrowSchema(both)
+	probeKeys, buildKeys := j.LeftKeys, j.RightKeys
+	if j.BuildLeft {
+		op.probe, op.build = right, left
+		probeKeys, buildKeys = j.RightKeys, j.LeftKeys
+	}
+	fail := func(err error) (operator, error) {
+		left.close()
+		right.close()
+		return nil, err
+	}
+	for i := range probeKeys {
+		pk, err := expr.Compile(probeKeys[i], b.env)
+		if err != nil {
+			return fail(err)
+		}
+		bk, err := expr.Compile(buildKeys[i], b.env)
+		if err != nil {
+			return fail(err)
+		}
+		op.probeKeys = append(op.probeKeys, pk)
+		op.buildKeys = append(op.buildKeys, bk)
+	}
+	if j.On != nil {
+		if op.on, err = expr.Compile(j.On, b.env); err != nil {
+			return fail(err)
+		}
+	}
+	return op, nil
+}
+
+// probeOuter and buildOuter say whose unmatched rows the join keeps.
+func (j *joinOp) probeOuter() bool {
+	switch j.node.Kind {
+	case plan.JoinFull:
+		return true
+	case plan.JoinLeft:
+		return !j.buildLeft
+	case plan.JoinRight:
+		return j.buildLeft
+	}
+	return false
+}
+
+func (j *joinOp) buildOuter() bool {
+	switch j.node.Kind {
+	case plan.JoinFull:
+		return true
+	case plan.JoinLeft:
+		return j.buildLeft
+	case plan.JoinRight:
+		return !j.buildLeft
+	}
+	return false
+}
+
+func (j *joinOp) next(ctx context.Context) (arrow.RecordBatch, error) {
+	if !j.built {
+		j.built = true
+		if err := j.buildTable(ctx); err != nil {
+			return nil, err
+		}
+	}
+	for len(j.queue) == 0 {
+		if j.finished {
+			return nil, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		b, err := j.probe.next(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if b == nil {
+			j.finished = true
+			if j.buildOuter() {
+				if err := j.emitUnmatchedBuild(); err != nil {
+					return nil, err
+				}
+			}
+			continue
+		}
+		err = j.probeBatch(b)
+		b.Release()
+		if err != nil {
+			return nil, err
+		}
+	}
+	out := j.queue[0]
+	j.queue = j.queue[1:]
+	return out, nil
+}
+
+func (j *joinOp) buildTable(ctx context.Context) error {
+	var batches []arrow.RecordBatch
+	defer func() {
+		for _, b := range batches {
+			b.Release()
+		}
+	}()
+	j.table = map[string][]int32{}
+	for {
+		b, err := j.build.next(ctx)
+		if err != nil {
+			return err
+		}
+		if b == nil {
+			break
+		}
+		batches = append(batches, b)
+		keys, err := evalAll(j.buildKeys, b)
+		if err != nil {
+			return err
+		}
+		for r := 0; r < int(b.NumRows()); r++ {
+			k, ok := j.key(keys, r)
+			if ok {
+				j.table[k] = append(j.table[k], int32(j.buildRows+r))
+			}
+		}
+		j.buildRows += int(b.NumRows())
+	}
+	j.buildMatched = make([]bool, j.buildRows)
+	if len(batches) == 0 {
+		return nil
+	}
+	schema := j.rightSchema
+	if j.buildLeft {
+		schema = j.leftSchema
+	}
+	cols := make([]arrow.Array, schema.NumFields())
+	for c := range cols {
+		parts := make([]arrow.Array, len(batches))
+		for i, b := range batches {
+			parts[i] = b.Column(c)
+		}
+		all, err := array.Concatenate(parts, j.env.Mem)
+		if err != nil {
+			for _, x := range cols[:c] {
+				x.Release()
+			}
+			return err
+		}
+		cols[c] = all
+	}
+	j.buildBatch = array.NewRecordBatch(schema, cols, int64(j.buildRows))
+	for _, c := range cols {
+		c.Release()
+	}
+	return nil
+}
+
+func evalAll(evs []*expr.Evaluator, b arrow.RecordBatch) ([][]pgtype.Datum, error) {
+	out := make([][]pgtype.Datum, len(evs))
+	for i, ev := range evs {
+		v, err := ev.Datums(b)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// key is row r's hash key; false when a key is NULL (it matches nothing).
+func (j *joinOp) key(keys [][]pgtype.Datum, r int) (string, bool) {
+	buf := j.keyBuf[:0]
+	for _, k := range keys {
+		if k[r] == nil {
+			return "", false
+		}
+		buf = appendKey(buf, k[r])
+	}
+	j.keyBuf = buf
+	return string(buf), true
+}
+
+// probeBatch joins one probe batch against the table.
+func (j *joinOp) probeBatch(b arrow.RecordBatch) error {
+	n := int(b.NumRows())
+	keys, err := evalAll(j.probeKeys, b)
+	if err != nil {
+		return err
+	}
+	matched := make([]bool, n)
+	var all []int32
+	if len(j.probeKeys) == 0 {
+		all = make([]int32, j.buildRows)
+		for i := range all {
+			all[i] = int32(i)
+		}
+	}
+	var pr, br []int32
+	flush := func() error {
+		if len(pr) == 0 {
+			return nil
+		}
+		err := j.pairs(b, pr, br, matched)
+		pr, br = pr[:0], br[:0]
+		return err
+	}
+	for r := 0; r < n; r++ {
+		cands := all
+		if len(j.probeKeys) > 0 {
+			k, ok := j.key(keys, r)
+			if !ok {
+				continue
+			}
+			cands = j.table[k]
+		}
+		for _, c := range cands {
+			pr = append(pr, int32(r))
+			br = append(br, c)
+			if len(pr) >= joinChunkPairs {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	switch j.node.Kind {
+	case plan.JoinSemi, plan.JoinAnti:
+		want := j.node.Kind == plan.JoinSemi
+		var rows []int32
+		for r, m := range matched {
+			if m == want {
+				rows = append(rows, int32(r))
+			}
+		}
+		return j.emit(b, rows, nil, true)
+	}
+	if j.probeOuter() {
+		var rows, none []int32
+		for r, m := range matched {
+			if !m {
+				rows = append(rows, int32(r))
+				none = append(none, -1)
+			}
+		}
+		return j.emit(b, rows, none, false)
+	}
+	return nil
+}
+
+// pairs checks candidate pairs against the residual condition, records
+// matches, and emits matched pairs for the joins that output them.
+func (j *joinOp) pairs(b arrow.RecordBatch, pr, br []int32, matched []bool) error {
+	keep := make([]bool, len(pr))
+	for i := range keep {
+		keep[i] = true
+	}
+	if j.on != nil {
+		both, err := j.combine(b, pr, br, j.bothSchema)
+		if err != nil {
+			return err
+		}
+		vals, err := j.on.Datums(both)
+		both.Release()
+		if err != nil {
+			return err
+		}
+		for i, v := range vals {
+			keep[i] = v == true
+		}
+	}
+	var kp, kb []int32
+	for i, k := range keep {
+		if k {
+			matched[pr[i]] = true
+			j.buildMatched[br[i]] = true
+			kp = append(kp, pr[i])
+			kb = append(kb, br[i])
+		}
+	}
+	if j.node.Kind == plan.JoinSemi || j.node.Kind == plan.JoinAnti || len(kp) == 0 {
+		return nil
+	}
+	return j.emit(b, kp, kb, false)
+}
+
+// emit queues rows made of probe rows pr and build rows br (-1: NULLs);
+// probeOnly emits the probe (left) columns alone.
+func (j *joinOp) emit(b arrow.RecordBatch, pr, br []int32, probeOnly bool) error {
+	if len(pr) == 0 && len(br) == 0 {
+		return nil
+	}
+	if probeOnly {
+		cols, err := gather(j.env, b, pr, j.leftSchema)
+		if err != nil {
+			return err
+		}
+		j.queue = append(j.queue, record(j.outSchema, cols, len(pr)))
+		return nil
+	}
+	out, err := j.combine(b, pr, br, j.outSchema)
+	if err != nil {
+		return err
+	}
+	j.queue = append(j.queue, out)
+	return nil
+}
+
+// combine builds left-then-right rows from probe rows pr of b and build
+// rows br (-1 in either: NULLs).
+func (j *joinOp) combine(b arrow.RecordBatch, pr, br []int32, schema *arrow.Schema) (arrow.RecordBatch, error) {
+	n := max(len(pr), len(br))
+	if pr == nil {
+		pr = nulls(n)
+	}
+	if br == nil {
+		br = nulls(n)
+	}
+	probeCols, err := gather(j.env, b, pr, j.probeSchema())
+	if err != nil {
+		return nil, err
+	}
+	buildCols, err := gather(j.env, j.buildBatch, br, j.buildSchema())
+	if err != nil {
+		releaseAll(probeCols)
+		return nil, err
+	}
+	cols := append(probeCols, buildCols...)
+	if j.buildLeft {
+		cols = append(buildCols, probeCols...)
+	}
+	return record(schema, cols, n), nil
+}
+
+func (j *joinOp) probeSchema() *arrow.Schema {
+	if j.buildLeft {
+		return j.rightSchema
+	}
+	return j.leftSchema
+}
+
+func (j *joinOp) buildSchema() *arrow.Schema {
+	if j.buildLeft {
+		return j.leftSchema
+	}
+	return j.rightSchema
+}
+
+func (j *joinOp) emitUnmatchedBuild() error {
+	var br []int32
+	for i, m := range j.buildMatched {
+		if !m {
+			br = append(br, int32(i))
+		}
+	}
+	for lo := 0; lo < len(br); lo += joinChunkPairs {
+		part := br[lo:min(lo+joinChunkPairs, len(br))]
+		if err := j.emit(nil, nulls(len(part)), part, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func nulls(n int) []int32 {
+	out := make([]int32, n)
+	for i := range out {
+		out[i] = -1
+	}
+	return out
+}
+
+// record makes a batch from arrays it takes ownership of.
+func record(schema *arrow.Schema, cols []arrow.Array, rows int) arrow.RecordBatch {
+	out := array.NewRecordBatch(schema, cols, int64(rows))
+	releaseAll(cols)
+	return out
+}
+
+func releaseAll(cols []arrow.Array) {
+	for _, c := range cols {
+		c.Release()
+	}
+}
+
+// gather takes rows idx (-1: NULL) of every column of b (nil b: no rows,
+// all NULL) as new arrays of schema's types.
+func gather(env *expr.Env, b arrow.RecordBatch, idx []int32, schema *arrow.Schema) ([]arrow.Array, error) {
+	cols := make([]arrow.Array, schema.NumFields())
+	allNull := true
+	for _, i := range idx {
+		if i >= 0 {
+			allNull = false
+			break
+		}
+	}
+	if allNull || b == nil {
+		for c := range cols {
+			cols[c] = array.MakeArrayOfNull(env.Mem, schema.Field(c).Type, len(idx))
+		}
+		return cols, nil
+	}
+	ib := array.NewInt32Builder(env.Mem)
+	for _, i := range idx {
+		if i < 0 {
+			ib.AppendNull()
+		} else {
+			ib.Append(i)
+		}
+	}
+	indices := ib.NewArray()
+	ib.Release()
+	defer indices.Release()
+	for c := range cols {
+		taken, err := compute.TakeArray(context.Background(), b.Column(c), indices)
+		if err != nil {
+			releaseAll(cols[:c])
+			return nil, err
+		}
+		cols[c] = taken
+	}
+	return cols, nil
+}
+
+func (j *joinOp) close() {
+	for _, b := range j.queue {
+		b.Release()
+	}
+	j.queue = nil
+	if j.buildBatch != nil {
+		j.buildBatch.Release()
+		j.buildBatch = nil
+	}
+	j.probe.close()
+	j.build.close()
+}

@@ -1,0 +1,184 @@
+package planner
+
+import (
+	"github.com/sluicesql/sluice/planner/plan"
+)
+
+// optimize runs the rewrite rules in order: predicates move down into and
+// below joins, join conditions become hash keys with the smaller input
+// built, then every node keeps only the columns read above it.
+func optimize(root plan.Node) plan.Node {
+	root = pushFilters(root)
+	root = chooseBuildSides(root)
+	return pruneColumns(root)
+}
+
+// mapChildren rebuilds n with fn applied to each child.
+func mapChildren(n plan.Node, fn func(plan.Node) plan.Node) plan.Node {
+	switch x := n.(type) {
+	case *plan.Filter:
+		c := *x
+		c.Input = fn(x.Input)
+		return &c
+	case *plan.Project:
+		c := *x
+		c.Input = fn(x.Input)
+		return &c
+	case *plan.Aggregate:
+		c := *x
+		c.Input = fn(x.Input)
+		return &c
+	case *plan.Sort:
+		c := *x
+		c.Input = fn(x.Input)
+		return &c
+	case *plan.Limit:
+		c := *x
+		c.Input = fn(x.Input)
+		return &c
+	case *plan.Join:
+		c := *x
+		c.Left, c.Right = fn(x.Left), fn(x.Right)
+		return &c
+	case *plan.SetOp:
+		c := *x
+		c.Left, c.Right = fn(x.Left), fn(x.Right)
+		return &c
+	}
+	return n
+}
+
+// pushFilters is the join predicate pushdown rule. A WHERE conjunct over an
+// inner join that reads one side only filters that side below the join;
+// one that reads both joins on it (so FROM a, b WHERE a.x = b.y is a hash
+// join, not a product). Single-side ON conjuncts move below the join when
+// the join kind allows: never onto the side whose unmatched rows the join
+// keeps. Join conditions are then split into hash keys and a residual.
+func pushFilters(n plan.Node) plan.Node {
+	if f, ok := n.(*plan.Filter); ok {
+		if j, ok := f.Input.(*plan.Join); ok {
+			n = pushIntoJoin(f, j)
+		}
+	}
+	n = mapChildren(n, pushFilters)
+	if j, ok := n.(*plan.Join); ok && len(j.LeftKeys) == 0 {
+		n = splitJoin(j)
+	}
+	return n
+}
+
+// pushIntoJoin moves a filter's conjuncts into the join below it where
+// that keeps the join's meaning.
+func pushIntoJoin(f *plan.Filter, j *plan.Join) plan.Node {
+	nl := len(j.Left.Columns())
+	jc := *j
+	var keep []plan.Expr
+	for _, c := range conjuncts(f.Predicate) {
+		if volatile(c) || hasSubquery(c) {
+			keep = append(keep, c)
+			continue
+		}
+		s := side(c, nl)
+		switch {
+		case jc.Kind == plan.JoinInner:
+			jc.On = andAll([]plan.Expr{jc.On, c})
+		case (jc.Kind == plan.JoinLeft || jc.Kind == plan.JoinSemi || jc.Kind == plan.JoinAnti) && s&2 == 0:
+			jc.Left = &plan.Filter{Input: jc.Left, Predicate: c}
+		case jc.Kind == plan.JoinRight && s&1 == 0:
+			jc.Right = &plan.Filter{Input: jc.Right, Predicate: shiftRefs(c, -nl)}
+		default:
+			keep = append(keep, c)
+		}
+	}
+	if len(keep) == 0 {
+		return &jc
+	}
+	return &plan.Filter{Input: &jc, Predicate: andAll(keep)}
+}
+
+// splitJoin moves single-side ON conjuncts below the join where allowed and
+// takes equalities out as hash keys.
+func splitJoin(j *plan.Join) plan.Node {
+	nl := len(j.Left.Columns())
+	jc := *j
+	var rest []plan.Expr
+	var toLeft, toRight []plan.Expr
+	for _, c := range conjuncts(j.On) {
+		if volatile(c) || hasSubquery(c) {
+			rest = append(rest, c)
+			continue
+		}
+		s := side(c, nl)
+		switch {
+		case s == 1 && (j.Kind == plan.JoinInner || j.Kind == plan.JoinRight || j.Kind == plan.JoinSemi):
+			toLeft = append(toLeft, c)
+		case s == 2 && (j.Kind == plan.JoinInner || j.Kind == plan.JoinLeft || j.Kind == plan.JoinSemi || j.Kind == plan.JoinAnti):
+			toRight = append(toRight, shiftRefs(c, -nl))
+		default:
+			rest = append(rest, c)
+		}
+	}
+	if len(toLeft) > 0 {
+		jc.Left = pushFilters(&plan.Filter{Input: jc.Left, Predicate: andAll(toLeft)})
+	}
+	if len(toRight) > 0 {
+		jc.Right = pushFilters(&plan.Filter{Input: jc.Right, Predicate: andAll(toRight)})
+	}
+	jc.LeftKeys, jc.RightKeys, jc.On = splitJoinCondition(andAll(rest), nl)
+	return &jc
+}
+
+// chooseBuildSides is the build-side rule: a hash join builds its table
+// from the input with fewer rows by the lake's row counts, and from the
+// right input when a count is unknown. Semi and anti joins always build
+// the right side.
+func chooseBuildSides(n plan.Node) plan.Node {
+	n = mapChildren(n, chooseBuildSides)
+	if j, ok := n.(*plan.Join); ok && j.Kind != plan.JoinSemi && j.Kind != plan.JoinAnti {
+		l, r := estimateRows(j.Left), estimateRows(j.Right)
+		if l >= 0 && r >= 0 && l < r {
+			jc := *j
+			jc.BuildLeft = true
+			return &jc
+		}
+	}
+	return n
+}
+
+// estimateRows is an upper bound on a node's rows from lake metadata, or -1.
+func estimateRows(n plan.Node) int64 {
+	switch x := n.(type) {
+	case *plan.Scan:
+		return x.Table.RowCount
+	case *plan.Values:
+		return int64(len(x.Rows))
+	case *plan.Filter, *plan.Project, *plan.Sort:
+		return estimateRows(n.Children()[0])
+	case *plan.Limit:
+		in := estimateRows(x.Input)
+		if c, ok := x.Count.(*plan.Const); ok && c.Value != nil && x.Offset == nil {
+			if v := c.Value.(int64); in < 0 || v < in {
+				return v
+			}
+		}
+		return in
+	case *plan.Aggregate:
+		if len(x.GroupBy) == 0 {
+			return 1
+		}
+		return estimateRows(x.Input)
+	}
+	return -1
+}
+
+// hasSubquery reports whether e holds a subquery expression.
+func hasSubquery(e plan.Expr) bool {
+	found := false
+	plan.Walk(e, func(x plan.Expr) bool {
+		if _, ok := x.(*plan.Subquery); ok {
+			found = true
+		}
+		return !found
+	})
+	return found
+}

@@ -1,0 +1,101 @@
+package planner
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/sluicesql/sluice/catalog"
+	"github.com/sluicesql/sluice/planner/plan"
+	"github.com/sluicesql/sluice/wire/pgtype"
+)
+
+// joinState is fuzzState's gold.orders (row count unknown) beside a small
+// gold.customers whose lake row count is known.
+func joinState() *catalog.State {
+	st := fuzzState()
+	orders := *st.Schemas[0].Tables[0]
+	orders.RowCount = -1
+	customers := &catalog.Table{Schema: "gold", Name: "customers", OID: 16501, RowCount: 80, Columns: []catalog.Column{
+		{Name: "customer_id", Type: pgtype.Int4},
+		{Name: "name", Type: pgtype.Text},
+		{Name: "country", Type: pgtype.Text},
+	}}
+	big := &catalog.Table{Schema: "gold", Name: "events", OID: 16502, RowCount: 1000000, Columns: []catalog.Column{
+		{Name: "customer_id", Type: pgtype.Int4},
+		{Name: "kind", Type: pgtype.Text},
+	}}
+	st.Schemas[0].Tables = []*catalog.Table{customers, big, &orders}
+	return st
+}
+
+func explain(t *testing.T, sql string) string {
+	t.Helper()
+	p := New()
+	stmts, err := p.Parse(sql)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := p.Bind(stmts[0].(*Query), joinState(), fuzzEnv{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(plan.Explain(b.Root), "\n")
+}
+
+func TestJoinPlans(t *testing.T) {
+	tests := []struct {
+		name, sql, plan string
+	}{
+		{"comma join becomes a keyed join; each side reads only its columns",
+			"SELECT c.name, o.amount FROM gold.orders o, gold.customers c WHERE o.customer_id = c.customer_id", `
+Project name#3, amount#1
+  -> Inner Join keys=[customer_id#0 = customer_id#0]
+    -> Scan gold.orders [customer_id, amount]
+    -> Scan gold.customers [customer_id, name]`},
+		{"single-side WHERE conjuncts go below an inner join",
+			"SELECT o.order_id FROM gold.orders o JOIN gold.customers c ON o.customer_id = c.customer_id WHERE c.country = 'FR' AND o.amount > 10 AND o.order_id < c.customer_id", `
+Project order_id#0
+  -> Inner Join keys=[customer_id#1 = customer_id#0] on=(order_id#0 < customer_id#3::bigint)
+    -> Filter (amount#2 > '10'::numeric(38,2))
+      -> Scan gold.orders [order_id, customer_id, amount]
+    -> Filter (country#1 = 'FR'::text)
+      -> Scan gold.customers [customer_id, country]`},
+		{"a WHERE conjunct on the nullable side of a left join stays above it",
+			"SELECT o.order_id FROM gold.orders o LEFT JOIN gold.customers c ON o.customer_id = c.customer_id AND c.country = 'FR' WHERE c.name IS NULL AND o.status = 'paid'", `
+Project order_id#0
+  -> Filter name#4 IS NULL
+    -> Left Join keys=[customer_id#1 = customer_id#0]
+      -> Filter (status#2 = 'paid'::text)
+        -> Scan gold.orders [order_id, customer_id, status]
+      -> Filter (country#2 = 'FR'::text)
+        -> Scan gold.customers [customer_id, name, country]`},
+		{"the smaller side by lake row count is built",
+			"SELECT e.kind FROM gold.customers c JOIN gold.events e USING (customer_id)", `
+Project kind#0
+  -> Project kind#2
+    -> Inner Join keys=[customer_id#0 = customer_id#0] build=left
+      -> Scan gold.customers [customer_id]
+      -> Scan gold.events [customer_id, kind]`},
+		{"a non-equi condition is a nested-loop join",
+			"SELECT count(*) FROM gold.customers a JOIN gold.customers b ON a.customer_id < b.customer_id", `
+Project count#0
+  -> Aggregate keys=[] aggs=[count(*)]
+    -> Inner Join on=(customer_id#0 < customer_id#1)
+      -> Scan gold.customers [customer_id]
+      -> Scan gold.customers [customer_id]`},
+		{"full join USING merges keys with COALESCE",
+			"SELECT customer_id FROM gold.customers FULL JOIN gold.events USING (customer_id)", `
+Project customer_id#0
+  -> Project COALESCE(customer_id#0, customer_id#1)
+    -> Full Join keys=[customer_id#0 = customer_id#0] build=left
+      -> Scan gold.customers [customer_id]
+      -> Scan gold.events [customer_id]`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got, want := explain(t, tt.sql), strings.TrimPrefix(tt.plan, "\n"); got != want {
+				t.Fatalf("plan:\n%s\nwant:\n%s", got, want)
+			}
+		})
+	}
+}
