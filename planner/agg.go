@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"strings"
+
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/sluicesql/sluice/planner/plan"
@@ -107,8 +109,12 @@ func (b *binder) aggCall(name string, fc *pg_query.FuncCall) (plan.Expr, error) 
 	if ac.inside {
 		return nil, b.errAt(fc.Location, pgerr.New(pgerr.GroupingError, "aggregate function calls cannot be nested"))
 	}
-	if fc.AggWithinGroup || len(fc.AggOrder) > 0 {
-		return nil, b.errAt(fc.Location, pgerr.New(pgerr.FeatureNotSupported, "ordered aggregates are not supported yet"))
+	ordered := isOrderedSetAggregate(name)
+	if fc.AggWithinGroup && !ordered {
+		return nil, b.errAt(fc.Location, pgerr.New(pgerr.WrongObjectType, "%s is not an ordered-set aggregate, so it cannot have WITHIN GROUP", name))
+	}
+	if ordered && !fc.AggWithinGroup {
+		return nil, b.errAt(fc.Location, pgerr.New(pgerr.WrongObjectType, "WITHIN GROUP is required for ordered-set aggregate %s", name))
 	}
 	ac.inside = true
 	defer func() { ac.inside = false }()
@@ -119,24 +125,35 @@ func (b *binder) aggCall(name string, fc *pg_query.FuncCall) (plan.Expr, error) 
 		}
 		call.Type = pgtype.Int8
 	} else {
-		if len(fc.Args) != 1 {
-			return nil, b.errAt(fc.Location, pgerr.New(pgerr.UndefinedFunction, "function %s with %d arguments does not exist", name, len(fc.Args)))
+		args := make([]plan.Expr, len(fc.Args))
+		for i, a := range fc.Args {
+			arg, err := b.exprNoAgg(a, ac.input)
+			if err != nil {
+				return nil, err
+			}
+			args[i] = arg
 		}
-		arg, err := b.exprNoAgg(fc.Args[0], ac.input)
+		// ORDER BY inside the call (string_agg, array_agg) or WITHIN
+		// GROUP: the keys follow the arguments as order_key calls.
+		var keys []plan.Expr
+		for _, s := range fc.AggOrder {
+			sb := s.GetSortBy()
+			k, err := b.exprNoAgg(sb.Node, ac.input)
+			if err != nil {
+				return nil, err
+			}
+			if isUnknown(k) {
+				if k, err = b.cast(k, pgtype.Text, false, fc.Location); err != nil {
+					return nil, err
+				}
+			}
+			keys = append(keys, orderKey(k, sb))
+		}
+		t, args, err := b.aggSignature(name, args, keys, fc)
 		if err != nil {
 			return nil, err
 		}
-		if isUnknown(arg) {
-			if arg, err = b.cast(arg, pgtype.Text, false, fc.Location); err != nil {
-				return nil, err
-			}
-		}
-		t, ok := aggregateType(name, arg.Type())
-		if !ok {
-			return nil, b.errAt(fc.Location, pgerr.New(pgerr.UndefinedFunction, "function %s(%s) does not exist", name, arg.Type()).
-				WithHint("No function matches the given name and argument types. You might need to add explicit type casts."))
-		}
-		call.Args = []plan.Expr{arg}
+		call.Args = append(args, keys...)
 		call.Type = t
 	}
 	if fc.AggFilter != nil {
@@ -157,4 +174,122 @@ func (b *binder) aggCall(name string, fc *pg_query.FuncCall) (plan.Expr, error) 
 	}
 	ac.aggs = append(ac.aggs, call)
 	return ac.ref(len(ac.keys) + len(ac.aggs) - 1), nil
+}
+
+// orderKey wraps an aggregate's ORDER BY key as the call the engine reads
+// it from: Func "order_key", the direction in Op.
+func orderKey(k plan.Expr, sb *pg_query.SortBy) plan.Expr {
+	desc := sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC
+	nullsFirst := desc
+	switch sb.SortbyNulls {
+	case pg_query.SortByNulls_SORTBY_NULLS_FIRST:
+		nullsFirst = true
+	case pg_query.SortByNulls_SORTBY_NULLS_LAST:
+		nullsFirst = false
+	}
+	op := "asc"
+	if desc {
+		op = "desc"
+	}
+	if nullsFirst {
+		op += "_nulls_first"
+	} else {
+		op += "_nulls_last"
+	}
+	return &plan.Call{Func: "order_key", Op: op, Args: []plan.Expr{k}, Typ: k.Type()}
+}
+
+// aggSignature resolves an aggregate's argument types and result type.
+func (b *binder) aggSignature(name string, args, keys []plan.Expr, fc *pg_query.FuncCall) (pgtype.Type, []plan.Expr, error) {
+	noFunc := func() error {
+		types := make([]string, len(args))
+		for i, a := range args {
+			types[i] = a.Type().String()
+		}
+		if len(keys) > 0 && fc.AggWithinGroup {
+			kt := make([]string, len(keys))
+			for i, k := range keys {
+				kt[i] = k.Type().String()
+			}
+			types = append(types, "ORDER BY "+strings.Join(kt, ", "))
+			return b.errAt(fc.Location, pgerr.New(pgerr.UndefinedFunction, "function %s(%s) does not exist", name, strings.Join(types, " ")).
+				WithHint("No function matches the given name and argument types. You might need to add explicit type casts."))
+		}
+		return b.errAt(fc.Location, pgerr.New(pgerr.UndefinedFunction, "function %s(%s) does not exist", name, strings.Join(types, ", ")).
+			WithHint("No function matches the given name and argument types. You might need to add explicit type casts."))
+	}
+	var err error
+	switch name {
+	case "string_agg":
+		if len(args) != 2 {
+			return pgtype.Unknown, nil, noFunc()
+		}
+		for i := range args {
+			if !isString(args[i].Type()) && !isUnknown(args[i]) {
+				return pgtype.Unknown, nil, noFunc()
+			}
+			if args[i], err = b.coerceTo(args[i], pgtype.Text, "", fc.Location); err != nil {
+				return pgtype.Unknown, nil, err
+			}
+		}
+		return pgtype.Text, args, nil
+	case "percentile_cont", "percentile_disc":
+		if len(args) != 1 || len(keys) != 1 {
+			return pgtype.Unknown, nil, noFunc()
+		}
+		frac := args[0]
+		isArr := frac.Type().IsArray()
+		want := pgtype.Float8
+		if isArr {
+			want = pgtype.Type{OID: pgtype.Float8ArrayOID, Typmod: -1}
+			if frac.Type().OID != want.OID {
+				return pgtype.Unknown, nil, noFunc()
+			}
+		} else if frac, err = b.coerceTo(frac, want, "", fc.Location); err != nil {
+			return pgtype.Unknown, nil, noFunc()
+		}
+		kt := keys[0].Type()
+		res := pgtype.Type{OID: kt.OID, Typmod: -1}
+		if name == "percentile_cont" {
+			switch {
+			case kt.OID == pgtype.IntervalOID:
+				res = pgtype.Interval
+			case numRank(kt) > 0:
+				res = pgtype.Float8
+				k := keys[0].(*plan.Call)
+				if k.Args[0], err = b.widen(k.Args[0], pgtype.Float8); err != nil {
+					return pgtype.Unknown, nil, err
+				}
+				k.Typ = pgtype.Float8
+			default:
+				return pgtype.Unknown, nil, noFunc()
+			}
+		}
+		if isArr {
+			at, ok := pgtype.ArrayOf(res)
+			if !ok {
+				return pgtype.Unknown, nil, noFunc()
+			}
+			res = at
+		}
+		return res, []plan.Expr{frac}, nil
+	case "mode":
+		if len(args) != 0 || len(keys) != 1 {
+			return pgtype.Unknown, nil, noFunc()
+		}
+		return pgtype.Type{OID: keys[0].Type().OID, Typmod: -1}, nil, nil
+	}
+	if len(args) != 1 {
+		return pgtype.Unknown, nil, noFunc()
+	}
+	if isUnknown(args[0]) {
+		if args[0], err = b.cast(args[0], pgtype.Text, false, fc.Location); err != nil {
+			return pgtype.Unknown, nil, err
+		}
+	}
+	t, ok := aggregateType(name, args[0].Type())
+	if !ok {
+		return pgtype.Unknown, nil, noFunc()
+	}
+	return t, args, nil
 }

@@ -41,15 +41,7 @@ func (b *binder) exprNoAgg(n *pg_query.Node, sc *scope) (plan.Expr, error) {
 	case *pg_query.Node_AConst:
 		return b.constExpr(x.AConst)
 	case *pg_query.Node_ColumnRef:
-		if sc == nil {
-			sc = &scope{}
-		}
-		i, err := b.lookupColumn(x.ColumnRef, sc)
-		if err != nil {
-			return nil, err
-		}
-		c := sc.cols[i]
-		return &plan.ColumnRef{Index: i, Name: c.name, Typ: c.typ}, nil
+		return b.columnRef(x.ColumnRef, sc)
 	case *pg_query.Node_ParamRef:
 		return b.param(int(x.ParamRef.Number), x.ParamRef.Location)
 	case *pg_query.Node_TypeCast:
@@ -113,6 +105,22 @@ func (b *binder) exprNoAgg(n *pg_query.Node, sc *scope) (plan.Expr, error) {
 		return &plan.Coalesce{Args: args, Typ: typ}, nil
 	case *pg_query.Node_FuncCall:
 		return b.funcCall(x.FuncCall, sc)
+	case *pg_query.Node_MinMaxExpr:
+		fn, what := "greatest", "GREATEST"
+		if x.MinMaxExpr.Op == pg_query.MinMaxOp_IS_LEAST {
+			fn, what = "least", "LEAST"
+		}
+		args, typ, err := b.unify(x.MinMaxExpr.Args, sc, what)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range args {
+			if a.Type().Typmod != typ.Typmod {
+				// Values keep their own scale, as PostgreSQL's do.
+				typ.Typmod = -1
+			}
+		}
+		return &plan.Call{Func: fn, Op: fn, Args: args, Typ: typ}, nil
 	case *pg_query.Node_SqlvalueFunction:
 		return b.sqlValueFunction(x.SqlvalueFunction)
 	case *pg_query.Node_CollateClause:
@@ -121,7 +129,7 @@ func (b *binder) exprNoAgg(n *pg_query.Node, sc *scope) (plan.Expr, error) {
 	case *pg_query.Node_AArrayExpr:
 		return b.arrayExpr(x.AArrayExpr, sc, pgtype.Unknown)
 	case *pg_query.Node_SubLink:
-		return nil, b.errAt(x.SubLink.Location, pgerr.New(pgerr.FeatureNotSupported, "subqueries are not supported yet"))
+		return b.subLink(x.SubLink, sc)
 	}
 	return nil, b.errAt(nodeLocation(n), pgerr.New(pgerr.FeatureNotSupported, "expression %s is not supported yet", nodeKind(n)))
 }
@@ -140,6 +148,11 @@ func (b *binder) constExpr(c *pg_query.A_Const) (plan.Expr, error) {
 	case *pg_query.A_Const_Fval:
 		s := v.Fval.Fval
 		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+			// -2147483648 arrives folded as a float literal; like
+			// PostgreSQL's make_const, an integer that fits is int4.
+			if i >= math.MinInt32 && i <= math.MaxInt32 {
+				return &plan.Const{Value: i, Typ: pgtype.Int4}, nil
+			}
 			return &plan.Const{Value: i, Typ: pgtype.Int8}, nil
 		}
 		d, err := pgtype.Decode(pgtype.Numeric, pgtype.TextFormat, []byte(s), b.settings)
@@ -513,6 +526,8 @@ func (b *binder) aExpr(a *pg_query.A_Expr, sc *scope) (plan.Expr, error) {
 			return args[0], nil
 		}
 		return &plan.BoolOp{Op: joiner, Args: args}, nil
+	case pg_query.A_Expr_Kind_AEXPR_OP_ANY, pg_query.A_Expr_Kind_AEXPR_OP_ALL:
+		return b.arrayCompare(op, a, sc)
 	case pg_query.A_Expr_Kind_AEXPR_BETWEEN, pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN:
 		bounds := a.Rexpr.GetList().GetItems()
 		x, err := b.expr(a.Lexpr, sc)
@@ -1060,53 +1075,128 @@ func (b *binder) funcCall(fc *pg_query.FuncCall, sc *scope) (plan.Expr, error) {
 	if sessionFuncs[name] {
 		return b.sessionFunc(name, args, fc.Location)
 	}
-	sigs, ok := scalarFuncs[name]
+	if len(fc.Args) > 0 {
+		for _, a := range fc.Args {
+			if a.GetNamedArgExpr() != nil {
+				return nil, b.errAt(fc.Location, pgerr.New(pgerr.FeatureNotSupported, "named arguments are not supported yet"))
+			}
+		}
+	}
+	overloads, ok := scalarFuncs[name]
 	if !ok {
 		return nil, b.undefinedFunction(name, args, fc.Location)
 	}
-	for _, sig := range sigs {
-		if len(sig.Args) != len(args) {
-			continue
-		}
-		match := true
+	got := make([]pgtype.Type, len(args))
+	for i, a := range args {
+		got[i] = a.Type()
+	}
+	cand, found, ambiguous := selectFunc(overloads, got)
+	if !found {
+		return nil, b.undefinedFunction(name, args, fc.Location)
+	}
+	if ambiguous {
+		types := make([]string, len(args))
 		for i, a := range args {
-			want := sig.Args[i]
-			if want.OID == pgtype.UnknownOID || a.Type().OID == want.OID || isUnknown(a) || implicitCast(a.Type(), want) {
+			types[i] = a.Type().String()
+		}
+		return nil, b.errAt(fc.Location, pgerr.New(pgerr.AmbiguousFunction, "function %s(%s) is not unique", name, strings.Join(types, ", ")).
+			WithHint("Could not choose a best candidate function. You might need to add explicit type casts."))
+	}
+	out := make([]plan.Expr, len(args))
+	for i, a := range args {
+		want := cand.args[i]
+		if want.OID == pgtype.UnknownOID {
+			if isUnknown(a) {
+				want = pgtype.Text
+			} else {
+				out[i] = a
 				continue
 			}
-			match = false
-			break
 		}
-		if !match {
-			continue
+		if want.IsArray() && a.Type().IsArray() && a.Type().OID != want.OID {
+			return nil, b.undefinedFunction(name, args, fc.Location)
 		}
-		out := make([]plan.Expr, len(args))
-		for i, a := range args {
-			want := sig.Args[i]
-			if want.OID == pgtype.UnknownOID {
-				if isUnknown(a) {
-					want = pgtype.Text
-				} else {
-					out[i] = a
-					continue
-				}
-			}
-			e, err := b.widen(a, want)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = e
+		e, err := b.widen(a, want)
+		if err != nil {
+			return nil, err
 		}
-		ret := sig.Ret
-		if ret.OID == pgtype.UnknownOID && len(out) > 0 {
-			ret = out[0].Type()
-		}
-		if name == "round" && ret.OID == pgtype.NumericOID {
-			ret = b.roundType(out)
-		}
-		return &plan.Call{Func: name, Op: name, Args: out, Typ: ret}, nil
+		out[i] = e
 	}
-	return nil, b.undefinedFunction(name, args, fc.Location)
+	ret := cand.sig.Ret
+	switch {
+	case ret.OID == pgtype.UnknownOID && len(out) > 0:
+		ret = out[0].Type()
+	case ret.OID == anyElement.OID || ret.OID == anyArray.OID:
+		ret = cand.elem
+		if cand.sig.Ret.OID == anyArray.OID {
+			ret, _ = pgtype.ArrayOf(cand.elem)
+		}
+	}
+	if (name == "round" || name == "trunc") && ret.OID == pgtype.NumericOID {
+		ret = b.roundType(out)
+	}
+	impl := name
+	if name == "div" {
+		impl = "div_trunc" // "div" is the / operator's implementation
+	}
+	return &plan.Call{Func: impl, Op: name, Args: out, Typ: ret}, nil
+}
+
+// arrayCompare binds x op ANY (array) and x op ALL (array): the operator
+// applied to each element, combined with OR (ANY) or AND (ALL) and their
+// NULL semantics.
+func (b *binder) arrayCompare(op string, a *pg_query.A_Expr, sc *scope) (plan.Expr, error) {
+	if a.Rexpr.GetSubLink() != nil {
+		return nil, b.errAt(a.Location, pgerr.New(pgerr.FeatureNotSupported, "%s with a subquery is not supported here", op))
+	}
+	fn, ok := comparisons[op]
+	if !ok {
+		return nil, b.errAt(a.Location, pgerr.New(pgerr.FeatureNotSupported, "operator %s with ANY/ALL is not supported yet", op))
+	}
+	l, err := b.expr(a.Lexpr, sc)
+	if err != nil {
+		return nil, err
+	}
+	r, err := b.expr(a.Rexpr, sc)
+	if err != nil {
+		return nil, err
+	}
+	if isUnknown(r) {
+		lt := l.Type()
+		if isUnknown(l) {
+			lt = pgtype.Text
+		}
+		at, ok := pgtype.ArrayOf(pgtype.Type{OID: lt.OID, Typmod: -1})
+		if !ok {
+			return nil, b.errAt(a.Location, pgerr.New(pgerr.UndefinedObject, "could not find array type for data type %s", lt))
+		}
+		if r, err = b.cast(r, at, false, a.Location); err != nil {
+			return nil, err
+		}
+	}
+	if !r.Type().IsArray() {
+		return nil, b.errAt(a.Location, pgerr.New(pgerr.WrongObjectType, "op ANY/ALL (array) requires array on right side"))
+	}
+	elem := r.Type().Elem()
+	// The operator resolves as it would between x and one element.
+	cmp, err := b.binaryOp(op, l, &plan.Const{Typ: pgtype.Type{OID: elem.OID, Typmod: -1}}, a.Location)
+	if err != nil {
+		return nil, err
+	}
+	c := cmp.(*plan.Call)
+	ct := c.Args[0].Type()
+	if ct.OID != elem.OID && !(numRank(ct) > 0 && numRank(elem) > 0) && !(isString(ct) && isString(elem)) {
+		return nil, b.errAt(a.Location, pgerr.New(pgerr.FeatureNotSupported, "%s %s ANY/ALL (%s) is not supported yet", l.Type(), op, r.Type()))
+	}
+	kind := "any_"
+	if a.Kind == pg_query.A_Expr_Kind_AEXPR_OP_ALL {
+		kind = "all_"
+	}
+	sym := op + " ANY"
+	if kind == "all_" {
+		sym = op + " ALL"
+	}
+	return &plan.Call{Func: kind + fn, Op: sym, Args: []plan.Expr{c.Args[0], r}, Typ: pgtype.Bool}, nil
 }
 
 // roundType is round(numeric[, n])'s type: scale n when n is a constant,

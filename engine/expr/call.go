@@ -64,6 +64,22 @@ func (c *compiler) call(x *plan.Call) (colFn, error) {
 			}
 			return out, nil
 		}, nil
+	case "order_key":
+		// An aggregate's ORDER BY key: the aggregate reads the value.
+		return args[0], nil
+	case "concat", "concat_ws", "format", "greatest", "least":
+		var fn func([]pgtype.Datum) (pgtype.Datum, error)
+		switch x.Func {
+		case "concat", "concat_ws":
+			fn = concatFunc(x.Func == "concat_ws", types, settingsOf(c.env))
+		case "format":
+			fn = formatFunc(types, settingsOf(c.env))
+		case "greatest":
+			fn = greatestLeast(1)
+		case "least":
+			fn = greatestLeast(-1)
+		}
+		return lenientN(args, fn), nil
 	case "random":
 		return func(b arrow.RecordBatch) ([]pgtype.Datum, error) {
 			out := make([]pgtype.Datum, b.NumRows())
@@ -73,11 +89,45 @@ func (c *compiler) call(x *plan.Call) (colFn, error) {
 			return out, nil
 		}, nil
 	}
+	if strings.HasPrefix(x.Func, "any_") || strings.HasPrefix(x.Func, "all_") {
+		return lenientN(args, arrayCompare(x.Func)), nil
+	}
+	if fn, ok := arrayFunc(x.Func, types); ok {
+		return lenientN(args, fn), nil
+	}
 	fn, err := c.rowFunc(x, types)
 	if err != nil {
 		return nil, err
 	}
 	return strictN(args, fn), nil
+}
+
+// lenientN evaluates args and applies fn to every row, NULLs included.
+func lenientN(args []colFn, fn func([]pgtype.Datum) (pgtype.Datum, error)) colFn {
+	return func(b arrow.RecordBatch) ([]pgtype.Datum, error) {
+		cols := make([][]pgtype.Datum, len(args))
+		for i, a := range args {
+			v, err := a(b)
+			if err != nil {
+				return nil, err
+			}
+			cols[i] = v
+		}
+		n := int(b.NumRows())
+		out := make([]pgtype.Datum, n)
+		row := make([]pgtype.Datum, len(args))
+		for r := 0; r < n; r++ {
+			for i := range cols {
+				row[i] = cols[i][r]
+			}
+			v, err := fn(row)
+			if err != nil {
+				return nil, err
+			}
+			out[r] = v
+		}
+		return out, nil
+	}
 }
 
 func constFn(v pgtype.Datum) colFn {
@@ -134,7 +184,10 @@ func (c *compiler) rowFunc(x *plan.Call, types []pgtype.Type) (rowFn, error) {
 		return func(a []pgtype.Datum) (pgtype.Datum, error) { return test(Compare(a[0], a[1])), nil }, nil
 	case "add", "sub", "mul", "div", "mod":
 		return arithmetic(x.Func, types[0], types[1], ret, c.env)
-	case "pow":
+	case "pow", "power":
+		if types[0].OID == pgtype.NumericOID {
+			break
+		}
 		return func(a []pgtype.Datum) (pgtype.Datum, error) {
 			x, y := a[0].(float64), a[1].(float64)
 			if x == 0 && y < 0 {
@@ -175,12 +228,6 @@ func (c *compiler) rowFunc(x *plan.Call, types []pgtype.Type) (rowFn, error) {
 			}
 			return re.MatchString(a[0].(string)) != neg, nil
 		}, nil
-	case "lower":
-		return func(a []pgtype.Datum) (pgtype.Datum, error) { return strings.ToLower(a[0].(string)), nil }, nil
-	case "upper":
-		return func(a []pgtype.Datum) (pgtype.Datum, error) { return strings.ToUpper(a[0].(string)), nil }, nil
-	case "length", "char_length":
-		return func(a []pgtype.Datum) (pgtype.Datum, error) { return int64(utf8.RuneCountInString(a[0].(string))), nil }, nil
 	case "abs":
 		switch types[0].OID {
 		case pgtype.Float4OID, pgtype.Float8OID:
@@ -207,6 +254,15 @@ func (c *compiler) rowFunc(x *plan.Call, types []pgtype.Type) (rowFn, error) {
 			}
 			return numRound(a[0].(pgtype.NumericValue), s), nil
 		}, nil
+	}
+	if fn, ok := stringFunc(x.Func, types); ok {
+		return fn, nil
+	}
+	if fn, ok := mathFunc(x.Func, types); ok {
+		return fn, nil
+	}
+	if fn, ok := datetimeFunc(x.Func, types, ret, c.env); ok {
+		return fn, nil
 	}
 	return nil, pgerr.New(pgerr.UndefinedFunction, "function %s is not implemented by the engine", x.Func)
 }
