@@ -59,11 +59,13 @@ func (e *Engine) Execute(ctx context.Context, root plan.Node, params []pgtype.Da
 		o(env)
 	}
 	b := &builder{env: env, mem: e.mem}
+	subs := &subqueries{b: b, ctx: ctx, rows: map[plan.Node][][]pgtype.Datum{}}
+	env.Subquery = subs.run
 	op, err := b.build(root)
 	if err != nil {
 		return nil, err
 	}
-	return &stream{op: op}, nil
+	return &stream{op: op, subs: subs}, nil
 }
 
 // operator is one physical operator: a pull-based stream of batches whose
@@ -75,6 +77,7 @@ type operator interface {
 
 type stream struct {
 	op     operator
+	subs   *subqueries
 	closed bool
 }
 
@@ -82,6 +85,7 @@ func (s *stream) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	if s.closed {
 		return nil, nil
 	}
+	s.subs.ctx = ctx // subqueries run under the call that needs them
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

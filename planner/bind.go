@@ -136,14 +136,10 @@ func (b *binder) bindSelect(n *pg_query.Node) (plan.Node, []plan.Column, error) 
 		if containsAggregate(sel.WhereClause) {
 			return nil, nil, b.errAt(nodeLocation(sel.WhereClause), pgerr.New(pgerr.GroupingError, "aggregate functions are not allowed in WHERE"))
 		}
-		pred, err := b.expr(sel.WhereClause, sc)
-		if err != nil {
+		var err error
+		if input, err = b.bindWhere(sel.WhereClause, input, sc); err != nil {
 			return nil, nil, err
 		}
-		if pred, err = b.coerceTo(pred, pgtype.Bool, "argument of WHERE", nodeLocation(sel.WhereClause)); err != nil {
-			return nil, nil, err
-		}
-		input = &plan.Filter{Input: input, Predicate: pred}
 	}
 
 	// Target list, expanded.
@@ -563,6 +559,8 @@ func figureColname(n *pg_query.Node) string {
 		return strings.ToLower(strings.TrimPrefix(strings.TrimSuffix(x.SqlvalueFunction.Op.String(), "_N"), "SVFOP_"))
 	case *pg_query.Node_AArrayExpr:
 		return "array"
+	case *pg_query.Node_SubLink:
+		return subLinkColname(x.SubLink)
 	case *pg_query.Node_AExpr:
 		if x.AExpr.Kind == pg_query.A_Expr_Kind_AEXPR_NULLIF {
 			return "nullif"

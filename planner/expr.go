@@ -41,15 +41,7 @@ func (b *binder) exprNoAgg(n *pg_query.Node, sc *scope) (plan.Expr, error) {
 	case *pg_query.Node_AConst:
 		return b.constExpr(x.AConst)
 	case *pg_query.Node_ColumnRef:
-		if sc == nil {
-			sc = &scope{}
-		}
-		i, err := b.lookupColumn(x.ColumnRef, sc)
-		if err != nil {
-			return nil, err
-		}
-		c := sc.cols[i]
-		return &plan.ColumnRef{Index: i, Name: c.name, Typ: c.typ}, nil
+		return b.columnRef(x.ColumnRef, sc)
 	case *pg_query.Node_ParamRef:
 		return b.param(int(x.ParamRef.Number), x.ParamRef.Location)
 	case *pg_query.Node_TypeCast:
@@ -137,7 +129,7 @@ func (b *binder) exprNoAgg(n *pg_query.Node, sc *scope) (plan.Expr, error) {
 	case *pg_query.Node_AArrayExpr:
 		return b.arrayExpr(x.AArrayExpr, sc, pgtype.Unknown)
 	case *pg_query.Node_SubLink:
-		return nil, b.errAt(x.SubLink.Location, pgerr.New(pgerr.FeatureNotSupported, "subqueries are not supported yet"))
+		return b.subLink(x.SubLink, sc)
 	}
 	return nil, b.errAt(nodeLocation(n), pgerr.New(pgerr.FeatureNotSupported, "expression %s is not supported yet", nodeKind(n)))
 }

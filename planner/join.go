@@ -27,8 +27,9 @@ func (b *binder) bindFromList(items []*pg_query.Node) (plan.Node, *scope, error)
 			return nil, nil, err
 		}
 		input = &plan.Join{Left: input, Right: n, Kind: plan.JoinInner}
-		sc = &scope{cols: append(append([]scopeCol(nil), sc.cols...), s.cols...), parent: b.outer}
+		sc = &scope{cols: append(append([]scopeCol(nil), sc.cols...), s.cols...)}
 	}
+	sc.parent = b.outer
 	return input, sc, nil
 }
 

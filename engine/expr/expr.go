@@ -29,6 +29,9 @@ type Env struct {
 	Now  time.Time
 	Rand *rand.Rand
 	Mem  memory.Allocator
+	// Subquery runs an uncorrelated subquery's plan (once; the engine
+	// caches its rows) and returns its rows.
+	Subquery func(n plan.Node) ([][]pgtype.Datum, error)
 }
 
 // Evaluator computes one expression for every row of a batch.
@@ -200,6 +203,8 @@ func (c *compiler) compile(e plan.Expr) (colFn, error) {
 		}, nil
 	case *plan.Case:
 		return c.caseExpr(x)
+	case *plan.Subquery:
+		return c.subquery(x)
 	case *plan.ArrayExpr:
 		elems, err := c.compileAll(x.Elems)
 		if err != nil {

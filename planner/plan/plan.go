@@ -351,3 +351,49 @@ func (s *Subquery) String() string {
 	}
 	return "(subquery)"
 }
+
+// OuterRef reads column Index of the enclosing query's input: a correlated
+// reference. The planner turns the subqueries holding them into joins; one
+// never reaches the engine.
+type OuterRef struct {
+	Index int
+	Name  string
+	Typ   pgtype.Type
+}
+
+func (o *OuterRef) Type() pgtype.Type { return o.Typ }
+func (o *OuterRef) String() string    { return fmt.Sprintf("outer.%s#%d", o.Name, o.Index) }
+
+// Exprs lists the expressions a node evaluates itself (not its children's).
+func Exprs(n Node) []Expr {
+	var out []Expr
+	switch x := n.(type) {
+	case *Scan:
+		out = append(out, x.Filter)
+	case *Values:
+		for _, r := range x.Rows {
+			out = append(out, r...)
+		}
+	case *Filter:
+		out = append(out, x.Predicate)
+	case *Project:
+		out = append(out, x.Exprs...)
+	case *Aggregate:
+		out = append(out, x.GroupBy...)
+		for _, a := range x.Aggs {
+			out = append(out, a.Args...)
+			out = append(out, a.Filter)
+		}
+	case *Sort:
+		for _, k := range x.Keys {
+			out = append(out, k.Expr)
+		}
+	case *Limit:
+		out = append(out, x.Count, x.Offset)
+	case *Join:
+		out = append(out, x.LeftKeys...)
+		out = append(out, x.RightKeys...)
+		out = append(out, x.On)
+	}
+	return out
+}

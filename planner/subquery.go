@@ -1,0 +1,311 @@
+package planner
+
+import (
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/sluicesql/sluice/planner/plan"
+	"github.com/sluicesql/sluice/wire/pgerr"
+	"github.com/sluicesql/sluice/wire/pgtype"
+)
+
+// columnRef binds a column reference: in the query's own scope, else in the
+// enclosing query's (an outer reference, which makes a subquery
+// correlated).
+func (b *binder) columnRef(cr *pg_query.ColumnRef, sc *scope) (plan.Expr, error) {
+	if sc == nil {
+		sc = &scope{}
+	}
+	i, err := b.lookupColumn(cr, sc)
+	if err == nil {
+		c := sc.cols[i]
+		return &plan.ColumnRef{Index: i, Name: c.name, Typ: c.typ}, nil
+	}
+	code := pgerr.Convert(err).Code
+	if code != pgerr.UndefinedColumn && code != pgerr.UndefinedTable {
+		return nil, err
+	}
+	for depth, outer := 1, sc.parent; outer != nil; depth, outer = depth+1, outer.parent {
+		j, oerr := b.lookupColumn(cr, outer)
+		if oerr != nil {
+			if c := pgerr.Convert(oerr).Code; c != pgerr.UndefinedColumn && c != pgerr.UndefinedTable {
+				return nil, oerr
+			}
+			continue
+		}
+		if depth > 1 {
+			return nil, b.errAt(cr.Location, pgerr.New(pgerr.FeatureNotSupported, "subqueries correlated with a query more than one level out are not supported"))
+		}
+		c := outer.cols[j]
+		return &plan.OuterRef{Index: j, Name: c.name, Typ: c.typ}, nil
+	}
+	return nil, err
+}
+
+// subquery binds a nested SELECT whose outer references resolve in sc.
+func (b *binder) subquery(n *pg_query.Node, sc *scope) (plan.Node, []plan.Column, error) {
+	inner := &binder{source: b.source, state: b.state, env: b.env, settings: b.settings, params: b.params, outer: sc, ctes: b.ctes}
+	node, cols, err := inner.bindSelect(n)
+	if err != nil {
+		return nil, nil, err
+	}
+	b.tables = append(b.tables, inner.tables...)
+	return node, cols, nil
+}
+
+// correlated reports whether a plan reads its enclosing query's columns.
+func correlated(n plan.Node) bool {
+	for _, e := range plan.Exprs(n) {
+		if hasOuterRef(e) {
+			return true
+		}
+	}
+	for _, c := range n.Children() {
+		if correlated(c) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasOuterRef(e plan.Expr) bool {
+	found := false
+	plan.Walk(e, func(x plan.Expr) bool {
+		if _, ok := x.(*plan.OuterRef); ok {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+func errCorrelated(loc int32) error {
+	return pgerr.New(pgerr.FeatureNotSupported, "this correlated subquery is not supported: Sluice decorrelates EXISTS, NOT EXISTS and IN subqueries in WHERE whose outer references are in their WHERE clause").
+		WithHint("Rewrite the subquery as a join.")
+}
+
+// subLink binds a subquery used as an expression. Uncorrelated ones run
+// once per execution; correlated ones are only allowed where bindWhere
+// turns them into joins.
+func (b *binder) subLink(sl *pg_query.SubLink, sc *scope) (plan.Expr, error) {
+	switch sl.SubLinkType {
+	case pg_query.SubLinkType_EXPR_SUBLINK, pg_query.SubLinkType_EXISTS_SUBLINK:
+	case pg_query.SubLinkType_ANY_SUBLINK, pg_query.SubLinkType_ALL_SUBLINK:
+		op := "="
+		if len(sl.OperName) > 0 {
+			op = opName(sl.OperName)
+		}
+		if sl.SubLinkType == pg_query.SubLinkType_ANY_SUBLINK && op != "=" || sl.SubLinkType == pg_query.SubLinkType_ALL_SUBLINK && op != "<>" {
+			return nil, b.errAt(sl.Location, pgerr.New(pgerr.FeatureNotSupported, "only = ANY and <> ALL are supported with a subquery"))
+		}
+	default:
+		return nil, b.errAt(sl.Location, pgerr.New(pgerr.FeatureNotSupported, "%s subqueries are not supported", sl.SubLinkType))
+	}
+	node, cols, err := b.subquery(sl.Subselect, sc)
+	if err != nil {
+		return nil, err
+	}
+	if correlated(node) {
+		return nil, b.errAt(sl.Location, pgerr.Convert(errCorrelated(sl.Location)))
+	}
+	switch sl.SubLinkType {
+	case pg_query.SubLinkType_EXISTS_SUBLINK:
+		one := &plan.Limit{Input: node, Count: &plan.Const{Value: int64(1), Typ: pgtype.Int8}}
+		return &plan.Subquery{Kind: plan.SubExists, Plan: optimize(one), Typ: pgtype.Bool}, nil
+	case pg_query.SubLinkType_EXPR_SUBLINK:
+		if len(cols) != 1 {
+			return nil, b.errAt(sl.Location, pgerr.New(pgerr.SyntaxError, "subquery must return only one column"))
+		}
+		// Two rows are enough to know there are too many.
+		two := &plan.Limit{Input: node, Count: &plan.Const{Value: int64(2), Typ: pgtype.Int8}}
+		return &plan.Subquery{Kind: plan.SubScalar, Plan: optimize(two), Typ: cols[0].Type}, nil
+	}
+	test, inner, err := b.inTest(sl, sc, node, cols)
+	if err != nil {
+		return nil, err
+	}
+	return &plan.Subquery{Kind: plan.SubIn, Plan: optimize(inner), Test: test, Not: sl.SubLinkType == pg_query.SubLinkType_ALL_SUBLINK, Typ: pgtype.Bool}, nil
+}
+
+// inTest binds x of x IN (subquery) and brings x and the subquery's one
+// column to a common type; the subquery gets a projection when its column
+// needs a cast.
+func (b *binder) inTest(sl *pg_query.SubLink, sc *scope, node plan.Node, cols []plan.Column) (plan.Expr, plan.Node, error) {
+	if sl.Testexpr.GetRowExpr() != nil || len(cols) != 1 {
+		if len(cols) > 1 && sl.Testexpr.GetRowExpr() == nil {
+			return nil, nil, b.errAt(sl.Location, pgerr.New(pgerr.SyntaxError, "subquery has too many columns"))
+		}
+		return nil, nil, b.errAt(sl.Location, pgerr.New(pgerr.FeatureNotSupported, "row comparisons with a subquery are not supported"))
+	}
+	l, err := b.expr(sl.Testexpr, sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	col := node.Columns()[0]
+	eq, err := b.binaryOp("=", l, &plan.ColumnRef{Index: 0, Name: col.Name, Typ: col.Type}, sl.Location)
+	if err != nil {
+		return nil, nil, err
+	}
+	args := eq.(*plan.Call).Args
+	inner := node
+	if _, same := args[1].(*plan.ColumnRef); !same {
+		inner = &plan.Project{Input: node, Exprs: []plan.Expr{args[1]}, Cols: []plan.Column{{Name: col.Name, Type: args[1].Type()}}}
+	}
+	return args[0], inner, nil
+}
+
+// bindWhere binds a WHERE clause conjunct by conjunct. A conjunct that is
+// a correlated EXISTS, NOT EXISTS or IN subquery becomes a semi or anti
+// join of the input (decorrelation); the rest filter the result.
+func (b *binder) bindWhere(where *pg_query.Node, input plan.Node, sc *scope) (plan.Node, error) {
+	var preds []plan.Expr
+	for _, c := range astConjuncts(where) {
+		sl, not := sublinkConjunct(c)
+		if sl != nil {
+			j, err := b.decorrelate(sl, not, input, sc)
+			if err != nil {
+				return nil, err
+			}
+			if j != nil {
+				input = j
+				continue
+			}
+		}
+		pred, err := b.expr(c, sc)
+		if err != nil {
+			return nil, err
+		}
+		if pred, err = b.coerceTo(pred, pgtype.Bool, "argument of WHERE", nodeLocation(c)); err != nil {
+			return nil, err
+		}
+		preds = append(preds, pred)
+	}
+	if p := andAll(preds); p != nil {
+		input = &plan.Filter{Input: input, Predicate: p}
+	}
+	return input, nil
+}
+
+func astConjuncts(n *pg_query.Node) []*pg_query.Node {
+	if be := n.GetBoolExpr(); be != nil && be.Boolop == pg_query.BoolExprType_AND_EXPR {
+		var out []*pg_query.Node
+		for _, a := range be.Args {
+			out = append(out, astConjuncts(a)...)
+		}
+		return out
+	}
+	return []*pg_query.Node{n}
+}
+
+// sublinkConjunct recognises [NOT] EXISTS (...) and x [NOT] IN (...).
+func sublinkConjunct(n *pg_query.Node) (*pg_query.SubLink, bool) {
+	not := false
+	if be := n.GetBoolExpr(); be != nil && be.Boolop == pg_query.BoolExprType_NOT_EXPR && len(be.Args) == 1 {
+		n, not = be.Args[0], true
+	}
+	sl := n.GetSubLink()
+	if sl == nil {
+		return nil, false
+	}
+	switch sl.SubLinkType {
+	case pg_query.SubLinkType_EXISTS_SUBLINK:
+		return sl, not
+	case pg_query.SubLinkType_ANY_SUBLINK:
+		if len(sl.OperName) == 0 || opName(sl.OperName) == "=" {
+			return sl, not
+		}
+	}
+	return nil, false
+}
+
+// decorrelate turns a correlated [NOT] EXISTS or IN conjunct into a semi or
+// anti join of input; nil when the subquery is not correlated (it is then
+// bound as an expression).
+func (b *binder) decorrelate(sl *pg_query.SubLink, not bool, input plan.Node, sc *scope) (plan.Node, error) {
+	node, cols, err := b.subquery(sl.Subselect, sc)
+	if err != nil {
+		return nil, err
+	}
+	if !correlated(node) {
+		return nil, nil
+	}
+	isIn := sl.SubLinkType == pg_query.SubLinkType_ANY_SUBLINK
+	if isIn && not {
+		return nil, b.errAt(sl.Location, pgerr.New(pgerr.FeatureNotSupported, "correlated NOT IN subqueries are not supported").
+			WithHint("NOT EXISTS is equivalent when neither side can be NULL."))
+	}
+	// The shape that decorrelates: a projection over an optional filter
+	// over an uncorrelated input; the filter's outer references become the
+	// join condition.
+	p, ok := node.(*plan.Project)
+	if !ok {
+		return nil, b.errAt(sl.Location, pgerr.Convert(errCorrelated(sl.Location)))
+	}
+	from := p.Input
+	var pred plan.Expr
+	if f, ok := from.(*plan.Filter); ok {
+		from, pred = f.Input, f.Predicate
+	}
+	if correlated(from) || isIn && hasOuterRef(p.Exprs[0]) {
+		return nil, b.errAt(sl.Location, pgerr.Convert(errCorrelated(sl.Location)))
+	}
+	nl := len(input.Columns())
+	toJoin := func(e plan.Expr) plan.Expr {
+		return plan.Map(e, func(x plan.Expr) plan.Expr {
+			switch r := x.(type) {
+			case *plan.ColumnRef:
+				r.Index += nl
+			case *plan.OuterRef:
+				return &plan.ColumnRef{Index: r.Index, Name: r.Name, Typ: r.Typ}
+			}
+			return x
+		})
+	}
+	on := toJoin(pred)
+	kind := plan.JoinSemi
+	if not {
+		kind = plan.JoinAnti
+	}
+	if isIn {
+		if len(cols) != 1 {
+			return nil, b.errAt(sl.Location, pgerr.New(pgerr.SyntaxError, "subquery has too many columns"))
+		}
+		if sl.Testexpr.GetRowExpr() != nil {
+			return nil, b.errAt(sl.Location, pgerr.New(pgerr.FeatureNotSupported, "row comparisons with a subquery are not supported"))
+		}
+		l, err := b.expr(sl.Testexpr, sc)
+		if err != nil {
+			return nil, err
+		}
+		eq, err := b.binaryOp("=", l, toJoin(p.Exprs[0]), sl.Location)
+		if err != nil {
+			return nil, err
+		}
+		on = andAll([]plan.Expr{eq, on})
+	}
+	return &plan.Join{Left: input, Right: from, Kind: kind, On: on}, nil
+}
+
+// subLinkColname names a subquery's output column as PostgreSQL does: a
+// scalar subquery after its one column, EXISTS "exists".
+func subLinkColname(sl *pg_query.SubLink) string {
+	switch sl.SubLinkType {
+	case pg_query.SubLinkType_EXISTS_SUBLINK:
+		return "exists"
+	case pg_query.SubLinkType_ARRAY_SUBLINK:
+		return "array"
+	case pg_query.SubLinkType_EXPR_SUBLINK:
+		sel := sl.Subselect.GetSelectStmt()
+		for sel != nil && sel.Op != pg_query.SetOperation_SETOP_NONE {
+			sel = sel.Larg
+		}
+		if sel != nil && len(sel.TargetList) > 0 {
+			if rt := sel.TargetList[0].GetResTarget(); rt != nil {
+				if rt.Name != "" {
+					return rt.Name
+				}
+				return figureColname(rt.Val)
+			}
+		}
+	}
+	return "?column?"
+}

@@ -1,0 +1,67 @@
+package planner
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/sluicesql/sluice/wire/pgerr"
+)
+
+func TestDecorrelationPlans(t *testing.T) {
+	tests := []struct {
+		name, sql, plan string
+	}{
+		{"correlated EXISTS is a semi join on the correlation",
+			"SELECT c.name FROM gold.customers c WHERE EXISTS (SELECT 1 FROM gold.orders o WHERE o.customer_id = c.customer_id AND o.amount > 10)", `
+Project name#1
+  -> Semi Join keys=[customer_id#0 = customer_id#0]
+    -> Scan gold.customers [customer_id, name]
+    -> Filter (amount#1 > '10'::numeric(38,2))
+      -> Scan gold.orders [customer_id, amount]`},
+		{"correlated NOT EXISTS is an anti join",
+			"SELECT c.name FROM gold.customers c WHERE NOT EXISTS (SELECT 1 FROM gold.orders o WHERE o.customer_id = c.customer_id)", `
+Project name#1
+  -> Anti Join keys=[customer_id#0 = customer_id#0]
+    -> Scan gold.customers [customer_id, name]
+    -> Scan gold.orders [customer_id]`},
+		{"correlated IN joins on the tested value and the correlation",
+			"SELECT c.name FROM gold.customers c WHERE c.customer_id IN (SELECT o.customer_id FROM gold.orders o WHERE o.status = c.country)", `
+Project name#1
+  -> Semi Join keys=[customer_id#0 = customer_id#0, country#2 = status#1]
+    -> Scan gold.customers [customer_id, name, country]
+    -> Scan gold.orders [customer_id, status]`},
+		{"an uncorrelated IN stays an expression that runs its subquery once",
+			"SELECT name FROM gold.customers WHERE customer_id IN (SELECT customer_id FROM gold.orders)", `
+Project name#1
+  -> Filter customer_id#0 IN (subquery)
+    -> Scan gold.customers [customer_id, name]`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got, want := explain(t, tt.sql), strings.TrimPrefix(tt.plan, "\n"); got != want {
+				t.Fatalf("plan:\n%s\nwant:\n%s", got, want)
+			}
+		})
+	}
+}
+
+// Correlated shapes that do not decorrelate yet fail with 0A000, never a
+// wrong answer.
+func TestCorrelatedSubqueriesNotSupported(t *testing.T) {
+	for _, sql := range []string{
+		"SELECT count(*) FROM gold.orders o WHERE EXISTS (SELECT 1 FROM gold.customers c WHERE c.customer_id = o.customer_id) OR o.amount > 999",
+		"SELECT c.name, (SELECT count(*) FROM gold.orders o WHERE o.customer_id = c.customer_id) FROM gold.customers c",
+		"SELECT c.customer_id FROM gold.customers c WHERE c.customer_id NOT IN (SELECT o.customer_id FROM gold.orders o WHERE o.status = c.country)",
+		"SELECT 1 FROM gold.customers c WHERE EXISTS (SELECT 1 FROM gold.orders o WHERE EXISTS (SELECT 1 FROM gold.orders p WHERE p.order_id = c.customer_id))",
+	} {
+		p := New()
+		stmts, err := p.Parse(sql)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = p.Bind(stmts[0].(*Query), joinState(), fuzzEnv{}, nil)
+		if pgerr.Code(err) != pgerr.FeatureNotSupported {
+			t.Errorf("%s: got %v, want SQLSTATE 0A000", sql, err)
+		}
+	}
+}
