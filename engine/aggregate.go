@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/big"
 	"strconv"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -25,6 +26,7 @@ type aggregateOp struct {
 	keys    []*expr.Evaluator
 	args    [][]*expr.Evaluator // per aggregate, its arguments
 	filters []*expr.Evaluator
+	rows    [][]pgtype.Datum // per aggregate, one row of argument values (reused)
 	out     arrow.RecordBatch
 	done    bool
 }
@@ -50,6 +52,7 @@ func newAggregate(n *plan.Aggregate, in operator, env *expr.Env) (operator, erro
 			evs = append(evs, ev)
 		}
 		a.args = append(a.args, evs)
+		a.rows = append(a.rows, make([]pgtype.Datum, len(evs)))
 		var f *expr.Evaluator
 		if c.Filter != nil {
 			var err error
@@ -154,11 +157,11 @@ func (a *aggregateOp) consume(b arrow.RecordBatch, groups map[string]*group, ord
 			if filterCols[i] != nil && filterCols[i][r] != true {
 				continue
 			}
-			var arg pgtype.Datum
-			if len(argCols[i]) > 0 {
-				arg = argCols[i][0][r]
+			row := a.rows[i]
+			for j, col := range argCols[i] {
+				row[j] = col[r]
 			}
-			if err := st.add(arg); err != nil {
+			if err := st.add(row); err != nil {
 				return err
 			}
 		}
@@ -295,10 +298,20 @@ func normalizedNumeric(v pgtype.NumericValue) string {
 	return c.String() + "e-" + strconv.Itoa(int(s))
 }
 
-// aggState accumulates one aggregate for one group.
+// aggState accumulates one aggregate for one group. add receives the
+// row's argument values (ORDER BY keys last); a state that keeps them
+// copies them, as the slice is reused.
 type aggState interface {
-	add(v pgtype.Datum) error
+	add(args []pgtype.Datum) error
 	result() (pgtype.Datum, error)
+}
+
+// first is the one argument of a single-argument aggregate.
+func first(args []pgtype.Datum) pgtype.Datum {
+	if len(args) == 0 {
+		return nil
+	}
+	return args[0]
 }
 
 func newAggState(c *plan.AggCall) aggState {
@@ -306,6 +319,17 @@ func newAggState(c *plan.AggCall) aggState {
 	var argType pgtype.Type
 	if len(c.Args) > 0 {
 		argType = c.Args[0].Type()
+	}
+	// ORDER BY keys (order_key calls) follow the arguments.
+	var keys []orderSpec
+	nargs := len(c.Args)
+	for nargs > 0 {
+		k, ok := c.Args[nargs-1].(*plan.Call)
+		if !ok || k.Func != "order_key" {
+			break
+		}
+		nargs--
+		keys = append([]orderSpec{{desc: strings.HasPrefix(k.Op, "desc"), nullsFirst: strings.HasSuffix(k.Op, "nulls_first")}}, keys...)
 	}
 	switch c.Func {
 	case "count":
@@ -322,11 +346,47 @@ func newAggState(c *plan.AggCall) aggState {
 		st = &boolState{and: true}
 	case "bool_or":
 		st = &boolState{}
+	case "bit_and", "bit_or":
+		st = &bitState{and: c.Func == "bit_and"}
+	case "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop":
+		st = &varianceState{
+			sample: !strings.HasSuffix(c.Func, "_pop"), stddev: strings.HasPrefix(c.Func, "stddev"),
+			float: argType.OID == pgtype.Float4OID || argType.OID == pgtype.Float8OID,
+		}
+	case "string_agg":
+		st = &stringAggState{}
+	case "array_agg":
+		st = &arrayAggState{elem: c.Type.Elem()}
+	case "percentile_cont", "percentile_disc", "mode":
+		ps := &percentileState{fn: c.Func, key: keys[0], resType: c.Type}
+		if c.Func == "mode" {
+			return ps
+		}
+		d := &directArgState{inner: ps}
+		if k, ok := c.Args[0].(*plan.Const); ok {
+			// A constant fraction is checked even when no row arrives.
+			ps.frac, ps.fracKnown, d.set = k.Value, true, true
+		}
+		return d
 	default:
 		st = &unsupportedState{name: c.Func}
 	}
 	if c.Distinct {
-		st = &distinctState{inner: st, seen: map[string]bool{}}
+		st = &distinctState{inner: st, seen: map[string]bool{}, nargs: nargs, keepNull: c.Func == "array_agg"}
+	}
+	keyIdx := make([]int, len(keys))
+	for i := range keys {
+		keyIdx[i] = nargs + i
+	}
+	if c.Distinct && len(keys) == 0 {
+		// DISTINCT sorts its input, as PostgreSQL's does.
+		for i := 0; i < nargs; i++ {
+			keys = append(keys, orderSpec{})
+			keyIdx = append(keyIdx, i)
+		}
+	}
+	if len(keys) > 0 {
+		st = &orderedState{inner: st, nargs: nargs, keys: keys, keyIdx: keyIdx}
 	}
 	return st
 }
@@ -347,8 +407,8 @@ type countState struct {
 	n    int64
 }
 
-func (s *countState) add(v pgtype.Datum) error {
-	if s.star || v != nil {
+func (s *countState) add(args []pgtype.Datum) error {
+	if s.star || first(args) != nil {
 		s.n++
 	}
 	return nil
@@ -364,7 +424,9 @@ type sumState struct {
 	iv               pgtype.IntervalValue
 }
 
-func (s *sumState) add(v pgtype.Datum) error {
+func (s *sumState) add(args []pgtype.Datum) error { return s.addValue(first(args)) }
+
+func (s *sumState) addValue(v pgtype.Datum) error {
 	if v == nil {
 		return nil
 	}
@@ -435,12 +497,13 @@ type avgState struct {
 	resType pgtype.Type
 }
 
-func (s *avgState) add(v pgtype.Datum) error {
+func (s *avgState) add(args []pgtype.Datum) error {
+	v := first(args)
 	if v == nil {
 		return nil
 	}
 	s.count++
-	return s.sum.add(v)
+	return s.sum.addValue(v)
 }
 
 func (s *avgState) result() (pgtype.Datum, error) {
@@ -472,7 +535,8 @@ type minMaxState struct {
 	v    pgtype.Datum
 }
 
-func (s *minMaxState) add(v pgtype.Datum) error {
+func (s *minMaxState) add(args []pgtype.Datum) error {
+	v := first(args)
 	if v == nil {
 		return nil
 	}
@@ -489,7 +553,8 @@ type boolState struct {
 	v   bool
 }
 
-func (s *boolState) add(v pgtype.Datum) error {
+func (s *boolState) add(args []pgtype.Datum) error {
+	v := first(args)
 	if v == nil {
 		return nil
 	}
@@ -513,28 +578,34 @@ func (s *boolState) result() (pgtype.Datum, error) {
 	return s.v, nil
 }
 
+// distinctState passes on each distinct tuple of arguments once.
 type distinctState struct {
-	inner aggState
-	seen  map[string]bool
-	buf   []byte
+	inner    aggState
+	seen     map[string]bool
+	buf      []byte
+	nargs    int
+	keepNull bool // array_agg(DISTINCT x) keeps one NULL
 }
 
-func (s *distinctState) add(v pgtype.Datum) error {
-	if v == nil {
+func (s *distinctState) add(args []pgtype.Datum) error {
+	if first(args) == nil && !s.keepNull {
 		return nil
 	}
-	s.buf = appendKey(s.buf[:0], v)
+	s.buf = s.buf[:0]
+	for _, v := range args[:s.nargs] {
+		s.buf = appendKey(s.buf, v)
+	}
 	if s.seen[string(s.buf)] {
 		return nil
 	}
 	s.seen[string(s.buf)] = true
-	return s.inner.add(v)
+	return s.inner.add(args)
 }
 func (s *distinctState) result() (pgtype.Datum, error) { return s.inner.result() }
 
 type unsupportedState struct{ name string }
 
-func (s *unsupportedState) add(pgtype.Datum) error {
+func (s *unsupportedState) add([]pgtype.Datum) error {
 	return pgerr.New(pgerr.FeatureNotSupported, "aggregate %s is not supported by the engine", s.name)
 }
 func (s *unsupportedState) result() (pgtype.Datum, error) {

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"strconv"
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -111,7 +112,7 @@ func (b *binder) aggCall(name string, fc *pg_query.FuncCall) (plan.Expr, error) 
 	}
 	ordered := isOrderedSetAggregate(name)
 	if fc.AggWithinGroup && !ordered {
-		return nil, b.errAt(fc.Location, pgerr.New(pgerr.WrongObjectType, "%s is not an ordered-set aggregate, so it cannot have WITHIN GROUP", name))
+		return nil, b.errAt(fc.Location, pgerr.New(pgerr.UndefinedFunction, "%s is not an ordered-set aggregate, so it cannot have WITHIN GROUP", name))
 	}
 	if ordered && !fc.AggWithinGroup {
 		return nil, b.errAt(fc.Location, pgerr.New(pgerr.WrongObjectType, "WITHIN GROUP is required for ordered-set aggregate %s", name))
@@ -238,6 +239,16 @@ func (b *binder) aggSignature(name string, args, keys []plan.Expr, fc *pg_query.
 			return pgtype.Unknown, nil, noFunc()
 		}
 		frac := args[0]
+		if ae, ok := frac.(*plan.ArrayExpr); ok && ae.Typ.OID != pgtype.Float8ArrayOID {
+			// ARRAY[0.1, 0.5] is numeric[]: its elements cast to float8.
+			elems := make([]plan.Expr, len(ae.Elems))
+			for i, e := range ae.Elems {
+				if elems[i], err = b.coerceTo(e, pgtype.Float8, "", fc.Location); err != nil {
+					return pgtype.Unknown, nil, noFunc()
+				}
+			}
+			frac = &plan.ArrayExpr{Elems: elems, Typ: pgtype.Type{OID: pgtype.Float8ArrayOID, Typmod: -1}}
+		}
 		isArr := frac.Type().IsArray()
 		want := pgtype.Float8
 		if isArr {
@@ -248,6 +259,7 @@ func (b *binder) aggSignature(name string, args, keys []plan.Expr, fc *pg_query.
 		} else if frac, err = b.coerceTo(frac, want, "", fc.Location); err != nil {
 			return pgtype.Unknown, nil, noFunc()
 		}
+		frac = foldFloatConst(frac)
 		kt := keys[0].Type()
 		res := pgtype.Type{OID: kt.OID, Typmod: -1}
 		if name == "percentile_cont" {
@@ -292,4 +304,26 @@ func (b *binder) aggSignature(name string, args, keys []plan.Expr, fc *pg_query.
 		return pgtype.Unknown, nil, noFunc()
 	}
 	return t, args, nil
+}
+
+// foldFloatConst folds a constant cast to float8 (percentile_cont(0.5)):
+// the engine checks a constant fraction even when no row arrives.
+func foldFloatConst(e plan.Expr) plan.Expr {
+	c, ok := e.(*plan.Cast)
+	if !ok {
+		return e
+	}
+	k, ok := c.Arg.(*plan.Const)
+	if !ok || k.Value == nil {
+		return e
+	}
+	txt, err := pgtype.AppendText(nil, k.Typ, k.Value, nil)
+	if err != nil {
+		return e
+	}
+	f, err := strconv.ParseFloat(string(txt), 64)
+	if err != nil {
+		return e
+	}
+	return &plan.Const{Value: f, Typ: pgtype.Float8}
 }

@@ -302,7 +302,15 @@ func numSqrt(x pgtype.NumericValue) (pgtype.Datum, error) {
 	w, _ := weightAndFirstDigit(x)
 	sweight := (w+1)*4/2 - 1
 	rscale := max(16-sweight, x.Scale, 0)
-	rscale = min(rscale, 1000)
+	return NumericSqrt(x, min(rscale, 1000))
+}
+
+// NumericSqrt is the square root of a non-negative finite numeric rounded
+// to scale rscale (stddev finishes with it).
+func NumericSqrt(x pgtype.NumericValue, rscale int32) (pgtype.Datum, error) {
+	if x.Special != pgtype.NumericFinite {
+		return x, nil
+	}
 	e := 2*(rscale+1) - x.Scale
 	v := new(big.Int).Set(x.Coef)
 	if e >= 0 {
@@ -316,6 +324,11 @@ func numSqrt(x pgtype.NumericValue) (pgtype.Datum, error) {
 		q.Add(q, big.NewInt(1))
 	}
 	return pgtype.NumericValue{Coef: q, Scale: rscale}, nil
+}
+
+// ScaleInterval multiplies an interval by f as interval_mul does.
+func ScaleInterval(v pgtype.IntervalValue, f float64) pgtype.IntervalValue {
+	return scaleInterval(v, f)
 }
 
 // greatestLeast picks the largest (or smallest) non-NULL argument.
