@@ -117,6 +117,11 @@ type State struct {
 	Schemas []*Schema // sorted by name
 	// Version changes whenever any table or schema does.
 	Version uint64
+	// Database is the database name pg_database serves ("sluice" if empty).
+	Database string
+	// Roles are the role names pg_roles serves; the first owns every
+	// object ("sluice" if empty).
+	Roles []string
 	// Problems lists what the source could not serve as is: tables that
 	// failed (their name answers with the reason) and skipped files.
 	Problems []Problem

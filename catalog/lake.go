@@ -33,6 +33,12 @@ type LakeOptions struct {
 	// be served, files skipped). Nil discards them; they are also on the
 	// State.
 	Logger *slog.Logger
+	// Database is the database name the catalog tables report
+	// (pg_database, information_schema's catalog columns); "sluice" if empty.
+	Database string
+	// Roles are the roles pg_roles lists; the first owns every object.
+	// Empty means one role, "sluice".
+	Roles []string
 }
 
 // Lake serves the catalog of a lake directory: each top-level folder is a
@@ -56,7 +62,6 @@ type Lake struct {
 	dir     string
 	opts    LakeOptions
 	footers *footerCache
-	system  *Schema
 	state   atomic.Pointer[State]
 
 	mu          sync.Mutex // serialises Refresh; guards what follows
@@ -81,7 +86,6 @@ func OpenLake(dir string, opts LakeOptions) (*Lake, error) {
 		return nil, fmt.Errorf("lake directory %s is not a directory", abs)
 	}
 	l := &Lake{dir: abs, opts: opts, footers: newFooterCache(), oids: newOIDAllocator()}
-	l.system = pgCatalogSchema()
 	if _, err := l.Refresh(context.Background()); err != nil {
 		return nil, err
 	}
@@ -112,7 +116,11 @@ func (l *Lake) Refresh(ctx context.Context) (bool, error) {
 	schemas := map[string]*Schema{}
 	failed := map[string]error{}
 	for _, lt := range listed.schemas {
-		schemas[lt] = &Schema{Name: lt, OID: l.oids.get("n:" + lt)}
+		oid := l.oids.get("n:" + lt)
+		if lt == publicSchemaName {
+			oid = PublicNamespaceOID // a public layer is PostgreSQL's public schema
+		}
+		schemas[lt] = &Schema{Name: lt, OID: oid}
 	}
 	for _, lt := range listed.tables {
 		if err := ctx.Err(); err != nil {
@@ -132,11 +140,11 @@ func (l *Lake) Refresh(ctx context.Context) (bool, error) {
 	}
 	l.footers.retain(keep)
 
-	next := &State{Problems: problems, failed: failed}
+	next := &State{Problems: problems, failed: failed, Database: l.opts.Database, Roles: l.opts.Roles}
 	for _, s := range schemas {
 		next.Schemas = append(next.Schemas, s)
 	}
-	next.Schemas = append(next.Schemas, l.system)
+	addSystemSchemas(next)
 	slices.SortFunc(next.Schemas, func(a, b *Schema) int { return strings.Compare(a.Name, b.Name) })
 	for _, s := range next.Schemas {
 		slices.SortFunc(s.Tables, func(a, b *Table) int { return strings.Compare(a.Name, b.Name) })

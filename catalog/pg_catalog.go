@@ -16,17 +16,6 @@ const (
 	PgTypeRelationOID     = 1247
 )
 
-// pgCatalogSchema is the pg_catalog schema with the system tables served
-// so far. Its tables compute their rows on demand.
-func pgCatalogSchema() *Schema {
-	return &Schema{
-		Name:    "pg_catalog",
-		OID:     PgCatalogNamespaceOID,
-		Comment: "system catalog schema",
-		Tables:  []*Table{pgTypeTable()},
-	}
-}
-
 // pgTypeRow is one row of PostgreSQL 15's pg_type, as the server itself
 // reports it (exported with psql from a stock PostgreSQL 15).
 type pgTypeRow struct {

@@ -1,0 +1,361 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sluicesql/sluice/wire/pgtype"
+)
+
+// PostgreSQL's catalog served as system tables (FormatSystem). Every table
+// here computes its rows from the one State it belongs to, so a query that
+// reads pg_class and a lake table sees the same moment of the lake.
+//
+// Column names, order and types are PostgreSQL 15's (checked against a real
+// server by pgcatalog_test.go), except where Sluice has no such type yet;
+// those columns carry the nearest type Sluice can encode and are listed in
+// SubstitutedTypes. Rows come from two places: the lake (namespaces for
+// layers, relations for tables, attributes for columns, statistics from row
+// counts) and PostgreSQL's own built-in rows that clients expect to find
+// (pg_catalog, public and information_schema namespaces; heap and the index
+// access methods; the default, C and POSIX collations; pg_default and
+// pg_global tablespaces; the plpgsql extension).
+//
+// Decisions, documented once:
+//   - Namespaces: every State schema, plus public (OID 2200, owned by
+//     pg_database_owner as in PostgreSQL 15, empty unless the lake has a
+//     public layer) and information_schema. pg_toast is not served.
+//   - Roles: LakeOptions.Roles; the first is the owner of every object and
+//     has PostgreSQL's bootstrap superuser OID 10, the others hashed OIDs.
+//     pg_database_owner (6171) exists as in PostgreSQL, because public's
+//     owner must resolve.
+//   - Lake tables are relkind 'r' with access method heap and no indexes;
+//     pg_catalog's relations are listed too (views with relkind 'v'), so
+//     that pg_class and pg_attribute describe every table a query can name.
+//   - System columns (ctid, xmin, ...; attnum < 0) and the composite row
+//     types of tables (reltype) are not served: every client filters them.
+//   - pg_index, pg_constraint, pg_attrdef, pg_inherits, pg_sequence,
+//     pg_enum, pg_range and pg_matviews are empty: the lake has none of
+//     these objects yet (Iceberg identifier fields will fill pg_index and
+//     pg_constraint).
+
+// OIDs of catalog objects, PostgreSQL 15's own: clients hard-code some.
+const (
+	PgNamespaceRelationOID       = 2615
+	PgClassRelationOID           = 1259
+	PublicNamespaceOID           = 2200
+	InformationSchemaOID         = 13207 // assigned by initdb; stable for a PostgreSQL 15 build
+	BootstrapSuperuserOID        = 10
+	PgDatabaseOwnerOID           = 6171
+	DefaultTablespaceOID         = 1663
+	GlobalTablespaceOID          = 1664
+	DatabaseOID                  = 5 // the one database Sluice serves
+	DefaultCollationOID          = 100
+	CCollationOID                = 950
+	POSIXCollationOID            = 951
+	HeapAccessMethodOID          = 2
+	utf8Encoding                 = 6
+	defaultDatabaseName          = "sluice"
+	defaultOwnerRole             = "sluice"
+	maskedPassword               = "********"
+	pgDatabaseOwnerRoleName      = "pg_database_owner"
+	informationSchemaName        = "information_schema"
+	pgCatalogName                = "pg_catalog"
+	publicSchemaName             = "public"
+	relkindTable            byte = 'r'
+	relkindView             byte = 'v'
+)
+
+// Types PostgreSQL's catalogs use that Sluice cannot encode yet, served as
+// the nearest type it can; the keys are PostgreSQL's type OIDs, the values
+// Sluice's. All such columns are NULL or empty in the rows served today.
+var SubstitutedTypes = map[uint32]uint32{
+	28:   pgtype.OIDOID,       // xid → oid (same width and text form)
+	1034: pgtype.TextArrayOID, // aclitem[] → text[] (NULL: no ACLs)
+	194:  pgtype.TextOID,      // pg_node_tree → text (NULL)
+	22:   pgtype.Int2ArrayOID, // int2vector → int2[]
+	30:   pgtype.OIDArrayOID,  // oidvector → oid[]
+	2277: pgtype.TextArrayOID, // anyarray → text[] (NULL)
+}
+
+var (
+	tOID      = pgtype.OIDType
+	tName     = pgtype.Name
+	tChar     = pgtype.Type{OID: pgtype.CharOID, Typmod: -1}
+	tBool     = pgtype.Bool
+	tInt2     = pgtype.Int2
+	tInt4     = pgtype.Int4
+	tInt8     = pgtype.Int8
+	tFloat4   = pgtype.Float4
+	tText     = pgtype.Text
+	tTstz     = pgtype.Timestamptz
+	tRegproc  = pgtype.Type{OID: pgtype.RegprocOID, Typmod: -1}
+	tTextArr  = pgtype.TextArray
+	tInt2Arr  = pgtype.Type{OID: pgtype.Int2ArrayOID, Typmod: -1}
+	tOIDArr   = pgtype.Type{OID: pgtype.OIDArrayOID, Typmod: -1}
+	tXid      = tOID     // xid
+	tACL      = tTextArr // aclitem[]
+	tNodeTree = tText    // pg_node_tree
+	tInt2Vec  = tInt2Arr // int2vector
+	tOIDVec   = tOIDArr  // oidvector
+	tAnyArray = tTextArr // anyarray
+)
+
+// col is a NOT NULL catalog column (catalog tables); vcol a nullable one
+// (views, whose columns PostgreSQL reports nullable).
+func col(name string, t pgtype.Type) Column  { return Column{Name: name, Type: t, NotNull: true} }
+func ncol(name string, t pgtype.Type) Column { return Column{Name: name, Type: t} }
+
+// sysTable describes one system relation and how its rows derive from a
+// State.
+type sysTable struct {
+	name string
+	oid  uint32
+	kind byte // relkind: 'r' catalog table, 'v' view
+	// shared catalogs (pg_database, pg_tablespace, ...) are relisshared.
+	shared bool
+	cols   []Column
+	rows   func(st *State) [][]pgtype.Datum
+}
+
+// addSystemSchemas appends pg_catalog (with pg_type and the tables of this
+// file), public and information_schema to st, with rows computed from st.
+func addSystemSchemas(st *State) {
+	pg := &Schema{Name: pgCatalogName, OID: PgCatalogNamespaceOID, Comment: "system catalog schema"}
+	pg.Tables = append(pg.Tables, pgTypeTable())
+	for _, d := range pgCatalogTables() {
+		pg.Tables = append(pg.Tables, d.table(st, pgCatalogName))
+	}
+	st.Schemas = append(st.Schemas, pg)
+	if st.Schema(publicSchemaName) == nil {
+		st.Schemas = append(st.Schemas, &Schema{Name: publicSchemaName, OID: PublicNamespaceOID, Comment: "standard public schema"})
+	}
+	if st.Schema(informationSchemaName) == nil {
+		is := &Schema{Name: informationSchemaName, OID: InformationSchemaOID}
+		for _, d := range informationSchemaTables() {
+			is.Tables = append(is.Tables, d.table(st, informationSchemaName))
+		}
+		st.Schemas = append(st.Schemas, is)
+	}
+}
+
+// isSystemSchema says whether a schema is PostgreSQL's rather than a
+// layer's: pg_stat_user_tables and friends leave it out.
+func isSystemSchema(name string) bool {
+	return name == pgCatalogName || name == informationSchemaName
+}
+
+func (d *sysTable) table(st *State, schema string) *Table {
+	t := &Table{
+		Schema:    schema,
+		Name:      d.name,
+		OID:       d.oid,
+		Columns:   d.cols,
+		Format:    FormatSystem,
+		Version:   "state",
+		RowCount:  -1,
+		SizeBytes: -1,
+	}
+	t.Rows = func(ctx context.Context) ([]arrow.RecordBatch, error) {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		b, err := buildBatch(t.ArrowSchema(), d.rows(st))
+		if err != nil {
+			return nil, err
+		}
+		return []arrow.RecordBatch{b}, nil
+	}
+	return t
+}
+
+// buildBatch turns rows of Datums into one Arrow batch of schema sc. Only
+// the Arrow types catalog columns use are handled.
+func buildBatch(sc *arrow.Schema, rows [][]pgtype.Datum) (arrow.RecordBatch, error) {
+	b := array.NewRecordBuilder(memory.DefaultAllocator, sc)
+	defer b.Release()
+	for _, row := range rows {
+		if len(row) != len(sc.Fields()) {
+			return nil, fmt.Errorf("catalog row has %d values for %d columns", len(row), len(sc.Fields()))
+		}
+		for i, v := range row {
+			if err := appendDatum(b.Field(i), v); err != nil {
+				return nil, fmt.Errorf("column %s: %w", sc.Field(i).Name, err)
+			}
+		}
+	}
+	return b.NewRecordBatch(), nil
+}
+
+func appendDatum(fb array.Builder, v pgtype.Datum) error {
+	if v == nil {
+		fb.AppendNull()
+		return nil
+	}
+	switch fb := fb.(type) {
+	case *array.Uint32Builder:
+		fb.Append(uint32(v.(int64)))
+	case *array.Int16Builder:
+		fb.Append(int16(v.(int64)))
+	case *array.Int32Builder:
+		fb.Append(int32(v.(int64)))
+	case *array.Int64Builder:
+		fb.Append(v.(int64))
+	case *array.Float32Builder:
+		fb.Append(float32(v.(float64)))
+	case *array.BooleanBuilder:
+		fb.Append(v.(bool))
+	case *array.StringBuilder:
+		fb.Append(v.(string))
+	case *array.TimestampBuilder:
+		fb.Append(arrow.Timestamp(v.(pgtype.TimestampValue)))
+	case *array.ListBuilder:
+		fb.Append(true)
+		switch vals := v.(type) {
+		case []string:
+			eb := fb.ValueBuilder().(*array.StringBuilder)
+			for _, s := range vals {
+				eb.Append(s)
+			}
+		case []int64:
+			for _, n := range vals {
+				if err := appendDatum(fb.ValueBuilder(), n); err != nil {
+					return err
+				}
+			}
+		default:
+			return fmt.Errorf("unsupported array value %T", v)
+		}
+	default:
+		return fmt.Errorf("unsupported builder %T", fb)
+	}
+	return nil
+}
+
+// roles are the roles a state serves: the configured ones (the first owns
+// everything) and pg_database_owner.
+type role struct {
+	name     string
+	oid      int64
+	super    bool
+	canLogin bool
+}
+
+func (st *State) roles() []role {
+	names := st.Roles
+	if len(names) == 0 {
+		names = []string{defaultOwnerRole}
+	}
+	out := []role{{name: names[0], oid: BootstrapSuperuserOID, super: true, canLogin: true}}
+	for _, n := range names[1:] {
+		out = append(out, role{name: n, oid: int64(roleOID(n)), canLogin: true})
+	}
+	return append(out, role{name: pgDatabaseOwnerRoleName, oid: PgDatabaseOwnerOID})
+}
+
+// roleOID is a stable OID for a configured role in the user range; roles
+// are not relations, so their OIDs need not be distinct from tables'.
+func roleOID(name string) uint32 {
+	a := newOIDAllocator()
+	return a.get("r:" + name)
+}
+
+func (st *State) ownerName() string {
+	if len(st.Roles) > 0 {
+		return st.Roles[0]
+	}
+	return defaultOwnerRole
+}
+
+func (st *State) databaseName() string {
+	if st.Database != "" {
+		return st.Database
+	}
+	return defaultDatabaseName
+}
+
+// relation is one pg_class row's worth of facts.
+type relation struct {
+	schema *Schema
+	table  *Table
+	kind   byte
+	shared bool
+}
+
+// relations lists every relation of the state in schema, name order.
+func (st *State) relations() []relation {
+	views, shared := map[string]bool{}, map[string]bool{}
+	for _, d := range pgCatalogTables() {
+		views[pgCatalogName+"."+d.name] = d.kind == relkindView
+		shared[pgCatalogName+"."+d.name] = d.shared
+	}
+	for _, d := range informationSchemaTables() {
+		views[informationSchemaName+"."+d.name] = d.kind == relkindView
+	}
+	var out []relation
+	for _, sc := range st.Schemas {
+		for _, t := range sc.Tables {
+			k := relkindTable
+			if views[sc.Name+"."+t.Name] {
+				k = relkindView
+			}
+			out = append(out, relation{schema: sc, table: t, kind: k, shared: shared[sc.Name+"."+t.Name]})
+		}
+	}
+	return out
+}
+
+// userTable says whether a relation is a lake table (pg_stat_user_tables'
+// and pg_tables' notion of a user table).
+func (r relation) userTable() bool { return !isSystemSchema(r.schema.Name) && r.kind == relkindTable }
+
+// typeStorage is what pg_attribute copies from pg_type: alignment, storage,
+// pass-by-value and the default collation (PostgreSQL 15's values).
+type typeStorage struct {
+	align, storage byte
+	byval          bool
+	collation      int64
+}
+
+var typeStorages = map[uint32]typeStorage{
+	16: {'c', 'p', true, 0}, 17: {'i', 'x', false, 0}, 18: {'c', 'p', true, 0}, 19: {'c', 'p', false, 950},
+	20: {'d', 'p', true, 0}, 21: {'s', 'p', true, 0}, 23: {'i', 'p', true, 0}, 24: {'i', 'p', true, 0},
+	25: {'i', 'x', false, 100}, 26: {'i', 'p', true, 0}, 114: {'i', 'x', false, 0}, 199: {'i', 'x', false, 0},
+	700: {'i', 'p', true, 0}, 701: {'d', 'p', true, 0}, 705: {'c', 'p', false, 0}, 1000: {'i', 'x', false, 0},
+	1001: {'i', 'x', false, 0}, 1002: {'i', 'x', false, 0}, 1003: {'i', 'x', false, 950}, 1005: {'i', 'x', false, 0},
+	1007: {'i', 'x', false, 0}, 1008: {'i', 'x', false, 0}, 1009: {'i', 'x', false, 100}, 1014: {'i', 'x', false, 100},
+	1015: {'i', 'x', false, 100}, 1016: {'d', 'x', false, 0}, 1021: {'i', 'x', false, 0}, 1022: {'d', 'x', false, 0},
+	1028: {'i', 'x', false, 0}, 1042: {'i', 'x', false, 100}, 1043: {'i', 'x', false, 100}, 1082: {'i', 'p', true, 0},
+	1083: {'d', 'p', true, 0}, 1114: {'d', 'p', true, 0}, 1115: {'d', 'x', false, 0}, 1182: {'i', 'x', false, 0},
+	1183: {'d', 'x', false, 0}, 1184: {'d', 'p', true, 0}, 1185: {'d', 'x', false, 0}, 1186: {'d', 'p', false, 0},
+	1187: {'d', 'x', false, 0}, 1231: {'i', 'x', false, 0}, 1700: {'i', 'm', false, 0}, 2202: {'i', 'p', true, 0},
+	2203: {'i', 'p', true, 0}, 2204: {'i', 'p', true, 0}, 2205: {'i', 'p', true, 0}, 2206: {'i', 'p', true, 0},
+	2210: {'i', 'x', false, 0}, 2211: {'i', 'x', false, 0}, 2249: {'d', 'x', false, 0}, 2278: {'i', 'p', true, 0},
+	2950: {'c', 'p', false, 0}, 2951: {'i', 'x', false, 0}, 3802: {'i', 'x', false, 0}, 3807: {'i', 'x', false, 0},
+	4089: {'i', 'p', true, 0}, 4096: {'i', 'p', true, 0},
+}
+
+func storageOf(oid uint32) typeStorage {
+	if s, ok := typeStorages[oid]; ok {
+		return s
+	}
+	return typeStorage{'i', 'x', false, 0}
+}
+
+func typeLen(oid uint32) int64 {
+	if i, ok := pgtype.Lookup(oid); ok {
+		return int64(i.Len)
+	}
+	return -1
+}
+
+func ch(c byte) string {
+	if c == 0 {
+		return ""
+	}
+	return string(c)
+}
