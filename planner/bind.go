@@ -101,10 +101,14 @@ func (b *binder) bindSelect(n *pg_query.Node) (plan.Node, []plan.Column, error) 
 		return nil, nil, pgerr.New(pgerr.FeatureNotSupported, "statement is not a query")
 	}
 	if sel.WithClause != nil {
-		return nil, nil, pgerr.New(pgerr.FeatureNotSupported, "WITH queries are not supported yet")
+		restore, err := b.withClause(sel.WithClause)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer restore()
 	}
 	if sel.Op != pg_query.SetOperation_SETOP_NONE {
-		return nil, nil, pgerr.New(pgerr.FeatureNotSupported, "%s is not supported yet", strings.TrimPrefix(sel.Op.String(), "SETOP_"))
+		return b.bindSetOp(sel)
 	}
 	if sel.IntoClause != nil {
 		return nil, nil, pgerr.New(pgerr.ReadOnlySQLTransaction, "cannot execute SELECT INTO in a read-only transaction")
@@ -573,6 +577,11 @@ func (b *binder) bindFromItem(n *pg_query.Node) (plan.Node, *scope, error) {
 	switch x := n.Node.(type) {
 	case *pg_query.Node_RangeVar:
 		rv := x.RangeVar
+		if rv.Schemaname == "" {
+			if c := b.ctes.lookup(rv.Relname); c != nil {
+				return b.bindCTE(c, rv)
+			}
+		}
 		t, err := b.lookupTable(rv)
 		if err != nil {
 			return nil, nil, err
@@ -607,7 +616,7 @@ func (b *binder) bindFromItem(n *pg_query.Node) (plan.Node, *scope, error) {
 		if rs.Lateral {
 			return nil, nil, pgerr.New(pgerr.FeatureNotSupported, "LATERAL is not supported yet")
 		}
-		inner := &binder{source: b.source, state: b.state, env: b.env, settings: b.settings, params: b.params}
+		inner := &binder{source: b.source, state: b.state, env: b.env, settings: b.settings, params: b.params, outer: b.outer, ctes: b.ctes}
 		node, cols, err := inner.bindSelect(rs.Subquery)
 		if err != nil {
 			return nil, nil, err
@@ -755,12 +764,13 @@ func (b *binder) bindValues(sel *pg_query.SelectStmt) (plan.Node, []plan.Column,
 			if t := r[i].Type(); t.OID != pgtype.UnknownOID {
 				if typ.OID == pgtype.UnknownOID {
 					typ = t
-				} else if t.OID != typ.OID {
+				} else if t != typ {
+					// Mixed inputs keep no typmod (select_common_type).
 					ct, ok := commonType(typ, t)
 					if !ok {
 						return nil, nil, pgerr.New(pgerr.DatatypeMismatch, "VALUES types %s and %s cannot be matched", typ, t)
 					}
-					typ = ct
+					typ = pgtype.Type{OID: ct.OID, Typmod: -1}
 				}
 			}
 		}
@@ -769,6 +779,9 @@ func (b *binder) bindValues(sel *pg_query.SelectStmt) (plan.Node, []plan.Column,
 		}
 		for _, r := range rows {
 			e, err := b.coerceTo(r[i], typ, "VALUES", -1)
+			if err == nil && !isUnknown(r[i]) {
+				e, err = b.widenExact(r[i], typ)
+			}
 			if err != nil {
 				return nil, nil, err
 			}
