@@ -303,9 +303,30 @@ func wallMicros(us int64, loc *time.Location) int64 {
 	return us + int64(off)*1_000_000
 }
 
-// utcMicros turns a wall clock of loc (read as UTC) into an instant.
+// utcMicros turns a wall clock of loc (read as UTC) into an instant. A
+// wall clock that a transition skips is read with the offset before it,
+// one that occurs twice with the offset after it, as PostgreSQL's
+// DetermineTimeZoneOffset does.
 func utcMicros(wall int64, loc *time.Location) int64 {
-	w := time.UnixMicro(wall).UTC()
-	t := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), loc)
-	return t.UnixMicro()
+	if loc == time.UTC {
+		return wall
+	}
+	offsetAt := func(us int64) int64 {
+		_, off := time.UnixMicro(us).In(loc).Zone()
+		return int64(off) * 1_000_000
+	}
+	const halfDay = 12 * 3600 * 1_000_000
+	before, after := offsetAt(wall-halfDay), offsetAt(wall+halfDay)
+	if before == after {
+		if u := wall - before; offsetAt(u) == before {
+			return u
+		}
+		// A transition and its return within a day: take the offset in
+		// force at the wall clock read as UTC.
+		return wall - offsetAt(wall-before)
+	}
+	if u := wall - after; offsetAt(u) == after {
+		return u
+	}
+	return wall - before
 }
