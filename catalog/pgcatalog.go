@@ -97,6 +97,8 @@ var (
 	tTextArr  = pgtype.TextArray
 	tInt2Arr  = pgtype.Type{OID: pgtype.Int2ArrayOID, Typmod: -1}
 	tOIDArr   = pgtype.Type{OID: pgtype.OIDArrayOID, Typmod: -1}
+	tCharArr  = pgtype.Type{OID: pgtype.CharArrayOID, Typmod: -1}
+	tBytea    = pgtype.Bytea
 	tXid      = tOID     // xid
 	tACL      = tTextArr // aclitem[]
 	tNodeTree = tText    // pg_node_tree

@@ -140,6 +140,29 @@ func pgCatalogTables() []*sysTable {
 			ncol("idx_blks_hit", tInt8), ncol("toast_blks_read", tInt8), ncol("toast_blks_hit", tInt8),
 			ncol("tidx_blks_read", tInt8), ncol("tidx_blks_hit", tInt8),
 		}, rows: pgStatioUserTablesRows},
+		// Catalogs of objects the lake has none of (functions are listed by
+		// the functions' owner later): empty, so that clients' joins and
+		// EXISTS probes find nothing rather than fail.
+		{name: "pg_proc", oid: 1255, kind: relkindTable, cols: []Column{col("oid", tOID), col("proname", tName), col("pronamespace", tOID), col("proowner", tOID), col("prolang", tOID), col("procost", tFloat4), col("prorows", tFloat4), col("provariadic", tOID), col("prosupport", tRegproc), col("prokind", tChar), col("prosecdef", tBool), col("proleakproof", tBool), col("proisstrict", tBool), col("proretset", tBool), col("provolatile", tChar), col("proparallel", tChar), col("pronargs", tInt2), col("pronargdefaults", tInt2), col("prorettype", tOID), col("proargtypes", tOIDVec), ncol("proallargtypes", tOIDArr), ncol("proargmodes", tCharArr), ncol("proargnames", tTextArr), ncol("proargdefaults", tNodeTree), ncol("protrftypes", tOIDArr), col("prosrc", tText), ncol("probin", tText), ncol("prosqlbody", tNodeTree), ncol("proconfig", tTextArr), ncol("proacl", tACL)}, rows: noRows},
+		{name: "pg_language", oid: 2612, kind: relkindTable, cols: []Column{col("oid", tOID), col("lanname", tName), col("lanowner", tOID), col("lanispl", tBool), col("lanpltrusted", tBool), col("lanplcallfoid", tOID), col("laninline", tOID), col("lanvalidator", tOID), ncol("lanacl", tACL)}, rows: pgLanguageRows},
+		{name: "pg_publication", oid: 6104, kind: relkindTable, cols: []Column{col("oid", tOID), col("pubname", tName), col("pubowner", tOID), col("puballtables", tBool), col("pubinsert", tBool), col("pubupdate", tBool), col("pubdelete", tBool), col("pubtruncate", tBool), col("pubviaroot", tBool)}, rows: noRows},
+		{name: "pg_publication_namespace", oid: 6237, kind: relkindTable, cols: []Column{col("oid", tOID), col("pnpubid", tOID), col("pnnspid", tOID)}, rows: noRows},
+		{name: "pg_publication_rel", oid: 6106, kind: relkindTable, cols: []Column{col("oid", tOID), col("prpubid", tOID), col("prrelid", tOID), ncol("prqual", tNodeTree), ncol("prattrs", tInt2Vec)}, rows: noRows},
+		{name: "pg_policy", oid: 3256, kind: relkindTable, cols: []Column{col("oid", tOID), col("polname", tName), col("polrelid", tOID), col("polcmd", tChar), col("polpermissive", tBool), col("polroles", tOIDArr), ncol("polqual", tNodeTree), ncol("polwithcheck", tNodeTree)}, rows: noRows},
+		{name: "pg_statistic_ext", oid: 3381, kind: relkindTable, cols: []Column{col("oid", tOID), col("stxrelid", tOID), col("stxname", tName), col("stxnamespace", tOID), col("stxowner", tOID), col("stxstattarget", tInt4), col("stxkeys", tInt2Vec), col("stxkind", tCharArr), ncol("stxexprs", tNodeTree)}, rows: noRows},
+		{name: "pg_trigger", oid: 2620, kind: relkindTable, cols: []Column{col("oid", tOID), col("tgrelid", tOID), col("tgparentid", tOID), col("tgname", tName), col("tgfoid", tOID), col("tgtype", tInt2), col("tgenabled", tChar), col("tgisinternal", tBool), col("tgconstrrelid", tOID), col("tgconstrindid", tOID), col("tgconstraint", tOID), col("tgdeferrable", tBool), col("tginitdeferred", tBool), col("tgnargs", tInt2), col("tgattr", tInt2Vec), col("tgargs", tBytea), ncol("tgqual", tNodeTree), ncol("tgoldtable", tName), ncol("tgnewtable", tName)}, rows: noRows},
+		{name: "pg_rewrite", oid: 2618, kind: relkindTable, cols: []Column{col("oid", tOID), col("rulename", tName), col("ev_class", tOID), col("ev_type", tChar), col("ev_enabled", tChar), col("is_instead", tBool), col("ev_qual", tNodeTree), col("ev_action", tNodeTree)}, rows: noRows},
+		{name: "pg_auth_members", oid: 1261, kind: relkindTable, shared: true, cols: []Column{col("roleid", tOID), col("member", tOID), col("grantor", tOID), col("admin_option", tBool)}, rows: noRows},
+	}
+}
+
+func pgLanguageRows(*State) [][]pgtype.Datum {
+	b := int64(BootstrapSuperuserOID)
+	return [][]pgtype.Datum{
+		{int64(12), "internal", b, false, false, int64(0), int64(0), int64(2246), nil},
+		{int64(13), "c", b, false, false, int64(0), int64(0), int64(2247), nil},
+		{int64(14), "sql", b, false, true, int64(0), int64(0), int64(2248), nil},
+		{int64(13563), "plpgsql", b, true, true, int64(13560), int64(13561), int64(13562), nil},
 	}
 }
 

@@ -350,6 +350,14 @@ func TestCatalogTablesMatchPostgreSQL(t *testing.T) {
 		`SELECT * FROM pg_enum`,
 		`SELECT * FROM pg_sequence`,
 		`SELECT * FROM pg_description WHERE objoid = {orders}`,
+		`SELECT * FROM pg_trigger WHERE tgrelid = {orders}`,
+		`SELECT * FROM pg_policy WHERE polrelid = {orders}`,
+		`SELECT * FROM pg_rewrite WHERE ev_class = {orders}`,
+		`SELECT * FROM pg_statistic_ext WHERE stxrelid = {orders}`,
+		`SELECT * FROM pg_publication`,
+		`SELECT * FROM pg_publication_rel WHERE prrelid = {orders}`,
+		`SELECT * FROM pg_auth_members WHERE member = 10 OR roleid = 10`,
+		`SELECT oid, lanname, lanowner, lanispl, lanpltrusted, lanplcallfoid, laninline, lanvalidator, lanacl FROM pg_language ORDER BY oid`,
 	} {
 		cp.compare(t, sql)
 	}
