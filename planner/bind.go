@@ -26,6 +26,9 @@ type binder struct {
 	// columns are outer references (correlation).
 	outer *scope
 	ctes  *cteScope
+	// cur is the input of the SELECT being bound, which decorrelation
+	// extends with joins.
+	cur *plan.Node
 }
 
 // paramSet tracks $n types: declared by the client, or inferred from the
@@ -134,6 +137,11 @@ func (b *binder) bindSelect(n *pg_query.Node) (plan.Node, []plan.Column, error) 
 			return nil, nil, err
 		}
 	}
+
+	// Correlated scalar subqueries join onto the input as they are bound.
+	savedCur := b.cur
+	b.cur = &input
+	defer func() { b.cur = savedCur }()
 
 	// WHERE
 	if sel.WhereClause != nil {

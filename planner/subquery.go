@@ -105,6 +105,11 @@ func (b *binder) subLink(sl *pg_query.SubLink, sc *scope) (plan.Expr, error) {
 		return nil, err
 	}
 	if correlated(node) {
+		if sl.SubLinkType == pg_query.SubLinkType_EXPR_SUBLINK && len(cols) == 1 && b.agg == nil && b.cur != nil {
+			if e := b.decorrelateScalar(node); e != nil {
+				return e, nil
+			}
+		}
 		return nil, b.errAt(sl.Location, pgerr.Convert(errCorrelated(sl.Location)))
 	}
 	switch sl.SubLinkType {
@@ -157,16 +162,20 @@ func (b *binder) inTest(sl *pg_query.SubLink, sc *scope, node plan.Node, cols []
 // a correlated EXISTS, NOT EXISTS or IN subquery becomes a semi or anti
 // join of the input (decorrelation); the rest filter the result.
 func (b *binder) bindWhere(where *pg_query.Node, input plan.Node, sc *scope) (plan.Node, error) {
+	cur := b.cur
+	if cur == nil {
+		cur = &input
+	}
 	var preds []plan.Expr
 	for _, c := range astConjuncts(where) {
 		sl, not := sublinkConjunct(c)
 		if sl != nil {
-			j, err := b.decorrelate(sl, not, input, sc)
+			j, err := b.decorrelate(sl, not, *cur, sc)
 			if err != nil {
 				return nil, err
 			}
 			if j != nil {
-				input = j
+				*cur = j
 				continue
 			}
 		}
@@ -180,9 +189,9 @@ func (b *binder) bindWhere(where *pg_query.Node, input plan.Node, sc *scope) (pl
 		preds = append(preds, pred)
 	}
 	if p := andAll(preds); p != nil {
-		input = &plan.Filter{Input: input, Predicate: p}
+		*cur = &plan.Filter{Input: *cur, Predicate: p}
 	}
-	return input, nil
+	return *cur, nil
 }
 
 func astConjuncts(n *pg_query.Node) []*pg_query.Node {
@@ -308,4 +317,98 @@ func subLinkColname(sl *pg_query.SubLink) string {
 		}
 	}
 	return "?column?"
+}
+
+// decorrelateScalar turns a correlated scalar subquery over an aggregate,
+// (SELECT f(agg) FROM x WHERE x.k = outer.c AND ...), into the aggregate
+// grouped by x.k, left-joined to the current input on k = c; the value is
+// the joined column. count() of no rows is 0, not the NULL an unmatched
+// row gets, so counts are COALESCEd. nil when the shape does not fit.
+func (b *binder) decorrelateScalar(node plan.Node) plan.Expr {
+	p, ok := node.(*plan.Project)
+	if !ok || len(p.Exprs) != 1 || hasOuterRef(p.Exprs[0]) {
+		return nil
+	}
+	agg, ok := p.Input.(*plan.Aggregate)
+	if !ok || len(agg.GroupBy) > 0 {
+		return nil
+	}
+	for _, e := range plan.Exprs(agg) {
+		if hasOuterRef(e) {
+			return nil
+		}
+	}
+	from := agg.Input
+	var rest, inner, outer []plan.Expr
+	if f, ok := from.(*plan.Filter); ok {
+		from = f.Input
+		for _, c := range conjuncts(f.Predicate) {
+			if !hasOuterRef(c) {
+				rest = append(rest, c)
+				continue
+			}
+			call, ok := c.(*plan.Call)
+			if !ok || call.Func != "eq" || len(call.Args) != 2 {
+				return nil
+			}
+			a, o := call.Args[0], call.Args[1]
+			if hasOuterRef(a) {
+				a, o = o, a
+			}
+			if hasOuterRef(a) || hasInnerRef(o) {
+				return nil
+			}
+			inner = append(inner, a)
+			outer = append(outer, o)
+		}
+	}
+	if len(inner) == 0 || correlated(from) {
+		return nil
+	}
+	if r := andAll(rest); r != nil {
+		from = &plan.Filter{Input: from, Predicate: r}
+	}
+	nk := len(inner)
+	cols := make([]plan.Column, 0, nk+len(agg.Aggs))
+	for i, k := range inner {
+		cols = append(cols, plan.Column{Name: keyName(k, i), Type: k.Type()})
+	}
+	cols = append(cols, agg.Cols...)
+	grouped := &plan.Aggregate{Input: from, GroupBy: inner, Aggs: agg.Aggs, Cols: cols}
+	input := *b.cur
+	nl := len(input.Columns())
+	var on []plan.Expr
+	for i, o := range outer {
+		o = plan.Map(o, func(x plan.Expr) plan.Expr {
+			if r, ok := x.(*plan.OuterRef); ok {
+				return &plan.ColumnRef{Index: r.Index, Name: r.Name, Typ: r.Typ}
+			}
+			return x
+		})
+		on = append(on, &plan.Call{Func: "eq", Op: "=", Args: []plan.Expr{o, &plan.ColumnRef{Index: nl + i, Name: cols[i].Name, Typ: cols[i].Type}}, Typ: pgtype.Bool})
+	}
+	*b.cur = &plan.Join{Left: input, Right: grouped, Kind: plan.JoinLeft, On: andAll(on)}
+	// The subquery's select list is evaluated above the join, over the
+	// aggregates of the matching group (none: NULLs, and counts of 0).
+	return plan.Map(p.Exprs[0], func(x plan.Expr) plan.Expr {
+		if c, ok := x.(*plan.ColumnRef); ok {
+			a := agg.Aggs[c.Index]
+			c.Index += nl + nk
+			if a.Func == "count" {
+				return &plan.Coalesce{Args: []plan.Expr{c, &plan.Const{Value: int64(0), Typ: pgtype.Int8}}, Typ: c.Typ}
+			}
+		}
+		return x
+	})
+}
+
+func hasInnerRef(e plan.Expr) bool {
+	found := false
+	plan.Walk(e, func(x plan.Expr) bool {
+		if _, ok := x.(*plan.ColumnRef); ok {
+			found = true
+		}
+		return !found
+	})
+	return found
 }

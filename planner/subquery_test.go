@@ -30,6 +30,13 @@ Project name#1
   -> Semi Join keys=[customer_id#0 = customer_id#0, country#2 = status#1]
     -> Scan gold.customers [customer_id, name, country]
     -> Scan gold.orders [customer_id, status]`},
+		{"a correlated scalar aggregate is grouped by the correlation and left-joined; count of no rows is 0",
+			"SELECT c.name, (SELECT count(*) FROM gold.orders o WHERE o.customer_id = c.customer_id) FROM gold.customers c", `
+Project name#1, COALESCE(count#3, '0'::bigint)
+  -> Left Join keys=[customer_id#0 = customer_id#0]
+    -> Scan gold.customers [customer_id, name]
+    -> Aggregate keys=[customer_id#0] aggs=[count(*)]
+      -> Scan gold.orders [customer_id]`},
 		{"an uncorrelated IN stays an expression that runs its subquery once",
 			"SELECT name FROM gold.customers WHERE customer_id IN (SELECT customer_id FROM gold.orders)", `
 Project name#1
@@ -50,7 +57,7 @@ Project name#1
 func TestCorrelatedSubqueriesNotSupported(t *testing.T) {
 	for _, sql := range []string{
 		"SELECT count(*) FROM gold.orders o WHERE EXISTS (SELECT 1 FROM gold.customers c WHERE c.customer_id = o.customer_id) OR o.amount > 999",
-		"SELECT c.name, (SELECT count(*) FROM gold.orders o WHERE o.customer_id = c.customer_id) FROM gold.customers c",
+		"SELECT c.name, (SELECT o.status FROM gold.orders o WHERE o.customer_id = c.customer_id) FROM gold.customers c",
 		"SELECT c.customer_id FROM gold.customers c WHERE c.customer_id NOT IN (SELECT o.customer_id FROM gold.orders o WHERE o.status = c.country)",
 		"SELECT 1 FROM gold.customers c WHERE EXISTS (SELECT 1 FROM gold.orders o WHERE EXISTS (SELECT 1 FROM gold.orders p WHERE p.order_id = c.customer_id))",
 	} {
