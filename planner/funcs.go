@@ -144,7 +144,6 @@ var scalarFuncs = map[string][]funcSig{
 	"gcd":     sigs(Immutable, "int4,int4->int4", "int8,int8->int8", "numeric,numeric->numeric"),
 	"lcm":     sigs(Immutable, "int4,int4->int4", "int8,int8->int8", "numeric,numeric->numeric"),
 	"random":  sigs(Volatile, "->float8"),
-	"setseed": sigs(Volatile, "float8->void"),
 	"width_bucket": sigs(Immutable, "float8,float8,float8,int4->int4",
 		"numeric,numeric,numeric,int4->int4"),
 

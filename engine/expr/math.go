@@ -19,7 +19,11 @@ func mathFunc(name string, types []pgtype.Type) (rowFn, bool) {
 		return func(a []pgtype.Datum) (pgtype.Datum, error) { return f(toNumeric(a[0])) }
 	}
 	switch name {
-	case "exp", "ln", "log", "log10", "power", "pow":
+	case "power", "pow":
+		if isNum {
+			return func(a []pgtype.Datum) (pgtype.Datum, error) { return numPower(toNumeric(a[0]), toNumeric(a[1])) }, true
+		}
+	case "exp", "ln", "log", "log10":
 		if isNum {
 			// PostgreSQL computes these to a value-dependent scale with
 			// its own series; not reproduced yet.
@@ -345,4 +349,49 @@ func greatestLeast(want int) func([]pgtype.Datum) (pgtype.Datum, error) {
 		}
 		return best, nil
 	}
+}
+
+// numPower is numeric ^ numeric for integer exponents, rounded to
+// PostgreSQL's scale for them: 16 decimals or the base's, if more.
+func numPower(x, y pgtype.NumericValue) (pgtype.Datum, error) {
+	if x.Special != pgtype.NumericFinite || y.Special != pgtype.NumericFinite {
+		return nil, pgerr.New(pgerr.FeatureNotSupported, "power(numeric) of NaN or infinity is not supported yet").
+			WithHint("Cast the argument to double precision.")
+	}
+	if x.Coef.Sign() == 0 && y.Coef.Sign() < 0 {
+		return nil, pgerr.New(pgerr.InvalidArgumentForPowerFunction, "zero raised to a negative power is undefined")
+	}
+	e := numTrunc(y, 0)
+	isInt := cmpNumeric(e, y) == 0
+	if x.Coef.Sign() < 0 && !isInt {
+		return nil, pgerr.New(pgerr.InvalidArgumentForPowerFunction, "a negative number raised to a non-integer power yields a complex result")
+	}
+	if !isInt || !e.Coef.IsInt64() || e.Coef.Int64() > math.MaxInt32 || e.Coef.Int64() < math.MinInt32 {
+		return nil, pgerr.New(pgerr.FeatureNotSupported, "power(numeric, numeric) with a non-integer exponent is not supported yet").
+			WithHint("Cast the arguments to double precision.")
+	}
+	n := e.Coef.Int64()
+	rscale := min(max(16, x.Scale), 1000)
+	if n == 0 {
+		return pgtype.NumericValue{Coef: pow10(rscale), Scale: rscale}, nil
+	}
+	if x.Coef.Sign() == 0 {
+		return pgtype.NumericValue{Coef: new(big.Int), Scale: rscale}, nil
+	}
+	abs := n
+	if abs < 0 {
+		abs = -abs
+	}
+	if float64(abs)*float64(len(x.Coef.String())) > 100000 {
+		return nil, pgerr.New(pgerr.NumericValueOutOfRange, "value overflows numeric format")
+	}
+	num := new(big.Int).Exp(x.Coef, big.NewInt(abs), nil)
+	p := pgtype.NumericValue{Coef: num, Scale: x.Scale * int32(abs)}
+	if n > 0 {
+		return rescale(p, rscale), nil
+	}
+	// 1 / x^|n| at scale rscale, rounded half away from zero.
+	shift := rscale + p.Scale
+	q := divRound(pow10(shift), p.Coef)
+	return pgtype.NumericValue{Coef: q, Scale: rscale}, nil
 }
