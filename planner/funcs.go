@@ -119,6 +119,14 @@ var scalarFuncs = map[string][]funcSig{
 	"to_hex":           sigs(Immutable, "int4->text", "int8->text"),
 	"ascii":            sigs(Immutable, "text->int4"),
 	"chr":              sigs(Immutable, "int4->text"),
+	"bit_length":       sigs(Immutable, "text->int4"),
+	"translate":        sigs(Immutable, "text,text,text->text"),
+	"overlay":          sigs(Immutable, "text,text,int4,int4?->text"),
+	"quote_ident":      sigs(Immutable, "text->text"),
+	"quote_literal":    sigs(Stable, "text->text", "anyelement->text"),
+	"quote_nullable":   sigs(Stable, "text->text", "anyelement->text"),
+	"regexp_like":      sigs(Immutable, "text,text,text?->bool"),
+	"string_to_array":  sigs(Immutable, "text,text,text?->_text"),
 
 	// math
 	"abs":     sigs(Immutable, "int2->int2", "int4->int4", "int8->int8", "numeric->same", "float4->float4", "float8->float8"),
@@ -373,6 +381,13 @@ func resolvePolymorphic(want, got []pgtype.Type) ([]pgtype.Type, pgtype.Type, bo
 		}
 	}
 	if elem.OID == pgtype.UnknownOID {
+		for _, w := range want {
+			if w.OID == anyElement.OID || w.OID == anyArray.OID {
+				// As in PostgreSQL: unknown inputs alone cannot
+				// determine a polymorphic type.
+				return nil, elem, false
+			}
+		}
 		elem = pgtype.Text
 	}
 	arr, ok := pgtype.ArrayOf(elem)

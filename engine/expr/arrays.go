@@ -115,6 +115,36 @@ func arrayFunc(name string, types []pgtype.Type) (func([]pgtype.Datum) (pgtype.D
 			x, y := a[0].(pgtype.Array), a[1].(pgtype.Array)
 			return pgtype.Array{Elem: x.Elem, Elements: append(append([]pgtype.Datum(nil), x.Elements...), y.Elements...), Lower: 1}, nil
 		}, true
+	case "string_to_array":
+		return func(a []pgtype.Datum) (pgtype.Datum, error) {
+			if a[0] == nil {
+				return nil, nil
+			}
+			s := a[0].(string)
+			out := pgtype.Array{Elem: pgtype.Text, Lower: 1, Elements: []pgtype.Datum{}}
+			if s == "" {
+				return out, nil
+			}
+			var parts []string
+			switch {
+			case a[1] == nil:
+				for _, r := range s {
+					parts = append(parts, string(r))
+				}
+			case a[1].(string) == "":
+				parts = []string{s}
+			default:
+				parts = strings.Split(s, a[1].(string))
+			}
+			for _, p := range parts {
+				if len(a) > 2 && a[2] != nil && p == a[2].(string) {
+					out.Elements = append(out.Elements, nil)
+					continue
+				}
+				out.Elements = append(out.Elements, p)
+			}
+			return out, nil
+		}, true
 	case "array_to_string":
 		return func(a []pgtype.Datum) (pgtype.Datum, error) {
 			if a[0] == nil || a[1] == nil {

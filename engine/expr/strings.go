@@ -72,6 +72,69 @@ func stringFunc(name string, types []pgtype.Type) (fn rowFn, ok bool) {
 			}
 			return strconv.FormatUint(uint64(n), 16), nil
 		}, true
+	case "bit_length":
+		return str(func(s string) pgtype.Datum { return int64(8 * len(s)) }), true
+	case "quote_ident":
+		return str(func(s string) pgtype.Datum { return quoteIdent(s) }), true
+	case "translate":
+		return func(a []pgtype.Datum) (pgtype.Datum, error) {
+			from, to := []rune(a[1].(string)), []rune(a[2].(string))
+			var b strings.Builder
+			for _, r := range a[0].(string) {
+				i := -1
+				for j, f := range from {
+					if f == r {
+						i = j
+						break
+					}
+				}
+				switch {
+				case i < 0:
+					b.WriteRune(r)
+				case i < len(to):
+					b.WriteRune(to[i])
+				}
+			}
+			return b.String(), nil
+		}, true
+	case "overlay":
+		return func(a []pgtype.Datum) (pgtype.Datum, error) {
+			r, repl := []rune(a[0].(string)), a[1].(string)
+			start := a[2].(int64)
+			n := int64(utf8.RuneCountInString(repl))
+			if len(a) > 3 {
+				n = a[3].(int64)
+			}
+			if start < 1 {
+				return nil, pgerr.New("22011", "negative substring length not allowed")
+			}
+			head := string(r[:min(start-1, int64(len(r)))])
+			tail := ""
+			if end := start - 1 + n; end < int64(len(r)) {
+				tail = string(r[max(end, 0):])
+			}
+			return head + repl + tail, nil
+		}, true
+	case "regexp_like":
+		cache := &patternCache{}
+		return func(a []pgtype.Datum) (pgtype.Datum, error) {
+			flags := ""
+			if len(a) > 2 {
+				flags = a[2].(string)
+			}
+			global, ci, err := regexFlags(flags, "regexp_like")
+			if err != nil {
+				return nil, err
+			}
+			if global {
+				return nil, pgerr.New(pgerr.InvalidParameterValue, "regexp_like() does not support the \"global\" option")
+			}
+			re, err := cache.regex(a[1].(string), ci)
+			if err != nil {
+				return nil, err
+			}
+			return re.MatchString(a[0].(string)), nil
+		}, true
 	case "starts_with":
 		return func(a []pgtype.Datum) (pgtype.Datum, error) {
 			return strings.HasPrefix(a[0].(string), a[1].(string)), nil
@@ -530,6 +593,24 @@ func formatFunc(types []pgtype.Type, s *pgtype.Settings) func([]pgtype.Datum) (p
 			b.WriteString(txt)
 		}
 		return b.String(), nil
+	}
+}
+
+// quoteFunc is quote_literal and quote_nullable (which prints NULL for
+// NULL); values of other types are quoted as their text.
+func quoteFunc(name string, types []pgtype.Type, s *pgtype.Settings) func([]pgtype.Datum) (pgtype.Datum, error) {
+	return func(a []pgtype.Datum) (pgtype.Datum, error) {
+		if a[0] == nil {
+			if name == "quote_nullable" {
+				return "NULL", nil
+			}
+			return nil, nil
+		}
+		txt, err := textOf(types[0], a[0], s)
+		if err != nil {
+			return nil, err
+		}
+		return quoteLiteral(txt), nil
 	}
 }
 
