@@ -347,6 +347,21 @@ func TestCatalogTablesMatchPostgreSQL(t *testing.T) {
 		`SELECT * FROM information_schema.referential_constraints WHERE constraint_schema = 'gold'`,
 		`SELECT * FROM information_schema.routines WHERE routine_schema = 'gold'`,
 		`SELECT * FROM information_schema.parameters WHERE specific_schema = 'gold'`,
+		// Joins among catalog tables, as pgjdbc's getTables and getColumns do.
+		`SELECT n.nspname, c.relname, c.relkind, d.description FROM pg_catalog.pg_namespace n
+		   JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid
+		   LEFT JOIN pg_catalog.pg_description d ON d.objoid = c.oid AND d.objsubid = 0
+		  WHERE n.nspname IN ('gold', 'silver') ORDER BY 1, 2`,
+		`SELECT n.nspname, c.relname, a.attname, a.atttypid, a.attnotnull, a.attnum, t.typname, t.typlen
+		   FROM pg_catalog.pg_namespace n
+		   JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid
+		   JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid
+		   JOIN pg_catalog.pg_type t ON a.atttypid = t.oid
+		  WHERE c.relkind IN ('r', 'v') AND a.attnum > 0 AND NOT a.attisdropped AND n.nspname IN ('gold', 'silver')
+		  ORDER BY 1, 2, a.attnum`,
+		`SELECT r.rolname, n.nspname FROM pg_namespace n JOIN pg_roles r ON r.oid = n.nspowner
+		  WHERE n.nspname IN ('public', 'gold', 'pg_catalog') ORDER BY 2`,
+		`SELECT c.relname, s.n_live_tup, c.reltuples FROM pg_class c JOIN pg_stat_user_tables s ON s.relid = c.oid ORDER BY 1`,
 		// Built-in rows.
 		`SELECT oid, amname, amtype FROM pg_am ORDER BY oid`,
 		`SELECT * FROM pg_collation WHERE oid IN (100, 950, 951) ORDER BY oid`,
