@@ -1,0 +1,85 @@
+package planner
+
+import (
+	"testing"
+
+	"github.com/sluicesql/sluice/wire/pgtype"
+)
+
+// TestSelectFunc checks overload resolution against the choices
+// PostgreSQL 15 makes for the same argument types (pg_typeof of the call).
+func TestSelectFunc(t *testing.T) {
+	int4Arr := pgtype.Type{OID: pgtype.Int4ArrayOID, Typmod: -1}
+	cases := []struct {
+		name      string
+		args      []pgtype.Type
+		want      []pgtype.Type // the chosen overload's parameter types
+		ret       pgtype.OID
+		ambiguous bool
+		none      bool
+	}{
+		{name: "round", args: []pgtype.Type{pgtype.Int4}, want: []pgtype.Type{pgtype.Float8}, ret: pgtype.Float8OID},
+		{name: "round", args: []pgtype.Type{pgtype.Numeric}, want: []pgtype.Type{pgtype.Numeric}, ret: pgtype.NumericOID},
+		{name: "round", args: []pgtype.Type{pgtype.Unknown}, want: []pgtype.Type{pgtype.Float8}, ret: pgtype.Float8OID},
+		{name: "round", args: []pgtype.Type{pgtype.Numeric, pgtype.Int8}, none: true},
+		{name: "abs", args: []pgtype.Type{pgtype.Int2}, want: []pgtype.Type{pgtype.Int2}, ret: pgtype.Int2OID},
+		{name: "sqrt", args: []pgtype.Type{pgtype.Int8}, want: []pgtype.Type{pgtype.Float8}, ret: pgtype.Float8OID},
+		{name: "length", args: []pgtype.Type{pgtype.Unknown}, want: []pgtype.Type{pgtype.Text}, ret: pgtype.Int4OID},
+		{name: "length", args: []pgtype.Type{pgtype.Varchar}, want: []pgtype.Type{pgtype.Text}, ret: pgtype.Int4OID},
+		{name: "length", args: []pgtype.Type{pgtype.Int4}, none: true},
+		{name: "substring", args: []pgtype.Type{pgtype.Text, pgtype.Int4}, want: []pgtype.Type{pgtype.Text, pgtype.Int4}, ret: pgtype.TextOID},
+		{name: "substring", args: []pgtype.Type{pgtype.Text, pgtype.Unknown}, want: []pgtype.Type{pgtype.Text, pgtype.Text}, ret: pgtype.TextOID},
+		{name: "lpad", args: []pgtype.Type{pgtype.Text, pgtype.Int4}, want: []pgtype.Type{pgtype.Text, pgtype.Int4}, ret: pgtype.TextOID},
+		{name: "concat", args: nil, none: true},
+		{name: "concat", args: []pgtype.Type{pgtype.Int4, pgtype.Bool, pgtype.Unknown}, want: []pgtype.Type{pgtype.Unknown, pgtype.Unknown, pgtype.Unknown}, ret: pgtype.TextOID},
+		{name: "mod", args: []pgtype.Type{pgtype.Int2, pgtype.Int4}, want: []pgtype.Type{pgtype.Int4, pgtype.Int4}, ret: pgtype.Int4OID},
+		{name: "array_length", args: []pgtype.Type{int4Arr, pgtype.Int4}, want: []pgtype.Type{int4Arr, pgtype.Int4}, ret: pgtype.Int4OID},
+		{name: "array_position", args: []pgtype.Type{int4Arr, pgtype.Unknown}, want: []pgtype.Type{int4Arr, pgtype.Int4}, ret: pgtype.Int4OID},
+		{name: "cardinality", args: []pgtype.Type{pgtype.Unknown}, none: true},
+		{name: "date_trunc", args: []pgtype.Type{pgtype.Unknown, pgtype.Date}, want: []pgtype.Type{pgtype.Text, pgtype.Timestamptz}, ret: pgtype.TimestamptzOID},
+		{name: "date_part", args: []pgtype.Type{pgtype.Unknown, pgtype.Timestamp}, want: []pgtype.Type{pgtype.Text, pgtype.Timestamp}, ret: pgtype.Float8OID},
+	}
+	for _, c := range cases {
+		got, found, ambiguous := selectFunc(scalarFuncs[c.name], c.args)
+		if c.none {
+			if found {
+				t.Errorf("%s%v: resolved to %v, want no match", c.name, c.args, got.args)
+			}
+			continue
+		}
+		if !found || ambiguous != c.ambiguous {
+			t.Errorf("%s%v: found %v ambiguous %v", c.name, c.args, found, ambiguous)
+			continue
+		}
+		for i, w := range c.want {
+			if got.args[i].OID != w.OID {
+				t.Errorf("%s%v: parameter %d is %s, want %s", c.name, c.args, i, got.args[i], w)
+			}
+		}
+		if c.ret != 0 && got.sig.Ret.OID != c.ret {
+			t.Errorf("%s%v: returns %s", c.name, c.args, got.sig.Ret)
+		}
+	}
+}
+
+func TestFuncVolatility(t *testing.T) {
+	for name, want := range map[string]Volatility{
+		"lower": Immutable, "now": Stable, "random": Volatile, "clock_timestamp": Volatile,
+		"date_trunc": Stable, "to_char": Stable, "current_setting": Stable,
+	} {
+		if got, ok := FuncVolatility(name); !ok || got != want {
+			t.Errorf("%s: %c %v, want %c", name, got, ok, want)
+		}
+	}
+	if _, ok := FuncVolatility("no_such_function"); ok {
+		t.Error("no_such_function has a volatility")
+	}
+	// Every overload of the table records one.
+	for name, ss := range scalarFuncs {
+		for _, s := range ss {
+			if s.Volatility != Immutable && s.Volatility != Stable && s.Volatility != Volatile {
+				t.Errorf("%s: overload without volatility", name)
+			}
+		}
+	}
+}
