@@ -58,7 +58,7 @@ func (e *Engine) Execute(ctx context.Context, root plan.Node, params []pgtype.Da
 	for _, o := range opts {
 		o(env)
 	}
-	b := &builder{env: env, mem: e.mem}
+	b := &builder{env: env, mem: e.mem, work: map[int][]arrow.RecordBatch{}}
 	subs := &subqueries{b: b, ctx: ctx, rows: map[plan.Node][][]pgtype.Datum{}}
 	env.Subquery = subs.run
 	op, err := b.build(root)
@@ -111,6 +111,9 @@ func (s *stream) Close() {
 type builder struct {
 	env *expr.Env
 	mem memory.Allocator
+	// work holds each running recursive union's previous step, read by
+	// its work table.
+	work map[int][]arrow.RecordBatch
 }
 
 func (b *builder) build(n plan.Node) (operator, error) {
@@ -161,6 +164,10 @@ func (b *builder) build(n plan.Node) (operator, error) {
 		return b.join(x)
 	case *plan.SetOp:
 		return b.setOp(x)
+	case *plan.RecursiveUnion:
+		return b.recursiveUnion(x)
+	case *plan.WorkTable:
+		return b.workTable(x)
 	}
 	return nil, pgerr.New(pgerr.FeatureNotSupported, "plan node %T is not supported by the engine", n)
 }

@@ -36,6 +36,8 @@ type binder struct {
 type paramSet struct {
 	types []pgtype.Type
 	refs  map[int][]*plan.Param
+	// workTables numbers the recursive WITH queries of the statement.
+	workTables int
 }
 
 func newBinder(source string, state *catalog.State, env Env, declared []pgtype.Type) *binder {

@@ -44,6 +44,10 @@ func mapChildren(n plan.Node, fn func(plan.Node) plan.Node) plan.Node {
 		c := *x
 		c.Left, c.Right = fn(x.Left), fn(x.Right)
 		return &c
+	case *plan.RecursiveUnion:
+		c := *x
+		c.Base, c.Recursive = fn(x.Base), fn(x.Recursive)
+		return &c
 	}
 	return n
 }

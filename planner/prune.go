@@ -111,6 +111,10 @@ func prune(n plan.Node, need []bool) (plan.Node, []int) {
 		l, _ := prune(x.Left, allTrue(len(x.Left.Columns())))
 		r, _ := prune(x.Right, allTrue(len(x.Right.Columns())))
 		return &plan.SetOp{Kind: x.Kind, All: x.All, Left: l, Right: r, Cols: x.Cols}, identity(len(x.Cols))
+	case *plan.RecursiveUnion:
+		base, _ := prune(x.Base, allTrue(len(x.Base.Columns())))
+		rec, _ := prune(x.Recursive, allTrue(len(x.Recursive.Columns())))
+		return &plan.RecursiveUnion{ID: x.ID, Base: base, Recursive: rec, All: x.All, Cols: x.Cols}, identity(len(x.Cols))
 	}
 	return n, identity(len(n.Columns()))
 }

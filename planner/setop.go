@@ -13,9 +13,13 @@ import (
 // cteScope is one WITH query and those visible before it: each query of a
 // non-recursive WITH sees the ones listed before it.
 type cteScope struct {
-	name   string
-	def    *pg_query.CommonTableExpr
-	parent *cteScope
+	name      string
+	def       *pg_query.CommonTableExpr
+	parent    *cteScope
+	recursive bool
+	// work is set inside a recursive query's recursive term: references
+	// to the query read the previous step's rows.
+	work *plan.WorkTable
 }
 
 func (c *cteScope) lookup(name string) *cteScope {
@@ -43,11 +47,7 @@ func (b *binder) withClause(w *pg_query.WithClause) (func(), error) {
 			b.ctes = saved
 			return nil, b.errAt(cte.Location, pgerr.New(pgerr.FeatureNotSupported, "WITH queries that modify data are not supported"))
 		}
-		if w.Recursive && referencesName(cte.Ctequery, cte.Ctename) {
-			b.ctes = saved
-			return nil, b.errAt(cte.Location, pgerr.New(pgerr.FeatureNotSupported, "recursive WITH queries are not supported yet"))
-		}
-		b.ctes = &cteScope{name: cte.Ctename, def: cte, parent: b.ctes}
+		b.ctes = &cteScope{name: cte.Ctename, def: cte, parent: b.ctes, recursive: w.Recursive && referencesName(cte.Ctequery, cte.Ctename)}
 	}
 	return func() { b.ctes = saved }, nil
 }
@@ -75,8 +75,19 @@ func referencesName(n *pg_query.Node, name string) bool {
 // bindCTE binds a reference to a WITH query: its query is planned in
 // place (inlined), seeing only the WITH queries before it.
 func (b *binder) bindCTE(c *cteScope, rv *pg_query.RangeVar) (plan.Node, *scope, error) {
+	var node plan.Node
+	var cols []plan.Column
+	var err error
 	inner := &binder{source: b.source, state: b.state, env: b.env, settings: b.settings, params: b.params, ctes: c.parent}
-	node, cols, err := inner.bindSelect(c.def.Ctequery)
+	switch {
+	case c.work != nil:
+		node = c.work
+		cols = c.work.Cols
+	case c.recursive:
+		node, cols, err = inner.bindRecursive(c)
+	default:
+		node, cols, err = inner.bindSelect(c.def.Ctequery)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -216,4 +227,63 @@ func (b *binder) bindSetOp(sel *pg_query.SelectStmt) (plan.Node, []plan.Column, 
 		outCols[i].TableOID, outCols[i].AttNum = 0, 0
 	}
 	return out, outCols, nil
+}
+
+// bindRecursive binds WITH RECURSIVE's query: a non-recursive term, UNION
+// [ALL], and a recursive term whose references to the query read the rows
+// of the previous step. The columns take the non-recursive term's types;
+// the recursive term is cast to them.
+func (b *binder) bindRecursive(c *cteScope) (plan.Node, []plan.Column, error) {
+	sel := c.def.Ctequery.GetSelectStmt()
+	if sel.Op != pg_query.SetOperation_SETOP_UNION || len(sel.SortClause) > 0 || sel.LimitCount != nil || sel.LimitOffset != nil {
+		return nil, nil, b.errAt(c.def.Location, pgerr.New("42P19", "recursive query \"%s\" does not have the form non-recursive-term UNION [ALL] recursive-term", c.name))
+	}
+	if referencesName(&pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: sel.Larg}}, c.name) {
+		return nil, nil, b.errAt(c.def.Location, pgerr.New("42P19", "recursive reference to query \"%s\" must not appear within its non-recursive term", c.name))
+	}
+	base, cols, err := b.bindSelect(&pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: sel.Larg}})
+	if err != nil {
+		return nil, nil, err
+	}
+	baseCols := base.Columns()
+	b.params.workTables++
+	work := &plan.WorkTable{ID: b.params.workTables}
+	for i, bc := range baseCols {
+		name := cols[i].Name
+		if i < len(c.def.Aliascolnames) {
+			name = c.def.Aliascolnames[i].GetString_().GetSval()
+		}
+		work.Cols = append(work.Cols, plan.Column{Name: name, Type: bc.Type})
+	}
+	b.ctes = &cteScope{name: c.name, def: c.def, parent: b.ctes, work: work}
+	rec, rcols, err := b.bindSelect(&pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: sel.Rarg}})
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(rcols) != len(cols) {
+		return nil, nil, b.errAt(c.def.Location, pgerr.New(pgerr.SyntaxError, "each UNION query must have the same number of columns"))
+	}
+	exprs := make([]plan.Expr, len(rcols))
+	cast := false
+	for i, rc := range rec.Columns() {
+		exprs[i] = &plan.ColumnRef{Index: i, Name: rc.Name, Typ: rc.Type}
+		if want := baseCols[i].Type; rc.Type != want {
+			if rc.Type.OID != want.OID && !implicitCast(rc.Type, want) {
+				return nil, nil, b.errAt(c.def.Location, pgerr.New(pgerr.DatatypeMismatch, "recursive query \"%s\" column %d has type %s in non-recursive term but type %s overall", c.name, i+1, want, rc.Type).
+					WithHint("Cast the output of the non-recursive term to the correct type."))
+			}
+			if exprs[i], err = b.cast(exprs[i], want, false, -1); err != nil {
+				return nil, nil, err
+			}
+			cast = true
+		}
+	}
+	if cast {
+		rec = &plan.Project{Input: rec, Exprs: exprs, Cols: work.Cols}
+	}
+	out := make([]plan.Column, len(cols))
+	for i := range cols {
+		out[i] = plan.Column{Name: work.Cols[i].Name, Type: cols[i].Type}
+	}
+	return &plan.RecursiveUnion{ID: work.ID, Base: base, Recursive: rec, All: sel.All, Cols: work.Cols}, out, nil
 }

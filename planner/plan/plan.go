@@ -397,3 +397,34 @@ func Exprs(n Node) []Expr {
 	}
 	return out
 }
+
+// RecursiveUnion is WITH RECURSIVE's fixpoint: it emits Base's rows, then
+// runs Recursive over the rows the previous step emitted (read by the
+// WorkTable with the same ID) until a step emits none. Without All,
+// rows already emitted are dropped.
+type RecursiveUnion struct {
+	ID        int
+	Base      Node
+	Recursive Node
+	All       bool
+	Cols      []Column
+}
+
+func (r *RecursiveUnion) Columns() []Column { return r.Cols }
+func (r *RecursiveUnion) Children() []Node  { return []Node{r.Base, r.Recursive} }
+func (r *RecursiveUnion) String() string {
+	if r.All {
+		return fmt.Sprintf("Recursive Union All id=%d", r.ID)
+	}
+	return fmt.Sprintf("Recursive Union id=%d", r.ID)
+}
+
+// WorkTable reads the rows of the current step of RecursiveUnion ID.
+type WorkTable struct {
+	ID   int
+	Cols []Column
+}
+
+func (w *WorkTable) Columns() []Column { return w.Cols }
+func (w *WorkTable) Children() []Node  { return nil }
+func (w *WorkTable) String() string    { return fmt.Sprintf("WorkTable id=%d", w.ID) }
