@@ -2,6 +2,8 @@ package catalog
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -127,10 +129,11 @@ type sysTable struct {
 // addSystemSchemas appends pg_catalog (with pg_type and the tables of this
 // file), public and information_schema to st, with rows computed from st.
 func addSystemSchemas(st *State) {
+	version := lakeDigest(st)
 	pg := &Schema{Name: pgCatalogName, OID: PgCatalogNamespaceOID, Comment: "system catalog schema"}
 	pg.Tables = append(pg.Tables, pgTypeTable())
 	for _, d := range pgCatalogTables() {
-		pg.Tables = append(pg.Tables, d.table(st, pgCatalogName))
+		pg.Tables = append(pg.Tables, d.table(st, pgCatalogName, version))
 	}
 	st.Schemas = append(st.Schemas, pg)
 	if st.Schema(publicSchemaName) == nil {
@@ -139,7 +142,7 @@ func addSystemSchemas(st *State) {
 	if st.Schema(informationSchemaName) == nil {
 		is := &Schema{Name: informationSchemaName, OID: InformationSchemaOID}
 		for _, d := range informationSchemaTables() {
-			is.Tables = append(is.Tables, d.table(st, informationSchemaName))
+			is.Tables = append(is.Tables, d.table(st, informationSchemaName, version))
 		}
 		st.Schemas = append(st.Schemas, is)
 	}
@@ -151,14 +154,30 @@ func isSystemSchema(name string) bool {
 	return name == pgCatalogName || name == informationSchemaName
 }
 
-func (d *sysTable) table(st *State, schema string) *Table {
+// lakeDigest identifies what the catalog tables describe (the lake's
+// schemas, tables, their versions and row counts), so that a system table's
+// Version changes exactly when its rows may: whatever caches by Version
+// stays correct.
+func lakeDigest(st *State) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s %q\n", st.Database, st.Roles)
+	for _, sc := range st.Schemas {
+		fmt.Fprintf(h, "schema %s %d %q\n", sc.Name, sc.OID, sc.Comment)
+		for _, t := range sc.Tables {
+			fmt.Fprintf(h, "table %s %d %s %d %d\n", t.Name, t.OID, t.Version, t.RowCount, t.SizeBytes)
+		}
+	}
+	return "catalog:" + hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+func (d *sysTable) table(st *State, schema, version string) *Table {
 	t := &Table{
 		Schema:    schema,
 		Name:      d.name,
 		OID:       d.oid,
 		Columns:   d.cols,
 		Format:    FormatSystem,
-		Version:   "state",
+		Version:   version,
 		RowCount:  -1,
 		SizeBytes: -1,
 	}
