@@ -60,6 +60,22 @@ func mapChildren(n plan.Node, fn func(plan.Node) plan.Node) plan.Node {
 // keeps. Join conditions are then split into hash keys and a residual.
 func pushFilters(n plan.Node) plan.Node {
 	if f, ok := n.(*plan.Filter); ok {
+		if p, ok := f.Input.(*plan.Project); ok && !volatile(f.Predicate) {
+			// A filter moves below a projection with its column
+			// references replaced by what they project (so WHERE reaches
+			// the join under JOIN ... USING's merging projection).
+			pred := plan.Map(f.Predicate, func(x plan.Expr) plan.Expr {
+				if c, ok := x.(*plan.ColumnRef); ok {
+					return p.Exprs[c.Index]
+				}
+				return x
+			})
+			if !volatile(pred) {
+				pc := *p
+				pc.Input = &plan.Filter{Input: p.Input, Predicate: pred}
+				return mapChildren(&pc, pushFilters)
+			}
+		}
 		if j, ok := f.Input.(*plan.Join); ok {
 			n = pushIntoJoin(f, j)
 		}
@@ -171,6 +187,19 @@ func estimateRows(n plan.Node) int64 {
 			return 1
 		}
 		return estimateRows(x.Input)
+	case *plan.Join:
+		// A keyed join is assumed to follow a foreign key: one match per
+		// row of the larger side.
+		l, r := estimateRows(x.Left), estimateRows(x.Right)
+		switch {
+		case x.Kind == plan.JoinSemi || x.Kind == plan.JoinAnti:
+			return l
+		case l < 0 || r < 0:
+			return -1
+		case len(x.LeftKeys) == 0:
+			return l * r
+		}
+		return max(l, r)
 	}
 	return -1
 }

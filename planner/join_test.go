@@ -83,6 +83,15 @@ Project count#0
     -> Inner Join on=(customer_id#0 < customer_id#1)
       -> Scan gold.customers [customer_id]
       -> Scan gold.customers [customer_id]`},
+		{"WHERE reaches through JOIN USING's merging projection to both sides",
+			"SELECT c.name FROM gold.customers c JOIN gold.orders o USING (customer_id) WHERE o.status = 'paid' AND customer_id < 5", `
+Project name#0
+  -> Project name#1
+    -> Inner Join keys=[customer_id#0 = customer_id#0]
+      -> Filter (customer_id#0 < '5'::integer)
+        -> Scan gold.customers [customer_id, name]
+      -> Filter (status#1 = 'paid'::text)
+        -> Scan gold.orders [customer_id, status]`},
 		{"full join USING merges keys with COALESCE",
 			"SELECT customer_id FROM gold.customers FULL JOIN gold.events USING (customer_id)", `
 Project customer_id#0
