@@ -25,11 +25,17 @@ func mathFunc(name string, types []pgtype.Type) (rowFn, bool) {
 		}
 	case "exp", "ln", "log", "log10":
 		if isNum {
-			// PostgreSQL computes these to a value-dependent scale with
-			// its own series; not reproduced yet.
-			return func([]pgtype.Datum) (pgtype.Datum, error) {
-				return nil, pgerr.New(pgerr.FeatureNotSupported, "%s(numeric) is not supported yet", name).
-					WithHint("Cast the argument to double precision.")
+			return func(a []pgtype.Datum) (pgtype.Datum, error) {
+				x := toNumeric(a[0])
+				switch {
+				case name == "exp":
+					return numExp(x)
+				case name == "ln":
+					return numLn(x)
+				case len(a) == 2:
+					return numLog(x, toNumeric(a[1]))
+				}
+				return numLog(pgtype.NumericValue{Coef: big.NewInt(10)}, x)
 			}, true
 		}
 	}
@@ -367,8 +373,7 @@ func numPower(x, y pgtype.NumericValue) (pgtype.Datum, error) {
 		return nil, pgerr.New(pgerr.InvalidArgumentForPowerFunction, "a negative number raised to a non-integer power yields a complex result")
 	}
 	if !isInt || !e.Coef.IsInt64() || e.Coef.Int64() > math.MaxInt32 || e.Coef.Int64() < math.MinInt32 {
-		return nil, pgerr.New(pgerr.FeatureNotSupported, "power(numeric, numeric) with a non-integer exponent is not supported yet").
-			WithHint("Cast the arguments to double precision.")
+		return numPowerReal(x, y)
 	}
 	n := e.Coef.Int64()
 	rscale := min(max(16, x.Scale), 1000)
