@@ -99,6 +99,13 @@ func newCatalogPair(t *testing.T) *catalogPair {
 			cp.exec(t, "analyze "+tb.QualifiedName())
 		}
 	}
+	// Comments, as the lake's metadata will carry them: set on the lake's
+	// tables here (rows are computed when read) and with COMMENT ON there.
+	orders, _ := cp.state.Table("gold", "orders")
+	orders.Comment = "one row per order"
+	orders.Columns[orders.Column("status")].Comment = "new, paid or shipped"
+	cp.exec(t, "comment on table gold.orders is 'one row per order'")
+	cp.exec(t, "comment on column gold.orders.status is 'new, paid or shipped'")
 	cp.oids = [2]map[string]string{{}, {}}
 	for side := range 2 {
 		for _, sc := range []string{"gold", "silver"} {
@@ -379,7 +386,11 @@ func TestCatalogTablesMatchPostgreSQL(t *testing.T) {
 		`SELECT * FROM pg_inherits`,
 		`SELECT * FROM pg_enum`,
 		`SELECT * FROM pg_sequence`,
-		`SELECT * FROM pg_description WHERE objoid = {orders}`,
+		`SELECT classoid, objsubid, description FROM pg_description WHERE objoid = {orders} ORDER BY objsubid`,
+		`SELECT c.relname, a.attname, d.objsubid, d.description FROM pg_description d
+		   JOIN pg_class c ON c.oid = d.objoid AND d.classoid = 1259
+		   LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid
+		  WHERE c.relnamespace = {gold} ORDER BY 1, 3`,
 		`SELECT * FROM pg_trigger WHERE tgrelid = {orders}`,
 		`SELECT * FROM pg_policy WHERE polrelid = {orders}`,
 		`SELECT * FROM pg_rewrite WHERE ev_class = {orders}`,
