@@ -468,3 +468,62 @@ func TestCatalogTablesFollowTheirState(t *testing.T) {
 		}
 	}
 }
+
+// TestCatalogLookupsMatchPostgreSQL checks the State's lookups against the
+// PostgreSQL functions they are there to implement.
+func TestCatalogLookupsMatchPostgreSQL(t *testing.T) {
+	cp := newCatalogPair(t)
+	st := cp.state
+	orders, _ := st.Table("gold", "orders")
+	for _, c := range []struct {
+		sql  string
+		ours func() (string, bool)
+	}{
+		{"select pg_get_userbyid(10)", func() (string, bool) { return st.RoleName(10) }},
+		{"select pg_get_userbyid(6171)", func() (string, bool) { return st.RoleName(6171) }},
+		{"select 'postgres'::regrole::oid::text", func() (string, bool) {
+			oid, ok := st.RoleOID("postgres")
+			return fmt.Sprint(oid), ok
+		}},
+		{"select obj_description('gold.orders'::regclass, 'pg_class')", func() (string, bool) {
+			return st.Description(orders.OID, 1259, 0)
+		}},
+		{"select col_description('gold.orders'::regclass, 3)", func() (string, bool) {
+			return st.Description(orders.OID, 1259, 3)
+		}},
+		{"select col_description('gold.orders'::regclass, 1)", func() (string, bool) {
+			return st.Description(orders.OID, 1259, 1)
+		}},
+		{"select obj_description(2200, 'pg_namespace')", func() (string, bool) { return st.Description(2200, 2615, 0) }},
+		{"select obj_description(11, 'pg_namespace')", func() (string, bool) { return st.Description(11, 2615, 0) }},
+		{"select current_database()::text", func() (string, bool) { return st.DatabaseName(), true }},
+	} {
+		var want *string
+		if err := cp.conn.QueryRow(context.Background(), c.sql).Scan(&want); err != nil {
+			t.Fatalf("%s: %v", c.sql, err)
+		}
+		got, ok := c.ours()
+		if ok != (want != nil) || (want != nil && got != *want) {
+			w := "NULL"
+			if want != nil {
+				w = *want
+			}
+			t.Errorf("%s: sluice %q (found %v), postgresql %s", c.sql, got, ok, w)
+		}
+	}
+	// Every relation pg_class lists resolves by its OID, and every schema.
+	res := cp.run(0, "SELECT oid, relname, relnamespace FROM pg_class")
+	if res.code != "" || len(res.rows) < 40 {
+		t.Fatalf("pg_class: %s, %d rows", res.code, len(res.rows))
+	}
+	for _, r := range res.rows {
+		f := strings.Split(r, "|")
+		var oid, ns uint32
+		fmt.Sscan(f[0], &oid)
+		fmt.Sscan(f[2], &ns)
+		sc, tb := st.RelationByOID(oid)
+		if tb == nil || tb.Name != f[1] || sc.OID != ns || st.NamespaceByOID(ns) != sc {
+			t.Errorf("pg_class row %s does not resolve by OID", r)
+		}
+	}
+}
