@@ -1064,23 +1064,12 @@ func (b *binder) funcCall(fc *pg_query.FuncCall, sc *scope) (plan.Expr, error) {
 	if fc.AggStar || fc.AggDistinct || fc.AggFilter != nil || len(fc.AggOrder) > 0 {
 		return nil, b.errAt(fc.Location, pgerr.New(pgerr.WrongObjectType, "%s is not an aggregate function", name))
 	}
-	args := make([]plan.Expr, len(fc.Args))
-	for i, a := range fc.Args {
-		e, err := b.expr(a, sc)
-		if err != nil {
-			return nil, err
-		}
-		args[i] = e
+	args, err := b.funcArgs(name, fc, sc)
+	if err != nil {
+		return nil, err
 	}
 	if sessionFuncs[name] {
 		return b.sessionFunc(name, args, fc.Location)
-	}
-	if len(fc.Args) > 0 {
-		for _, a := range fc.Args {
-			if a.GetNamedArgExpr() != nil {
-				return nil, b.errAt(fc.Location, pgerr.New(pgerr.FeatureNotSupported, "named arguments are not supported yet"))
-			}
-		}
 	}
 	overloads, ok := scalarFuncs[name]
 	if !ok {
@@ -1140,6 +1129,63 @@ func (b *binder) funcCall(fc *pg_query.FuncCall, sc *scope) (plan.Expr, error) {
 		impl = "div_trunc" // "div" is the / operator's implementation
 	}
 	return &plan.Call{Func: impl, Op: name, Args: out, Typ: ret}, nil
+}
+
+// funcArgs binds a call's arguments, placing named ones (make_interval(days
+// => 3)) at their parameter's position; a skipped parameter with a default
+// takes it.
+func (b *binder) funcArgs(name string, fc *pg_query.FuncCall, sc *scope) ([]plan.Expr, error) {
+	var args []plan.Expr
+	named := false
+	for _, a := range fc.Args {
+		na := a.GetNamedArgExpr()
+		if na == nil {
+			if named {
+				return nil, b.errAt(nodeLocation(a), pgerr.New(pgerr.SyntaxError, "positional argument cannot follow named argument"))
+			}
+			e, err := b.expr(a, sc)
+			if err != nil {
+				return nil, err
+			}
+			args = append(args, e)
+			continue
+		}
+		named = true
+		params := paramNames[name]
+		pos := -1
+		for i, p := range params {
+			if p == na.Name {
+				pos = i
+			}
+		}
+		if pos < 0 {
+			return nil, b.errAt(fc.Location, pgerr.New(pgerr.UndefinedFunction, "function %s with argument %s does not exist", name, na.Name).
+				WithHint("No function matches the given name and argument types. You might need to add explicit type casts."))
+		}
+		e, err := b.expr(na.Arg, sc)
+		if err != nil {
+			return nil, err
+		}
+		for len(args) <= pos {
+			args = append(args, nil)
+		}
+		if args[pos] != nil {
+			return nil, b.errAt(fc.Location, pgerr.New(pgerr.SyntaxError, "argument name \"%s\" used more than once", na.Name))
+		}
+		args[pos] = e
+	}
+	for i, a := range args {
+		if a != nil {
+			continue
+		}
+		d, ok := paramDefaults[name]
+		if !ok || i >= len(d) {
+			return nil, b.errAt(fc.Location, pgerr.New(pgerr.UndefinedFunction, "function %s does not exist", name).
+				WithHint("No function matches the given name and argument types. You might need to add explicit type casts."))
+		}
+		args[i] = d[i]
+	}
+	return args, nil
 }
 
 // arrayCompare binds x op ANY (array) and x op ALL (array): the operator

@@ -3,6 +3,7 @@ package planner
 import (
 	"strings"
 
+	"github.com/sluicesql/sluice/planner/plan"
 	"github.com/sluicesql/sluice/wire/pgtype"
 )
 
@@ -197,6 +198,27 @@ var scalarFuncs = map[string][]funcSig{
 	"array_append":    sigs(Immutable, "anyarray,anyelement->anyarray"),
 	"array_prepend":   sigs(Immutable, "anyelement,anyarray->anyarray"),
 	"array_cat":       sigs(Immutable, "anyarray,anyarray->anyarray"),
+}
+
+// paramNames are the parameter names of the functions that callers
+// commonly name arguments of (make_interval(days => 3)).
+var paramNames = map[string][]string{
+	"make_interval":    {"years", "months", "weeks", "days", "hours", "mins", "secs"},
+	"make_date":        {"year", "month", "day"},
+	"make_time":        {"hour", "min", "sec"},
+	"make_timestamp":   {"year", "month", "mday", "hour", "min", "sec"},
+	"make_timestamptz": {"year", "month", "mday", "hour", "min", "sec", "timezone"},
+}
+
+// paramDefaults are the default values of parameters a named call may
+// skip.
+var paramDefaults = map[string][]plan.Expr{
+	"make_interval": {
+		&plan.Const{Value: int64(0), Typ: pgtype.Int4}, &plan.Const{Value: int64(0), Typ: pgtype.Int4},
+		&plan.Const{Value: int64(0), Typ: pgtype.Int4}, &plan.Const{Value: int64(0), Typ: pgtype.Int4},
+		&plan.Const{Value: int64(0), Typ: pgtype.Int4}, &plan.Const{Value: int64(0), Typ: pgtype.Int4},
+		&plan.Const{Value: 0.0, Typ: pgtype.Float8},
+	},
 }
 
 // sessionFuncs are answered from the session at bind time: they are stable
