@@ -9,6 +9,7 @@ import (
 
 	"github.com/sluicesql/sluice/engine/expr"
 	"github.com/sluicesql/sluice/planner/plan"
+	"github.com/sluicesql/sluice/wire/pgerr"
 	"github.com/sluicesql/sluice/wire/pgtype"
 )
 
@@ -333,6 +334,9 @@ func (j *joinOp) pairs(b arrow.RecordBatch, pr, br []int32, matched []bool) erro
 	var kp, kb []int32
 	for i, k := range keep {
 		if k {
+			if j.node.Single && matched[pr[i]] {
+				return pgerr.New(pgerr.CardinalityViolation, "more than one row returned by a subquery used as an expression")
+			}
 			matched[pr[i]] = true
 			j.buildMatched[br[i]] = true
 			kp = append(kp, pr[i])

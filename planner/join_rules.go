@@ -154,7 +154,7 @@ func splitJoin(j *plan.Join) plan.Node {
 // the right side.
 func chooseBuildSides(n plan.Node) plan.Node {
 	n = mapChildren(n, chooseBuildSides)
-	if j, ok := n.(*plan.Join); ok && j.Kind != plan.JoinSemi && j.Kind != plan.JoinAnti {
+	if j, ok := n.(*plan.Join); ok && j.Kind != plan.JoinSemi && j.Kind != plan.JoinAnti && !j.Single {
 		l, r := estimateRows(j.Left), estimateRows(j.Right)
 		if l >= 0 && r >= 0 && l < r {
 			jc := *j

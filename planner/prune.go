@@ -151,7 +151,7 @@ func pruneJoin(j *plan.Join, need []bool) (plan.Node, []int) {
 			remap[nl+i] = newL + r
 		}
 	}
-	out := &plan.Join{Left: left, Right: right, Kind: j.Kind, On: rewriteRefs(j.On, remap), BuildLeft: j.BuildLeft}
+	out := &plan.Join{Left: left, Right: right, Kind: j.Kind, On: rewriteRefs(j.On, remap), BuildLeft: j.BuildLeft, Single: j.Single}
 	for _, k := range j.LeftKeys {
 		out.LeftKeys = append(out.LeftKeys, rewriteRefs(k, lmap))
 	}

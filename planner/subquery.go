@@ -109,6 +109,9 @@ func (b *binder) subLink(sl *pg_query.SubLink, sc *scope) (plan.Expr, error) {
 			if e := b.decorrelateScalar(node); e != nil {
 				return e, nil
 			}
+			if e := b.decorrelateSingle(node); e != nil {
+				return e, nil
+			}
 		}
 		return nil, b.errAt(sl.Location, pgerr.Convert(errCorrelated(sl.Location)))
 	}
@@ -411,4 +414,43 @@ func hasInnerRef(e plan.Expr) bool {
 		return !found
 	})
 	return found
+}
+
+// decorrelateSingle turns a correlated scalar subquery without aggregates,
+// (SELECT v FROM x WHERE x.k = outer.c AND ...), into a left join of the
+// current input to x on its WHERE clause that fails (21000) when a row
+// finds more than one match; v is computed below the join, so no match
+// gives NULL. nil when the shape does not fit.
+func (b *binder) decorrelateSingle(node plan.Node) plan.Expr {
+	p, ok := node.(*plan.Project)
+	if !ok || len(p.Exprs) != 1 || hasOuterRef(p.Exprs[0]) {
+		return nil
+	}
+	f, ok := p.Input.(*plan.Filter)
+	if !ok || correlated(f.Input) {
+		return nil
+	}
+	xcols := f.Input.Columns()
+	exprs := make([]plan.Expr, 0, len(xcols)+1)
+	cols := make([]plan.Column, 0, len(xcols)+1)
+	for i, c := range xcols {
+		exprs = append(exprs, &plan.ColumnRef{Index: i, Name: c.Name, Typ: c.Type})
+		cols = append(cols, c)
+	}
+	exprs = append(exprs, p.Exprs[0])
+	cols = append(cols, plan.Column{Name: p.Cols[0].Name, Type: p.Exprs[0].Type()})
+	right := &plan.Project{Input: f.Input, Exprs: exprs, Cols: cols}
+	input := *b.cur
+	nl := len(input.Columns())
+	on := plan.Map(f.Predicate, func(x plan.Expr) plan.Expr {
+		switch r := x.(type) {
+		case *plan.ColumnRef:
+			r.Index += nl
+		case *plan.OuterRef:
+			return &plan.ColumnRef{Index: r.Index, Name: r.Name, Typ: r.Typ}
+		}
+		return x
+	})
+	*b.cur = &plan.Join{Left: input, Right: right, Kind: plan.JoinLeft, On: on, Single: true}
+	return &plan.ColumnRef{Index: nl + len(xcols), Name: cols[len(xcols)].Name, Typ: cols[len(xcols)].Type}
 }

@@ -37,6 +37,13 @@ Project name#1, COALESCE(count#3, '0'::bigint)
     -> Scan gold.customers [customer_id, name]
     -> Aggregate keys=[customer_id#0] aggs=[count(*)]
       -> Scan gold.orders [customer_id]`},
+		{"a correlated scalar lookup is a left join that fails past one match",
+			"SELECT o.order_id, (SELECT c.name FROM gold.customers c WHERE c.customer_id = o.customer_id) FROM gold.orders o", `
+Project order_id#0, name#3
+  -> Left Join keys=[customer_id#1 = customer_id#0] single
+    -> Scan gold.orders [order_id, customer_id]
+    -> Project customer_id#0, name#1
+      -> Scan gold.customers [customer_id, name]`},
 		{"an uncorrelated IN stays an expression that runs its subquery once",
 			"SELECT name FROM gold.customers WHERE customer_id IN (SELECT customer_id FROM gold.orders)", `
 Project name#1
@@ -57,7 +64,7 @@ Project name#1
 func TestCorrelatedSubqueriesNotSupported(t *testing.T) {
 	for _, sql := range []string{
 		"SELECT count(*) FROM gold.orders o WHERE EXISTS (SELECT 1 FROM gold.customers c WHERE c.customer_id = o.customer_id) OR o.amount > 999",
-		"SELECT c.name, (SELECT o.status FROM gold.orders o WHERE o.customer_id = c.customer_id) FROM gold.customers c",
+		"SELECT c.name, (SELECT o.status FROM gold.orders o WHERE o.customer_id = c.customer_id ORDER BY o.order_id LIMIT 1) FROM gold.customers c",
 		"SELECT c.customer_id FROM gold.customers c WHERE c.customer_id NOT IN (SELECT o.customer_id FROM gold.orders o WHERE o.status = c.country)",
 		"SELECT 1 FROM gold.customers c WHERE EXISTS (SELECT 1 FROM gold.orders o WHERE EXISTS (SELECT 1 FROM gold.orders p WHERE p.order_id = c.customer_id))",
 	} {

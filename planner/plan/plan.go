@@ -257,6 +257,9 @@ type Join struct {
 	RightKeys   []Expr
 	On          Expr
 	BuildLeft   bool
+	// Single makes a left row matching more than one right row an error
+	// (21000): the join stands for a scalar subquery.
+	Single bool
 }
 
 func (j *Join) Columns() []Column {
@@ -280,6 +283,9 @@ func (j *Join) String() string {
 	}
 	if j.BuildLeft {
 		out += " build=left"
+	}
+	if j.Single {
+		out += " single"
 	}
 	return out
 }
