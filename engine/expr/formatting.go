@@ -324,7 +324,8 @@ func pad3(n int64) string {
 // toTimestamp parses s by the template f (to_timestamp, to_date). Fields
 // not in the template take their defaults: January 1 of year 1, midnight.
 func toTimestamp(s, f string, dateOnly bool, loc *time.Location) (pgtype.Datum, error) {
-	year, mon, mday := int64(1), int64(1), int64(1)
+	// Without a year field the year is 0 (1 BC), as in PostgreSQL.
+	year, mon, mday := int64(0), int64(1), int64(1)
 	var hour, min, sec, fsec, doy int64
 	pm, hasAMPM, bc := false, false, false
 	hour12 := false
