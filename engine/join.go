@@ -287,6 +287,8 @@ func (j *joinOp) probeBatch(b arrow.RecordBatch) error {
 		return err
 	}
 	switch j.node.Kind {
+	case plan.JoinMark:
+		return j.emitMarked(b, matched)
 	case plan.JoinSemi, plan.JoinAnti:
 		want := j.node.Kind == plan.JoinSemi
 		var rows []int32
@@ -343,7 +345,7 @@ func (j *joinOp) pairs(b arrow.RecordBatch, pr, br []int32, matched []bool) erro
 			kb = append(kb, br[i])
 		}
 	}
-	if j.node.Kind == plan.JoinSemi || j.node.Kind == plan.JoinAnti || len(kp) == 0 {
+	if j.node.Kind == plan.JoinSemi || j.node.Kind == plan.JoinAnti || j.node.Kind == plan.JoinMark || len(kp) == 0 {
 		return nil
 	}
 	return j.emit(b, kp, kb, false)
@@ -498,4 +500,22 @@ func (j *joinOp) close() {
 	}
 	j.probe.close()
 	j.build.close()
+}
+
+// emitMarked queues every probe row with its match flag.
+func (j *joinOp) emitMarked(b arrow.RecordBatch, matched []bool) error {
+	rows := make([]int32, len(matched))
+	for i := range rows {
+		rows[i] = int32(i)
+	}
+	cols, err := gather(j.env, b, rows, j.leftSchema)
+	if err != nil {
+		return err
+	}
+	mb := array.NewBooleanBuilder(j.env.Mem)
+	mb.AppendValues(matched, nil)
+	cols = append(cols, mb.NewArray())
+	mb.Release()
+	j.queue = append(j.queue, record(j.outSchema, cols, len(matched)))
+	return nil
 }

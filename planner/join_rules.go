@@ -102,7 +102,7 @@ func pushIntoJoin(f *plan.Filter, j *plan.Join) plan.Node {
 		switch {
 		case jc.Kind == plan.JoinInner:
 			jc.On = andAll([]plan.Expr{jc.On, c})
-		case (jc.Kind == plan.JoinLeft || jc.Kind == plan.JoinSemi || jc.Kind == plan.JoinAnti) && s&2 == 0:
+		case (jc.Kind == plan.JoinLeft || jc.Kind == plan.JoinSemi || jc.Kind == plan.JoinAnti || jc.Kind == plan.JoinMark) && s&2 == 0:
 			jc.Left = &plan.Filter{Input: jc.Left, Predicate: c}
 		case jc.Kind == plan.JoinRight && s&1 == 0:
 			jc.Right = &plan.Filter{Input: jc.Right, Predicate: shiftRefs(c, -nl)}
@@ -132,7 +132,7 @@ func splitJoin(j *plan.Join) plan.Node {
 		switch {
 		case s == 1 && (j.Kind == plan.JoinInner || j.Kind == plan.JoinRight || j.Kind == plan.JoinSemi):
 			toLeft = append(toLeft, c)
-		case s == 2 && (j.Kind == plan.JoinInner || j.Kind == plan.JoinLeft || j.Kind == plan.JoinSemi || j.Kind == plan.JoinAnti):
+		case s == 2 && (j.Kind == plan.JoinInner || j.Kind == plan.JoinLeft || j.Kind == plan.JoinSemi || j.Kind == plan.JoinAnti || j.Kind == plan.JoinMark):
 			toRight = append(toRight, shiftRefs(c, -nl))
 		default:
 			rest = append(rest, c)
@@ -154,7 +154,7 @@ func splitJoin(j *plan.Join) plan.Node {
 // the right side.
 func chooseBuildSides(n plan.Node) plan.Node {
 	n = mapChildren(n, chooseBuildSides)
-	if j, ok := n.(*plan.Join); ok && j.Kind != plan.JoinSemi && j.Kind != plan.JoinAnti && !j.Single {
+	if j, ok := n.(*plan.Join); ok && j.Kind != plan.JoinSemi && j.Kind != plan.JoinAnti && j.Kind != plan.JoinMark && !j.Single {
 		l, r := estimateRows(j.Left), estimateRows(j.Right)
 		if l >= 0 && r >= 0 && l < r {
 			jc := *j
@@ -192,7 +192,7 @@ func estimateRows(n plan.Node) int64 {
 		// row of the larger side.
 		l, r := estimateRows(x.Left), estimateRows(x.Right)
 		switch {
-		case x.Kind == plan.JoinSemi || x.Kind == plan.JoinAnti:
+		case x.Kind == plan.JoinSemi || x.Kind == plan.JoinAnti || x.Kind == plan.JoinMark:
 			return l
 		case l < 0 || r < 0:
 			return -1

@@ -132,7 +132,11 @@ func allTrue(n int) []bool {
 func pruneJoin(j *plan.Join, need []bool) (plan.Node, []int) {
 	nl, nr := len(j.Left.Columns()), len(j.Right.Columns())
 	both := make([]bool, nl+nr)
-	copy(both, need) // Semi/Anti output only the left columns
+	if j.Kind == plan.JoinSemi || j.Kind == plan.JoinAnti || j.Kind == plan.JoinMark {
+		copy(both[:nl], need) // left columns only (and a mark)
+	} else {
+		copy(both, need)
+	}
 	markRefs(j.On, both)
 	for _, k := range j.LeftKeys {
 		markRefs(k, both[:nl])
@@ -160,6 +164,9 @@ func pruneJoin(j *plan.Join, need []bool) (plan.Node, []int) {
 	}
 	if j.Kind == plan.JoinSemi || j.Kind == plan.JoinAnti {
 		return out, lmap
+	}
+	if j.Kind == plan.JoinMark {
+		return out, append(append([]int(nil), lmap...), newL)
 	}
 	return out, remap
 }

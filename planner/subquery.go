@@ -113,6 +113,11 @@ func (b *binder) subLink(sl *pg_query.SubLink, sc *scope) (plan.Expr, error) {
 				return e, nil
 			}
 		}
+		if sl.SubLinkType == pg_query.SubLinkType_EXISTS_SUBLINK && b.agg == nil && b.cur != nil {
+			if e := b.decorrelateMark(node); e != nil {
+				return e, nil
+			}
+		}
 		return nil, b.errAt(sl.Location, pgerr.Convert(errCorrelated(sl.Location)))
 	}
 	switch sl.SubLinkType {
@@ -453,4 +458,32 @@ func (b *binder) decorrelateSingle(node plan.Node) plan.Expr {
 	})
 	*b.cur = &plan.Join{Left: input, Right: right, Kind: plan.JoinLeft, On: on, Single: true}
 	return &plan.ColumnRef{Index: nl + len(xcols), Name: cols[len(xcols)].Name, Typ: cols[len(xcols)].Type}
+}
+
+// decorrelateMark turns a correlated EXISTS used inside an expression (an
+// OR, a select list) into a mark join: every input row, flagged with
+// whether the subquery's WHERE finds a match. nil when the shape does not
+// fit.
+func (b *binder) decorrelateMark(node plan.Node) plan.Expr {
+	p, ok := node.(*plan.Project)
+	if !ok {
+		return nil
+	}
+	f, ok := p.Input.(*plan.Filter)
+	if !ok || correlated(f.Input) {
+		return nil
+	}
+	input := *b.cur
+	nl := len(input.Columns())
+	on := plan.Map(f.Predicate, func(x plan.Expr) plan.Expr {
+		switch r := x.(type) {
+		case *plan.ColumnRef:
+			r.Index += nl
+		case *plan.OuterRef:
+			return &plan.ColumnRef{Index: r.Index, Name: r.Name, Typ: r.Typ}
+		}
+		return x
+	})
+	*b.cur = &plan.Join{Left: input, Right: f.Input, Kind: plan.JoinMark, On: on}
+	return &plan.ColumnRef{Index: nl, Name: "exists", Typ: pgtype.Bool}
 }

@@ -238,10 +238,13 @@ const (
 	JoinSemi
 	// JoinAnti keeps each left row with no match; left columns only.
 	JoinAnti
+	// JoinMark keeps every left row once and adds a boolean column: whether
+	// it has a match (EXISTS anywhere in an expression).
+	JoinMark
 )
 
 func (k JoinKind) String() string {
-	return [...]string{"Inner", "Left", "Right", "Full", "Semi", "Anti"}[k]
+	return [...]string{"Inner", "Left", "Right", "Full", "Semi", "Anti", "Mark"}[k]
 }
 
 // Join combines two inputs. Rows match when every LeftKeys[i] (over the
@@ -265,6 +268,9 @@ type Join struct {
 func (j *Join) Columns() []Column {
 	if j.Kind == JoinSemi || j.Kind == JoinAnti {
 		return j.Left.Columns()
+	}
+	if j.Kind == JoinMark {
+		return append(append([]Column(nil), j.Left.Columns()...), Column{Name: "exists", Type: pgtype.Bool})
 	}
 	return append(append([]Column(nil), j.Left.Columns()...), j.Right.Columns()...)
 }
