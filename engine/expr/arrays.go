@@ -34,7 +34,7 @@ func arrayCompare(fn string) func([]pgtype.Datum) (pgtype.Datum, error) {
 				sawNull = true
 				continue
 			}
-			if test(Compare(a[0], e)) != all {
+			if test(compareNumbers(a[0], e)) != all {
 				return !all, nil
 			}
 		}
@@ -169,4 +169,20 @@ func arrayFunc(name string, types []pgtype.Type) (func([]pgtype.Datum) (pgtype.D
 		}, true
 	}
 	return nil, false
+}
+
+// compareNumbers is Compare that also orders a float8 against a numeric
+// (x = ANY of an array whose elements kept their own numeric type).
+func compareNumbers(x, y pgtype.Datum) int {
+	switch a := x.(type) {
+	case float64:
+		if b, ok := y.(pgtype.NumericValue); ok {
+			return cmpFloat(a, numericToFloat(b))
+		}
+	case pgtype.NumericValue:
+		if b, ok := y.(float64); ok {
+			return cmpFloat(numericToFloat(a), b)
+		}
+	}
+	return Compare(x, y)
 }
