@@ -145,7 +145,7 @@ func (j *joinOp) next(ctx context.Context) (arrow.RecordBatch, error) {
 			}
 			continue
 		}
-		err = j.probeBatch(b)
+		err = j.probeBatch(ctx, b)
 		b.Release()
 		if err != nil {
 			return nil, err
@@ -241,7 +241,7 @@ func (j *joinOp) key(keys [][]pgtype.Datum, r int) (string, bool) {
 }
 
 // probeBatch joins one probe batch against the table.
-func (j *joinOp) probeBatch(b arrow.RecordBatch) error {
+func (j *joinOp) probeBatch(ctx context.Context, b arrow.RecordBatch) error {
 	n := int(b.NumRows())
 	keys, err := evalAll(j.probeKeys, b)
 	if err != nil {
@@ -259,6 +259,9 @@ func (j *joinOp) probeBatch(b arrow.RecordBatch) error {
 	flush := func() error {
 		if len(pr) == 0 {
 			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return err // a large product stops promptly when cancelled
 		}
 		err := j.pairs(b, pr, br, matched)
 		pr, br = pr[:0], br[:0]
