@@ -179,7 +179,7 @@ var scalarFuncs = map[string][]funcSig{
 	"justify_days":     sigs(Immutable, "interval->interval"),
 	"justify_hours":    sigs(Immutable, "interval->interval"),
 	"justify_interval": sigs(Immutable, "interval->interval"),
-	"to_char":          sigs(Stable, "timestamptz,text->text", "timestamp,text->text"),
+	"to_char":          sigs(Stable, "timestamptz,text->text", "timestamp,text->text", "interval,text->text"),
 	"to_timestamp":     sigs(Stable, "float8->timestamptz", "text,text->timestamptz"),
 	"to_date":          sigs(Stable, "text,text->date"),
 	"timezone": {

@@ -83,7 +83,33 @@ func toChar(ts pgtype.TimestampValue, t pgtype.Type, f string, loc *time.Locatio
 		zoneAbbr, zoneOff = time.UnixMicro(int64(ts)).In(loc).Zone()
 	}
 	x := toTM(wall)
-	bc := x.year <= 0
+	doy := x.days - fromCivil(x.year, 1, 1) + 1
+	return formatTM(x, doy, false, t, f, zoneAbbr, zoneOff)
+}
+
+// intervalToChar is to_char(interval): the interval's own fields, hours
+// past 24 and negative values included; calendar fields are an error.
+func intervalToChar(v pgtype.IntervalValue, f string) (pgtype.Datum, error) {
+	if f == "" {
+		return nil, nil
+	}
+	us := v.Micros
+	x := tm{year: int64(v.Months) / 12, mon: int64(v.Months) % 12, mday: int64(v.Days),
+		hour: us / usPerHour, min: us / (60 * usPerSec) % 60, sec: us / usPerSec % 60, fsec: us % usPerSec}
+	return formatTM(x, int64(v.Days), true, pgtype.Interval, f, "", 0)
+}
+
+// intervalKeywords are the template patterns to_char accepts for an
+// interval.
+var intervalKeywords = map[string]bool{
+	"YYYY": true, "YYY": true, "YY": true, "Y": true, "Y,YYY": true, "MM": true, "DD": true, "DDD": true,
+	"HH": true, "HH12": true, "HH24": true, "MI": true, "SS": true, "MS": true, "US": true,
+	"FF1": true, "FF2": true, "FF3": true, "FF4": true, "FF5": true, "FF6": true,
+	"SSSS": true, "SSSSS": true, "AM": true, "PM": true, "A.M.": true, "P.M.": true,
+}
+
+func formatTM(x tm, doy int64, interval bool, t pgtype.Type, f, zoneAbbr string, zoneOff int) (pgtype.Datum, error) {
+	bc := x.year <= 0 && !interval
 	year := x.year
 	if bc {
 		year = 1 - x.year
@@ -93,7 +119,6 @@ func toChar(ts pgtype.TimestampValue, t pgtype.Type, f string, loc *time.Locatio
 		isoY = 1 - isoY
 	}
 	dow := (x.days%7 + 7 + 4) % 7
-	doy := x.days - fromCivil(x.year, 1, 1) + 1
 	var b strings.Builder
 	for i := 0; i < len(f); {
 		fm := false
@@ -126,6 +151,10 @@ func toChar(ts pgtype.TimestampValue, t pgtype.Type, f string, loc *time.Locatio
 			}
 			continue
 		}
+		if interval && !intervalKeywords[strings.ToUpper(kw)] {
+			return nil, pgerr.New(pgerr.InvalidDatetimeFormat, "invalid format specification for an interval value").
+				WithHint("Intervals are not tied to specific calendar dates.")
+		}
 		i += len(kw)
 		th, thUpper := false, false
 		if strings.HasPrefix(f[i:], "TH") {
@@ -136,9 +165,17 @@ func toChar(ts pgtype.TimestampValue, t pgtype.Type, f string, loc *time.Locatio
 			i += 2
 		}
 		num := func(n int64, width int) {
-			s := strconv.FormatInt(n, 10)
-			if !fm && len(s) < width {
-				s = strings.Repeat("0", width-len(s)) + s
+			// C's %0*d: the width counts a minus sign; an interval's
+			// negative fields get one more place, except days.
+			if n < 0 && interval && strings.ToUpper(kw) != "DD" {
+				width++
+			}
+			s := strconv.FormatInt(max(n, -n), 10)
+			if !fm && len(s) < width-boolInt(n < 0) {
+				s = strings.Repeat("0", width-boolInt(n < 0)-len(s)) + s
+			}
+			if n < 0 {
+				s = "-" + s
 			}
 			b.WriteString(s)
 			if th {
@@ -578,4 +615,11 @@ func pow10i(n int) int64 {
 		r *= 10
 	}
 	return r
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
