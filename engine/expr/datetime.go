@@ -233,7 +233,9 @@ func datetimeFunc(name string, types []pgtype.Type, ret pgtype.Type, env *Env) (
 	case "to_char":
 		t := types[0]
 		if t.OID == pgtype.IntervalOID {
-			return func(a []pgtype.Datum) (pgtype.Datum, error) { return intervalToChar(a[0].(pgtype.IntervalValue), a[1].(string)) }, true
+			return func(a []pgtype.Datum) (pgtype.Datum, error) {
+				return intervalToChar(a[0].(pgtype.IntervalValue), a[1].(string))
+			}, true
 		}
 		return func(a []pgtype.Datum) (pgtype.Datum, error) {
 			return toChar(a[0].(pgtype.TimestampValue), t, a[1].(string), loc)
