@@ -249,6 +249,29 @@ func FuncVolatility(name string) (Volatility, bool) {
 	return v, true
 }
 
+// ExprVolatility is the volatility of a bound expression: the most
+// volatile function it calls. Operators and casts are immutable, except
+// that a cast between timestamptz and local time or text reads TimeZone
+// (stable), as PostgreSQL marks them.
+func ExprVolatility(e plan.Expr) Volatility {
+	v := Immutable
+	plan.Walk(e, func(x plan.Expr) bool {
+		switch c := x.(type) {
+		case *plan.Call:
+			if fv, ok := FuncVolatility(c.Op); ok && (fv == Volatile || fv == Stable && v == Immutable) {
+				v = fv
+			}
+		case *plan.Cast:
+			from, to := c.Arg.Type().OID, c.Typ.OID
+			if (from == pgtype.TimestamptzOID) != (to == pgtype.TimestamptzOID) && v == Immutable {
+				v = Stable
+			}
+		}
+		return v != Volatile
+	})
+	return v
+}
+
 // aggregate result types, by aggregate name and argument type.
 func aggregateType(name string, arg pgtype.Type) (pgtype.Type, bool) {
 	switch name {

@@ -3,6 +3,7 @@ package planner
 import (
 	"testing"
 
+	"github.com/sluicesql/sluice/planner/plan"
 	"github.com/sluicesql/sluice/wire/pgtype"
 )
 
@@ -80,6 +81,29 @@ func TestFuncVolatility(t *testing.T) {
 			if s.Volatility != Immutable && s.Volatility != Stable && s.Volatility != Volatile {
 				t.Errorf("%s: overload without volatility", name)
 			}
+		}
+	}
+}
+
+func TestExprVolatility(t *testing.T) {
+	col := &plan.ColumnRef{Index: 0, Name: "x", Typ: pgtype.Text}
+	ts := &plan.ColumnRef{Index: 1, Name: "t", Typ: pgtype.Timestamptz}
+	call := func(name string, typ pgtype.Type, args ...plan.Expr) plan.Expr {
+		return &plan.Call{Func: name, Op: name, Args: args, Typ: typ}
+	}
+	for _, c := range []struct {
+		e    plan.Expr
+		want Volatility
+	}{
+		{call("upper", pgtype.Text, col), Immutable},
+		{&plan.Call{Func: "add", Op: "+", Args: []plan.Expr{col, col}, Typ: pgtype.Int4}, Immutable},
+		{call("upper", pgtype.Text, call("to_char", pgtype.Text, ts, col)), Stable},
+		{&plan.Cast{Arg: ts, Typ: pgtype.Date}, Stable},
+		{call("round", pgtype.Float8, call("random", pgtype.Float8)), Volatile},
+		{&plan.Coalesce{Args: []plan.Expr{call("now", pgtype.Timestamptz), call("clock_timestamp", pgtype.Timestamptz)}, Typ: pgtype.Timestamptz}, Volatile},
+	} {
+		if got := ExprVolatility(c.e); got != c.want {
+			t.Errorf("%s: %c, want %c", c.e, got, c.want)
 		}
 	}
 }
