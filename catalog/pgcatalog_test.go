@@ -94,11 +94,15 @@ func newCatalogPair(t *testing.T) *catalogPair {
 				vals = append(vals, sampleValue(t, c.Type))
 			}
 			cp.exec(t, fmt.Sprintf("create table %s (%s)", tb.QualifiedName(), strings.Join(defs, ", ")))
-			cp.exec(t, fmt.Sprintf("insert into %s select %s from generate_series(1, %d) g",
-				tb.QualifiedName(), strings.Join(vals, ", "), tb.RowCount))
-			cp.exec(t, "analyze "+tb.QualifiedName())
+			// One transaction: ANALYZE then counts the inserts exactly once in
+			// n_live_tup, whenever the backend flushes its statistics.
+			cp.exec(t, fmt.Sprintf("begin; insert into %s select %s from generate_series(1, %d) g; analyze %s; commit",
+				tb.QualifiedName(), strings.Join(vals, ", "), tb.RowCount, tb.QualifiedName()))
 		}
 	}
+	// The backend's pending statistics reach pg_stat_user_tables before it
+	// next reports ready, so every count is in place for the queries.
+	cp.exec(t, "select pg_stat_force_next_flush()")
 	// Comments, as the lake's metadata will carry them: set on the lake's
 	// tables here (rows are computed when read) and with COMMENT ON there.
 	orders, _ := cp.state.Table("gold", "orders")
