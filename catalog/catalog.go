@@ -1,8 +1,9 @@
 // Package catalog maps the lake onto PostgreSQL's model: one schema per
 // layer folder (raw, bronze, silver, gold, ...), one table per lake table,
 // with columns, PostgreSQL types and the committed file set a query reads.
-// It also holds the system tables (pg_catalog) that are served from the same
-// state. It knows nothing of SQL text, sessions or the wire.
+// It also holds the system tables (pg_catalog, information_schema) that are
+// computed from the same state. It knows nothing of SQL text, sessions or
+// the wire.
 package catalog
 
 import (
