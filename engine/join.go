@@ -41,6 +41,10 @@ type joinOp struct {
 	buildBatch   arrow.RecordBatch // all build rows; nil when none
 	buildRows    int
 	table        map[string][]int32
+	// One integer key read straight from its column (no Datums): the
+	// common foreign-key join. -1 when the keys need the general path.
+	probeIntCol, buildIntCol int
+	tableInt                 map[int64][]int32
 	buildMatched []bool
 	keyBuf       []byte
 
@@ -88,6 +92,12 @@ func (b *builder) join(j *plan.Join) (operator, error) {
 	if j.On != nil {
 		if op.on, err = expr.Compile(j.On, b.env); err != nil {
 			return fail(err)
+		}
+	}
+	op.probeIntCol, op.buildIntCol = -1, -1
+	if p, ok := intKeyColumn(probeKeys); ok {
+		if b, ok := intKeyColumn(buildKeys); ok {
+			op.probeIntCol, op.buildIntCol = p, b
 		}
 	}
 	return op, nil
@@ -173,6 +183,24 @@ func (j *joinOp) buildTable(ctx context.Context) error {
 			break
 		}
 		batches = append(batches, b)
+		if j.buildIntCol >= 0 {
+			if j.tableInt == nil {
+				j.tableInt = map[int64][]int32{}
+			}
+			col := b.Column(j.buildIntCol)
+			get := intValues(col)
+			if get == nil {
+				return pgerr.New(pgerr.InternalError, "join key column is stored as %s", col.DataType())
+			}
+			for r := 0; r < int(b.NumRows()); r++ {
+				if col.IsValid(r) {
+					k := get(r)
+					j.tableInt[k] = append(j.tableInt[k], int32(j.buildRows+r))
+				}
+			}
+			j.buildRows += int(b.NumRows())
+			continue
+		}
 		keys, err := evalAll(j.buildKeys, b)
 		if err != nil {
 			return err
@@ -243,9 +271,19 @@ func (j *joinOp) key(keys [][]pgtype.Datum, r int) (string, bool) {
 // probeBatch joins one probe batch against the table.
 func (j *joinOp) probeBatch(ctx context.Context, b arrow.RecordBatch) error {
 	n := int(b.NumRows())
-	keys, err := evalAll(j.probeKeys, b)
-	if err != nil {
-		return err
+	var keys [][]pgtype.Datum
+	var intCol arrow.Array
+	var intGet func(int) int64
+	if j.probeIntCol >= 0 {
+		intCol = b.Column(j.probeIntCol)
+		if intGet = intValues(intCol); intGet == nil {
+			return pgerr.New(pgerr.InternalError, "join key column is stored as %s", intCol.DataType())
+		}
+	} else {
+		var err error
+		if keys, err = evalAll(j.probeKeys, b); err != nil {
+			return err
+		}
 	}
 	matched := make([]bool, n)
 	var all []int32
@@ -269,7 +307,12 @@ func (j *joinOp) probeBatch(ctx context.Context, b arrow.RecordBatch) error {
 	}
 	for r := 0; r < n; r++ {
 		cands := all
-		if len(j.probeKeys) > 0 {
+		if intCol != nil {
+			if intCol.IsNull(r) {
+				continue
+			}
+			cands = j.tableInt[intGet(r)]
+		} else if len(j.probeKeys) > 0 {
 			k, ok := j.key(keys, r)
 			if !ok {
 				continue
@@ -520,5 +563,38 @@ func (j *joinOp) emitMarked(b arrow.RecordBatch, matched []bool) error {
 	cols = append(cols, mb.NewArray())
 	mb.Release()
 	j.queue = append(j.queue, record(j.outSchema, cols, len(matched)))
+	return nil
+}
+
+// intKeyColumn reports the column of a single join key that is a plain
+// column stored as 32- or 64-bit integers (int2/int4/int8, date).
+func intKeyColumn(keys []plan.Expr) (int, bool) {
+	if len(keys) != 1 {
+		return -1, false
+	}
+	c, ok := keys[0].(*plan.ColumnRef)
+	if !ok {
+		return -1, false
+	}
+	switch c.Typ.ArrowType().ID() {
+	case arrow.INT32, arrow.INT64, arrow.DATE32, arrow.INT16:
+		return c.Index, true
+	}
+	return -1, false
+}
+
+// intValues reads an integer-stored column's values as int64; nil when the
+// column is not stored as the plan's type says.
+func intValues(col arrow.Array) func(int) int64 {
+	switch a := col.(type) {
+	case *array.Int64:
+		return func(i int) int64 { return a.Value(i) }
+	case *array.Int32:
+		return func(i int) int64 { return int64(a.Value(i)) }
+	case *array.Int16:
+		return func(i int) int64 { return int64(a.Value(i)) }
+	case *array.Date32:
+		return func(i int) int64 { return int64(a.Value(i)) }
+	}
 	return nil
 }
