@@ -37,16 +37,16 @@ type joinOp struct {
 	leftSchema, rightSchema *arrow.Schema
 	outSchema, bothSchema   *arrow.Schema
 
-	built        bool
-	buildBatch   arrow.RecordBatch // all build rows; nil when none
-	buildRows    int
-	table        map[string][]int32
+	built      bool
+	buildBatch arrow.RecordBatch // all build rows; nil when none
+	buildRows  int
+	table      map[string][]int32
 	// One integer key read straight from its column (no Datums): the
 	// common foreign-key join. -1 when the keys need the general path.
 	probeIntCol, buildIntCol int
 	tableInt                 map[int64][]int32
-	buildMatched []bool
-	keyBuf       []byte
+	buildMatched             []bool
+	keyBuf                   []byte
 
 	queue    []arrow.RecordBatch
 	finished bool
