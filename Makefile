@@ -56,5 +56,19 @@ fuzz:
 bench-select1:
 	bench/pgbench/run.sh
 
+# TPC-H, the 22 queries on Sluice beside DuckDB over the same Parquet files
+# with the same thread count (bench/tpch, a module of its own so DuckDB stays
+# out of the gateway). Generates SF $(TPCH_SF) once, outside the repository;
+# results in bench/results/. Not part of `make test`. For example:
+#   make bench-tpch TPCH_SF=0.1 TPCH_FLAGS="--queries 1,6,3 --runs 5"
+TPCH_SF ?= 1
+TPCH_DIR ?= $(HOME)/.cache/sluice-bench/tpch-sf$(TPCH_SF)
+TPCH_FLAGS ?=
+.PHONY: bench-tpch
+bench-tpch:
+	$(GO) -C bench/tpch build -o $(CURDIR)/bin/tpch-bench .
+	bin/tpch-bench gen --sf $(TPCH_SF) --dir $(TPCH_DIR)
+	bin/tpch-bench run --dir $(TPCH_DIR) $(TPCH_FLAGS)
+
 clean:
 	rm -rf bin tmp
