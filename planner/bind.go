@@ -545,42 +545,63 @@ func (b *binder) expandTargets(list []*pg_query.Node, sc *scope) ([]target, erro
 
 // figureColname names an output column as PostgreSQL's FigureColname does.
 func figureColname(n *pg_query.Node) string {
+	name, _ := colnameStrength(n)
+	return name
+}
+
+// colnameStrength is PostgreSQL's FigureColnameInternal: a name and how
+// strongly it names the column (2: a column or function; 1: a type name or
+// "case"; 0: nothing better than "?column?"). A cast's own type name wins
+// over what its argument offers only when that is weaker than 2.
+func colnameStrength(n *pg_query.Node) (string, int) {
 	switch x := n.Node.(type) {
 	case *pg_query.Node_ColumnRef:
 		f := x.ColumnRef.Fields
 		if s := f[len(f)-1].GetString_(); s != nil {
-			return s.Sval
+			return s.Sval, 2
 		}
 	case *pg_query.Node_FuncCall:
 		f := x.FuncCall.Funcname
-		return f[len(f)-1].GetString_().GetSval()
+		return f[len(f)-1].GetString_().GetSval(), 2
 	case *pg_query.Node_TypeCast:
-		if name := figureColname(x.TypeCast.Arg); name != "?column?" {
-			return name
+		name, strength := colnameStrength(x.TypeCast.Arg)
+		if strength <= 1 {
+			names := x.TypeCast.TypeName.Names
+			return names[len(names)-1].GetString_().GetSval(), 1
 		}
-		names := x.TypeCast.TypeName.Names
-		return names[len(names)-1].GetString_().GetSval()
+		return name, strength
+	case *pg_query.Node_CollateClause:
+		return colnameStrength(x.CollateClause.Arg)
 	case *pg_query.Node_CaseExpr:
-		return "case"
+		if x.CaseExpr.Defresult != nil {
+			if name, strength := colnameStrength(x.CaseExpr.Defresult); strength == 2 {
+				return name, 2
+			}
+		}
+		return "case", 1
 	case *pg_query.Node_CoalesceExpr:
-		return "coalesce"
+		return "coalesce", 2
 	case *pg_query.Node_MinMaxExpr:
 		if x.MinMaxExpr.Op == pg_query.MinMaxOp_IS_GREATEST {
-			return "greatest"
+			return "greatest", 2
 		}
-		return "least"
+		return "least", 2
 	case *pg_query.Node_SqlvalueFunction:
-		return strings.ToLower(strings.TrimPrefix(strings.TrimSuffix(x.SqlvalueFunction.Op.String(), "_N"), "SVFOP_"))
+		return strings.ToLower(strings.TrimPrefix(strings.TrimSuffix(x.SqlvalueFunction.Op.String(), "_N"), "SVFOP_")), 2
 	case *pg_query.Node_AArrayExpr:
-		return "array"
+		return "array", 2
+	case *pg_query.Node_RowExpr:
+		return "row", 2
 	case *pg_query.Node_SubLink:
-		return subLinkColname(x.SubLink)
+		if name := subLinkColname(x.SubLink); name != "?column?" {
+			return name, 2
+		}
 	case *pg_query.Node_AExpr:
 		if x.AExpr.Kind == pg_query.A_Expr_Kind_AEXPR_NULLIF {
-			return "nullif"
+			return "nullif", 2
 		}
 	}
-	return "?column?"
+	return "?column?", 0
 }
 
 func (b *binder) bindFromItem(n *pg_query.Node) (plan.Node, *scope, error) {

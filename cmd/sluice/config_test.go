@@ -196,3 +196,11 @@ func TestPasswdCommand(t *testing.T) {
 }
 
 var _ = pgconn.Connect
+
+func TestCatalogRoles(t *testing.T) {
+	got := catalogRoles([]AuthRule{{User: "all"}, {User: "alice"}, {User: ""}, {User: "bob"}, {User: "alice"}, {User: "sluice"}})
+	want := []string{"sluice", "alice", "bob"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("roles %v, want %v", got, want)
+	}
+}

@@ -40,7 +40,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, started func(serv
 	if err != nil {
 		return err
 	}
-	lake, err := catalog.OpenLake(cfg.Lake.Dir, catalog.LakeOptions{Logger: log})
+	lake, err := catalog.OpenLake(cfg.Lake.Dir, catalog.LakeOptions{Logger: log, Database: cfg.Database, Roles: catalogRoles(cfg.Auth)})
 	if err != nil {
 		return err
 	}
@@ -172,4 +172,18 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, started func(serv
 	cancelHTTP()
 	log.Info("sluice stopped")
 	return runErr
+}
+
+// catalogRoles are the roles pg_roles lists: sluice, which owns every lake
+// object, then each user an auth rule names.
+func catalogRoles(rules []AuthRule) []string {
+	roles := []string{"sluice"}
+	seen := map[string]bool{"sluice": true}
+	for _, r := range rules {
+		if r.User != "" && r.User != "all" && !seen[r.User] {
+			seen[r.User] = true
+			roles = append(roles, r.User)
+		}
+	}
+	return roles
 }
