@@ -246,10 +246,6 @@ func (b *binder) decorrelate(sl *pg_query.SubLink, not bool, input plan.Node, sc
 		return nil, nil
 	}
 	isIn := sl.SubLinkType == pg_query.SubLinkType_ANY_SUBLINK
-	if isIn && not {
-		return nil, b.errAt(sl.Location, pgerr.New(pgerr.FeatureNotSupported, "correlated NOT IN subqueries are not supported").
-			WithHint("NOT EXISTS is equivalent when neither side can be NULL."))
-	}
 	// The shape that decorrelates: a projection over an optional filter
 	// over an uncorrelated input; the filter's outer references become the
 	// join condition.
@@ -296,6 +292,11 @@ func (b *binder) decorrelate(sl *pg_query.SubLink, not bool, input plan.Node, sc
 		eq, err := b.binaryOp("=", l, toJoin(p.Exprs[0]), sl.Location)
 		if err != nil {
 			return nil, err
+		}
+		if not {
+			// x NOT IN S holds in WHERE only when x = s is false for every
+			// s: a NULL comparison excludes the row as a match does.
+			eq = &plan.Coalesce{Args: []plan.Expr{eq, &plan.Const{Value: true, Typ: pgtype.Bool}}, Typ: pgtype.Bool}
 		}
 		on = andAll([]plan.Expr{eq, on})
 	}
