@@ -31,7 +31,10 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		HTTP:     *httpAddr,
 		Lake:     LakeConfig{Dir: *dir},
 		Auth:     []AuthRule{{Address: "loopback", Method: "trust"}},
-		Settings: map[string]string{"search_path": `"$user", public, gold`},
+		// gold before public: unqualified names and current_schema() (the
+		// default schema SQLAlchemy and BI tools take) land on the demo's
+		// tables, not on the empty public schema.
+		Settings: map[string]string{"search_path": `"$user", gold, public`},
 		Log:      LogConfig{Level: *logLevel},
 	}
 	cfg.applyDefaults()

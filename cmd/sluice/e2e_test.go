@@ -379,14 +379,13 @@ func loadOracle(srv *pgtest.Server, d *sluiceProc) (int, error) {
 		return 0, fmt.Errorf("connecting to sluice: %w", err)
 	}
 	defer src.Close(ctx)
-	// The same search path over the same schemas: Sluice's lake has no
-	// public schema, so current_schema() and unqualified names resolve
-	// alike only if the oracle has none either.
+	// The same search path over the same schemas (both have an empty
+	// public), so current_schema() and unqualified names resolve alike.
 	var searchPath string
 	if err := src.QueryRow(ctx, "show search_path").Scan(&searchPath); err != nil {
 		return 0, fmt.Errorf("show search_path on sluice: %w", err)
 	}
-	for _, stmt := range []string{"drop schema public", "alter database " + demoDB + " set search_path to " + searchPath} {
+	for _, stmt := range []string{"alter database " + demoDB + " set search_path to " + searchPath} {
 		if _, err := dst.Exec(ctx, stmt); err != nil {
 			return 0, fmt.Errorf("%s: %w", stmt, err)
 		}
