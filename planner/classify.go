@@ -664,6 +664,17 @@ func typeByName(name string, mods []int) (pgtype.Type, error) {
 			}
 			t.Typmod = pgtype.NumericTypmod(mods[0], mods[1])
 		}
+	case pgtype.IntervalOID:
+		// interval YEAR, DAY TO SECOND(3): the parser gives the field mask,
+		// then the precision; PostgreSQL's typmod is (mask << 16) | precision,
+		// with 0xFFFF for a full precision.
+		const fullPrecision = 0xFFFF
+		switch len(mods) {
+		case 1:
+			t.Typmod = int32(mods[0]<<16 | fullPrecision)
+		case 2:
+			t.Typmod = int32(mods[0]<<16 | mods[1])
+		}
 	case pgtype.VarcharOID, pgtype.BPCharOID:
 		if len(mods) == 1 {
 			t.Typmod = pgtype.VarcharTypmod(mods[0])
