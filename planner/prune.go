@@ -106,8 +106,23 @@ func prune(n plan.Node, need []bool) (plan.Node, []int) {
 	case *plan.Join:
 		return pruneJoin(x, need)
 	case *plan.SetOp:
-		// Set operations compare whole rows: every column stays; each
-		// input is pruned below its own projection.
+		if x.Kind == plan.SetUnion && x.All {
+			// UNION ALL compares nothing: both inputs drop the columns
+			// nobody reads, when they drop them alike.
+			l, lmap := prune(x.Left, need)
+			r, rmap := prune(x.Right, need)
+			if sameInts(lmap, rmap) {
+				var cols []plan.Column
+				for i, m := range lmap {
+					if m >= 0 {
+						cols = append(cols, x.Cols[i])
+					}
+				}
+				return &plan.SetOp{Kind: x.Kind, All: true, Left: l, Right: r, Cols: cols}, lmap
+			}
+		}
+		// Other set operations compare whole rows: every column stays;
+		// each input is pruned below its own projection.
 		l, _ := prune(x.Left, allTrue(len(x.Left.Columns())))
 		r, _ := prune(x.Right, allTrue(len(x.Right.Columns())))
 		return &plan.SetOp{Kind: x.Kind, All: x.All, Left: l, Right: r, Cols: x.Cols}, identity(len(x.Cols))
@@ -197,4 +212,16 @@ func rewriteRefs(e plan.Expr, remap []int) plan.Expr {
 		}
 		return x
 	})
+}
+
+func sameInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }

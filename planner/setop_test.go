@@ -20,6 +20,17 @@ Limit count='3'::bigint
             -> Scan gold.customers [customer_id]
         -> Project order_id#0
           -> Scan gold.orders [order_id]`},
+		{"UNION ALL inputs read only the columns used above",
+			"SELECT count(*) FROM (SELECT * FROM gold.customers UNION ALL SELECT * FROM gold.customers) u WHERE country = 'FR'", `
+Project count#0
+  -> Aggregate keys=[] aggs=[count(*)]
+    -> Project 
+      -> Filter (country#0 = 'FR'::text)
+        -> Union All
+          -> Project country#0
+            -> Scan gold.customers [country]
+          -> Project country#0
+            -> Scan gold.customers [country]`},
 		{"a WITH query is planned where it is read",
 			"WITH fr AS (SELECT customer_id FROM gold.customers WHERE country = 'FR') SELECT count(*) FROM fr", `
 Project count#0
