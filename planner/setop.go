@@ -163,11 +163,20 @@ func (b *binder) bindSetOp(sel *pg_query.SelectStmt) (plan.Node, []plan.Column, 
 		rx[i] = &plan.ColumnRef{Index: i, Name: rnode[i].Name, Typ: rt}
 		client := lcols[i].Type
 		typ := lt
-		if lt != rt {
+		// An untyped literal ('x', NULL) in one input takes the other's
+		// type, as PostgreSQL resolves unknowns after the known inputs.
+		if lu, ru := untypedTarget(sel.Larg, i), untypedTarget(sel.Rarg, i); lu != ru && lt != rt {
+			if lu {
+				lt = pgtype.Type{OID: rt.OID, Typmod: -1}
+			} else {
+				rt = pgtype.Type{OID: lt.OID, Typmod: -1}
+			}
+		}
+		if lt != rt || lnode[i].Type != rnode[i].Type {
 			if lt.OID == rt.OID {
 				client = pgtype.Type{OID: lt.OID, Typmod: -1}
 				if lcols[i].Type.Typmod == rcols[i].Type.Typmod {
-					client = lcols[i].Type
+					client.Typmod = lcols[i].Type.Typmod
 				}
 			} else {
 				ct, ok := commonType(lt, rt)
@@ -177,13 +186,13 @@ func (b *binder) bindSetOp(sel *pg_query.SelectStmt) (plan.Node, []plan.Column, 
 				client = pgtype.Type{OID: ct.OID, Typmod: -1}
 			}
 			typ = client
-			if lt != typ {
+			if lnode[i].Type != typ {
 				if lx[i], err = b.cast(lx[i], typ, false, -1); err != nil {
 					return nil, nil, err
 				}
 				castL = true
 			}
-			if rt != typ {
+			if rnode[i].Type != typ {
 				if rx[i], err = b.cast(rx[i], typ, false, -1); err != nil {
 					return nil, nil, err
 				}
@@ -286,4 +295,28 @@ func (b *binder) bindRecursive(c *cteScope) (plan.Node, []plan.Column, error) {
 		out[i] = plan.Column{Name: work.Cols[i].Name, Type: cols[i].Type}
 	}
 	return &plan.RecursiveUnion{ID: work.ID, Base: base, Recursive: rec, All: sel.All, Cols: work.Cols}, out, nil
+}
+
+// untypedTarget reports whether column i of a simple SELECT is a bare
+// string literal or NULL, whose type PostgreSQL leaves to the other inputs
+// of a set operation.
+func untypedTarget(sel *pg_query.SelectStmt, i int) bool {
+	if sel == nil || sel.Op != pg_query.SetOperation_SETOP_NONE {
+		return false
+	}
+	var n *pg_query.Node
+	if len(sel.ValuesLists) == 1 {
+		items := sel.ValuesLists[0].GetList().GetItems()
+		if i < len(items) {
+			n = items[i]
+		}
+	} else if i < len(sel.TargetList) {
+		n = sel.TargetList[i].GetResTarget().GetVal()
+	}
+	c := n.GetAConst()
+	if c == nil {
+		return false
+	}
+	_, isString := c.Val.(*pg_query.A_Const_Sval)
+	return c.Isnull || isString
 }
