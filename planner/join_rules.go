@@ -93,7 +93,7 @@ func pushIntoJoin(f *plan.Filter, j *plan.Join) plan.Node {
 	nl := len(j.Left.Columns())
 	jc := *j
 	var keep []plan.Expr
-	for _, c := range conjuncts(f.Predicate) {
+	for _, c := range factorOr(conjuncts(f.Predicate)) {
 		if volatile(c) || hasSubquery(c) {
 			keep = append(keep, c)
 			continue
@@ -123,7 +123,7 @@ func splitJoin(j *plan.Join) plan.Node {
 	jc := *j
 	var rest []plan.Expr
 	var toLeft, toRight []plan.Expr
-	for _, c := range conjuncts(j.On) {
+	for _, c := range factorOr(conjuncts(j.On)) {
 		if volatile(c) || hasSubquery(c) {
 			rest = append(rest, c)
 			continue
@@ -214,4 +214,45 @@ func hasSubquery(e plan.Expr) bool {
 		return !found
 	})
 	return found
+}
+
+// factorOr adds, beside each OR, the conjuncts every branch of it has:
+// (a = b AND x) OR (a = b AND y) also implies a = b, which can then be a
+// join key or move below the join. The OR itself stays, so the result is
+// the same predicate.
+func factorOr(cs []plan.Expr) []plan.Expr {
+	out := cs
+	have := map[string]bool{}
+	for _, c := range cs {
+		have[c.String()] = true
+	}
+	for _, c := range cs {
+		or, ok := c.(*plan.BoolOp)
+		if !ok || or.Op != "OR" || volatile(c) {
+			continue
+		}
+		first := conjuncts(or.Args[0])
+		for _, cand := range first {
+			k := cand.String()
+			inAll := true
+			for _, br := range or.Args[1:] {
+				found := false
+				for _, x := range conjuncts(br) {
+					if x.String() == k {
+						found = true
+						break
+					}
+				}
+				if !found {
+					inAll = false
+					break
+				}
+			}
+			if inAll && !have[k] {
+				have[k] = true
+				out = append(out, cand)
+			}
+		}
+	}
+	return out
 }

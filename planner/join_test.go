@@ -92,6 +92,14 @@ Project name#0
         -> Scan gold.customers [customer_id, name]
       -> Filter (status#1 = 'paid'::text)
         -> Scan gold.orders [customer_id, status]`},
+		{"conjuncts common to every branch of an OR become keys and pushed filters (TPC-H Q19)",
+			"SELECT count(*) FROM gold.orders o, gold.customers c WHERE (o.customer_id = c.customer_id AND c.country = 'FR' AND o.amount > 5) OR (o.customer_id = c.customer_id AND c.country = 'DE' AND o.amount > 5)", `
+Project count#0
+  -> Aggregate keys=[] aggs=[count(*)]
+    -> Inner Join keys=[customer_id#0 = customer_id#0] on=(((customer_id#0 = customer_id#2) AND (country#3 = 'FR'::text) AND (amount#1 > '5'::numeric(38,2))) OR ((customer_id#0 = customer_id#2) AND (country#3 = 'DE'::text) AND (amount#1 > '5'::numeric(38,2))))
+      -> Filter (amount#1 > '5'::numeric(38,2))
+        -> Scan gold.orders [customer_id, amount]
+      -> Scan gold.customers [customer_id, country]`},
 		{"full join USING merges keys with COALESCE",
 			"SELECT customer_id FROM gold.customers FULL JOIN gold.events USING (customer_id)", `
 Project customer_id#0
