@@ -112,49 +112,86 @@ func (v *valuesOp) close() {
 	}
 }
 
-// filterOp keeps the rows where its predicate is true (not NULL).
+// filterOp keeps the rows where its predicate is true (not NULL). A
+// predicate of a shape the vector path covers runs as typed loops; the
+// Datum path takes the rest, and any batch the vector path hands back.
 type filterOp struct {
 	input operator
 	pred  *expr.Evaluator
 	mem   memory.Allocator
+
+	compiled bool
+	vec      *expr.Predicate
+	mask     expr.Mask
+	keep     []bool
 }
 
 func (f *filterOp) next(ctx context.Context) (arrow.RecordBatch, error) {
+	if !f.compiled {
+		f.compiled = true
+		f.vec, _ = f.pred.Predicate()
+	}
 	for {
 		b, err := f.input.next(ctx)
 		if err != nil || b == nil {
 			return nil, err
 		}
-		vals, err := f.pred.Datums(b)
+		keep, kept, err := f.eval(b)
 		if err != nil {
 			b.Release()
 			return nil, err
 		}
-		mask := array.NewBooleanBuilder(f.mem)
-		kept := 0
-		for _, v := range vals {
-			keep := v == true
-			if keep {
-				kept++
-			}
-			mask.Append(keep)
-		}
-		m := mask.NewArray()
-		mask.Release()
 		switch kept {
 		case 0:
 			b.Release()
-			m.Release()
 			continue
-		case len(vals):
-			m.Release()
+		case len(keep):
 			return b, nil
 		}
+		mask := array.NewBooleanBuilder(f.mem)
+		mask.AppendValues(keep, nil)
+		m := mask.NewArray()
+		mask.Release()
 		out, err := compute.FilterRecordBatch(ctx, b, m, compute.DefaultFilterOptions())
 		b.Release()
 		m.Release()
 		return out, err
 	}
+}
+
+// eval computes which rows of b to keep and how many.
+func (f *filterOp) eval(b arrow.RecordBatch) ([]bool, int, error) {
+	if f.vec != nil {
+		ok, err := f.vec.Eval(b, &f.mask)
+		if err != nil {
+			return nil, 0, err
+		}
+		if ok {
+			kept := 0
+			for _, t := range f.mask.True {
+				if t {
+					kept++
+				}
+			}
+			return f.mask.True, kept, nil
+		}
+	}
+	vals, err := f.pred.Datums(b)
+	if err != nil {
+		return nil, 0, err
+	}
+	if cap(f.keep) < len(vals) {
+		f.keep = make([]bool, len(vals))
+	}
+	keep := f.keep[:len(vals)]
+	kept := 0
+	for i, v := range vals {
+		keep[i] = v == true
+		if keep[i] {
+			kept++
+		}
+	}
+	return keep, kept, nil
 }
 
 func (f *filterOp) close() { f.input.close() }
