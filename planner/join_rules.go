@@ -4,10 +4,11 @@ import (
 	"github.com/sluicesql/sluice/planner/plan"
 )
 
-// optimize runs the rewrite rules in order: predicates move down into and
-// below joins, join conditions become hash keys with the smaller input
+// optimize runs the rewrite rules in order: inner joins are ordered so
+// each joins on a condition, predicates move down into and below joins, join conditions become hash keys with the smaller input
 // built, then every node keeps only the columns read above it.
 func optimize(root plan.Node) plan.Node {
+	root = reorderJoins(root)
 	root = pushFilters(root)
 	root = chooseBuildSides(root)
 	return pruneColumns(root)

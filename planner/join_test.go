@@ -100,6 +100,16 @@ Project count#0
       -> Filter (amount#1 > '5'::numeric(38,2))
         -> Scan gold.orders [customer_id, amount]
       -> Scan gold.customers [customer_id, country]`},
+		{"a FROM list joins each table on a condition rather than in a product",
+			"SELECT c.name, e.kind, o.order_id FROM gold.customers c, gold.events e, gold.orders o WHERE o.customer_id = c.customer_id AND e.customer_id = o.customer_id AND o.amount > 1", `
+Project name#0, kind#1, order_id#2
+  -> Project name#1, kind#6, order_id#2
+    -> Inner Join keys=[customer_id#3 = customer_id#0]
+      -> Inner Join keys=[customer_id#0 = customer_id#1]
+        -> Scan gold.customers [customer_id, name]
+        -> Filter (amount#2 > '1'::numeric(38,2))
+          -> Scan gold.orders [order_id, customer_id, amount]
+      -> Scan gold.events [customer_id, kind]`},
 		{"full join USING merges keys with COALESCE",
 			"SELECT customer_id FROM gold.customers FULL JOIN gold.events USING (customer_id)", `
 Project customer_id#0
