@@ -105,6 +105,8 @@ func pgTypeTable() *Table {
 		{Name: "typbasetype", Type: pgtype.OIDType, NotNull: true},
 		{Name: "typnotnull", Type: pgtype.Bool, NotNull: true},
 		{Name: "typtypmod", Type: pgtype.Int4, NotNull: true},
+		// typcollation is read by psql's \d (a.attcollation <> t.typcollation).
+		{Name: "typcollation", Type: pgtype.OIDType, NotNull: true},
 	}
 	t := &Table{
 		Schema:    "pg_catalog",
@@ -153,6 +155,20 @@ func pgTypeBatch(sc *arrow.Schema, mem memory.Allocator) arrow.RecordBatch {
 		b.Field(8).(*array.Uint32Builder).Append(0)
 		b.Field(9).(*array.BooleanBuilder).Append(false)
 		b.Field(10).(*array.Int32Builder).Append(-1)
+		b.Field(11).(*array.Uint32Builder).Append(typeCollation(r))
 	}
 	return b.NewRecordBatch()
+}
+
+// typeCollation is pg_type.typcollation: "default" (100) for the string
+// types and their arrays, "C" (950) for name, none (0) otherwise, as in
+// PostgreSQL 15.
+func typeCollation(r pgTypeRow) uint32 {
+	switch r.name {
+	case "name", "_name":
+		return 950
+	case "text", "varchar", "bpchar", "_text", "_varchar", "_bpchar":
+		return 100
+	}
+	return 0
 }

@@ -65,7 +65,7 @@ func TestPgTypeMatchesPostgreSQL(t *testing.T) {
 	conn := startPostgres(t)
 	rows, err := conn.Query(context.Background(), `
 		select oid::int8, typname::text, typnamespace::int8, typlen, typtype::text, typcategory::text,
-		       typelem::int8, typarray::int8, typbasetype::int8, typnotnull, typtypmod
+		       typelem::int8, typarray::int8, typbasetype::int8, typnotnull, typtypmod, typcollation::int8
 		from pg_type where oid = any($1)`, keys(ours))
 	if err != nil {
 		t.Fatal(err)
@@ -73,15 +73,15 @@ func TestPgTypeMatchesPostgreSQL(t *testing.T) {
 	defer rows.Close()
 	n := 0
 	for rows.Next() {
-		var oid, ns, elem, arr, base int64
+		var oid, ns, elem, arr, base, coll int64
 		var name, typtype, cat string
 		var typlen int16
 		var notnull bool
 		var typmod int32
-		if err := rows.Scan(&oid, &name, &ns, &typlen, &typtype, &cat, &elem, &arr, &base, &notnull, &typmod); err != nil {
+		if err := rows.Scan(&oid, &name, &ns, &typlen, &typtype, &cat, &elem, &arr, &base, &notnull, &typmod, &coll); err != nil {
 			t.Fatal(err)
 		}
-		want := fmt.Sprintf("%d|%s|%d|%d|%s|%s|%d|%d|%d|%v|%d", oid, name, ns, typlen, typtype, cat, elem, arr, base, notnull, typmod)
+		want := fmt.Sprintf("%d|%s|%d|%d|%s|%s|%d|%d|%d|%v|%d|%d", oid, name, ns, typlen, typtype, cat, elem, arr, base, notnull, typmod, coll)
 		if got := ours[uint32(oid)]; got != want {
 			t.Errorf("pg_type row %d:\n sluice     %s\n postgresql %s", oid, got, want)
 		}

@@ -50,6 +50,14 @@ func WithNow(t time.Time) Option {
 	return func(e *expr.Env) { e.Now = t }
 }
 
+// WithCatalog gives the catalog state the query was bound against, the
+// session's search_path and its user: the catalog functions clients call
+// on catalog rows (pg_get_userbyid, pg_table_is_visible, obj_description,
+// has_table_privilege, ...) answer from them at execution.
+func WithCatalog(state *catalog.State, searchPath []string, user string) Option {
+	return func(e *expr.Env) { e.Catalog = &expr.CatalogEnv{State: state, SearchPath: searchPath, User: user} }
+}
+
 // Execute starts running root with the given parameter values ($1 is
 // params[0]); rows come from the returned stream.
 func (e *Engine) Execute(ctx context.Context, root plan.Node, params []pgtype.Datum, opts ...Option) (Stream, error) {

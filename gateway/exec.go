@@ -193,13 +193,16 @@ func (s *Session) querySpec(b *planner.Bound, params []pgtype.Datum) *rowSpec {
 }
 
 // execOptions are the session facts a plan's results depend on: the
-// settings, and the transaction's start, which now() returns.
+// settings, the transaction's start, which now() returns, and the catalog
+// the query was bound against (with search_path and the user) for the
+// catalog functions.
 func (s *Session) execOptions() []engine.Option {
 	now := time.Now()
 	if s.tx != nil {
 		now = s.tx.start
 	}
-	return []engine.Option{engine.WithSettings(s.encoding()), engine.WithNow(now)}
+	return []engine.Option{engine.WithSettings(s.encoding()), engine.WithNow(now),
+		engine.WithCatalog(s.catalogState(), s.SearchPath(), s.User())}
 }
 
 // runRows runs a row-returning statement to its end in a throwaway

@@ -231,6 +231,12 @@ func (b *binder) cast(e plan.Expr, t pgtype.Type, explicit bool, loc int32) (pla
 			// function would fail (22001): read the text, then cast.
 			return &plan.Cast{Arg: &plan.Const{Value: x.text, Typ: pgtype.Text}, Typ: t}, nil
 		}
+		if r, ok, err := b.regByName(t, x.text); ok {
+			if err != nil {
+				return nil, b.errAt(x.loc, pgerr.Convert(err))
+			}
+			return r, nil
+		}
 		d, err := pgtype.Decode(t, pgtype.TextFormat, []byte(x.text), b.settings)
 		if err != nil {
 			if loc < 0 {

@@ -198,6 +198,42 @@ var scalarFuncs = map[string][]funcSig{
 	"array_append":    sigs(Immutable, "anyarray,anyelement->anyarray"),
 	"array_prepend":   sigs(Immutable, "anyelement,anyarray->anyarray"),
 	"array_cat":       sigs(Immutable, "anyarray,anyarray->anyarray"),
+
+	// the catalog functions clients call on catalog rows
+	// (engine/expr/catalogfuncs.go: they read the catalog state at
+	// execution)
+	"format_type":                        sigs(Stable, "oid,int4->text"),
+	"pg_get_userbyid":                    sigs(Stable, "oid->name"),
+	"pg_table_is_visible":                sigs(Stable, "oid->bool"),
+	"pg_type_is_visible":                 sigs(Stable, "oid->bool"),
+	"pg_function_is_visible":             sigs(Stable, "oid->bool"),
+	"obj_description":                    sigs(Stable, "oid,name?->text"),
+	"col_description":                    sigs(Stable, "oid,int4->text"),
+	"shobj_description":                  sigs(Stable, "oid,name->text"),
+	"pg_get_expr":                        sigs(Stable, "any,oid,bool?->text"),
+	"pg_get_indexdef":                    sigs(Stable, "oid->text", "oid,int4,bool->text"),
+	"pg_get_constraintdef":               sigs(Stable, "oid,bool?->text"),
+	"pg_get_viewdef":                     sigs(Stable, "oid,bool?->text", "text,bool?->text", "oid,int4->text"),
+	"pg_get_triggerdef":                  sigs(Stable, "oid,bool?->text"),
+	"pg_get_ruledef":                     sigs(Stable, "oid,bool?->text"),
+	"pg_get_partkeydef":                  sigs(Stable, "oid->text"),
+	"pg_get_statisticsobjdef_columns":    sigs(Stable, "oid->text"),
+	"pg_get_function_result":             sigs(Stable, "oid->text"),
+	"pg_get_function_arguments":          sigs(Stable, "oid->text"),
+	"pg_get_function_identity_arguments": sigs(Stable, "oid->text"),
+	"pg_encoding_to_char":                sigs(Stable, "int4->name"),
+	"pg_relation_size":                   sigs(Volatile, "regclass,text?->int8", "oid,text?->int8"),
+	"pg_total_relation_size":             sigs(Volatile, "regclass->int8", "oid->int8"),
+	"pg_table_size":                      sigs(Volatile, "regclass->int8", "oid->int8"),
+	"pg_indexes_size":                    sigs(Volatile, "regclass->int8", "oid->int8"),
+	"pg_relation_is_publishable":         sigs(Stable, "regclass->bool", "oid->bool"),
+	"pg_size_pretty":                     sigs(Immutable, "int8->text"),
+	"pg_postmaster_start_time":           sigs(Stable, "->timestamptz"),
+	"has_table_privilege":                sigs(Stable, "text,text->bool", "oid,text->bool", "name,text,text->bool", "name,oid,text->bool", "oid,text,text->bool", "oid,oid,text->bool"),
+	"has_any_column_privilege":           sigs(Stable, "text,text->bool", "oid,text->bool", "name,text,text->bool", "name,oid,text->bool", "oid,text,text->bool", "oid,oid,text->bool"),
+	"has_column_privilege":               sigs(Stable, "text,text,text->bool", "oid,text,text->bool", "text,int2,text->bool", "oid,int2,text->bool", "name,text,text,text->bool", "name,oid,text,text->bool", "name,oid,int2,text->bool"),
+	"has_schema_privilege":               sigs(Stable, "text,text->bool", "oid,text->bool", "name,text,text->bool", "name,oid,text->bool", "oid,text,text->bool", "oid,oid,text->bool"),
+	"has_database_privilege":             sigs(Stable, "text,text->bool", "oid,text->bool", "name,text,text->bool", "name,oid,text->bool", "oid,text,text->bool", "oid,oid,text->bool"),
 }
 
 // paramNames are the parameter names of the functions that callers

@@ -94,6 +94,9 @@ func (c *compiler) call(x *plan.Call) (colFn, error) {
 	if strings.HasPrefix(x.Func, "any_") || strings.HasPrefix(x.Func, "all_") {
 		return lenientN(args, arrayCompare(x.Func)), nil
 	}
+	if fn, ok := c.catalogFunc(x.Func, types); ok {
+		return lenientN(args, fn), nil
+	}
 	if fn, ok := arrayFunc(x.Func, types); ok {
 		return lenientN(args, fn), nil
 	}

@@ -32,6 +32,9 @@ type Env struct {
 	// Subquery runs an uncorrelated subquery's plan (once; the engine
 	// caches its rows) and returns its rows.
 	Subquery func(n plan.Node) ([][]pgtype.Datum, error)
+	// Catalog answers the catalog functions (catalogfuncs.go); nil outside
+	// a session, where they see an empty catalog.
+	Catalog *CatalogEnv
 }
 
 // Evaluator computes one expression for every row of a batch.

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/sluicesql/sluice/wire/pgtest"
+)
+
+// catalogOracle starts a PostgreSQL of its own holding the demo lake's
+// schemas and tables as sluice's catalog describes them (names, column
+// types with typmods, NOT NULL, comments), owned by a role named like
+// sluice's owner, in a database named like sluice's, with the same
+// search_path: psql's meta-commands must then print the same thing on
+// both.
+func catalogOracle(t *testing.T, d *sluiceProc) target {
+	t.Helper()
+	ctx := testCtx(t)
+	src := connect(t, d.dsn(demoUser, demoDB), pgx.QueryExecModeExec)
+	var searchPath string
+	if err := src.QueryRow(ctx, "show search_path").Scan(&searchPath); err != nil {
+		t.Fatalf("show search_path on sluice: %v", err)
+	}
+	ddl := []string{}
+	rows, err := src.Query(ctx, `select n.nspname, obj_description(n.oid, 'pg_namespace')
+		from pg_catalog.pg_namespace n
+		where n.nspname not in ('pg_catalog', 'information_schema', 'public') order by 1`)
+	if err != nil {
+		t.Fatalf("listing sluice's schemas: %v", err)
+	}
+	for rows.Next() {
+		var name string
+		var comment *string
+		if err := rows.Scan(&name, &comment); err != nil {
+			t.Fatal(err)
+		}
+		ddl = append(ddl, fmt.Sprintf("create schema %s authorization %s", pgx.Identifier{name}.Sanitize(), demoUser))
+		if comment != nil {
+			ddl = append(ddl, fmt.Sprintf("comment on schema %s is %s", pgx.Identifier{name}.Sanitize(), quoteLit(*comment)))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("listing sluice's schemas: %v", err)
+	}
+	type table struct {
+		oid          uint32
+		schema, name string
+		comment      *string
+	}
+	var tables []table
+	rows, err = src.Query(ctx, `select c.oid, n.nspname, c.relname, obj_description(c.oid, 'pg_class')
+		from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+		where c.relkind = 'r' and n.nspname not in ('pg_catalog', 'information_schema') order by 2, 3`)
+	if err != nil {
+		t.Fatalf("listing sluice's tables: %v", err)
+	}
+	for rows.Next() {
+		var tb table
+		if err := rows.Scan(&tb.oid, &tb.schema, &tb.name, &tb.comment); err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, tb)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("listing sluice's tables: %v", err)
+	}
+	if len(tables) == 0 {
+		t.Fatal("sluice's pg_class lists no lake tables")
+	}
+	for _, tb := range tables {
+		qname := pgx.Identifier{tb.schema, tb.name}.Sanitize()
+		rows, err := src.Query(ctx, `select attname, format_type(atttypid, atttypmod), attnotnull, col_description(attrelid, attnum)
+			from pg_catalog.pg_attribute where attrelid = $1 and attnum > 0 order by attnum`, tb.oid)
+		if err != nil {
+			t.Fatalf("columns of %s: %v", qname, err)
+		}
+		var cols, comments []string
+		for rows.Next() {
+			var name, typ string
+			var notNull bool
+			var comment *string
+			if err := rows.Scan(&name, &typ, &notNull, &comment); err != nil {
+				t.Fatal(err)
+			}
+			col := pgx.Identifier{name}.Sanitize() + " " + typ
+			if notNull {
+				col += " not null"
+			}
+			cols = append(cols, col)
+			if comment != nil {
+				comments = append(comments, fmt.Sprintf("comment on column %s.%s is %s", qname, pgx.Identifier{name}.Sanitize(), quoteLit(*comment)))
+			}
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatalf("columns of %s: %v", qname, err)
+		}
+		ddl = append(ddl, fmt.Sprintf("create table %s (%s)", qname, strings.Join(cols, ", ")),
+			fmt.Sprintf("alter table %s owner to %s", qname, demoUser))
+		if tb.comment != nil {
+			ddl = append(ddl, fmt.Sprintf("comment on table %s is %s", qname, quoteLit(*tb.comment)))
+		}
+		ddl = append(ddl, comments...)
+	}
+
+	srv := pgtest.Start(t)
+	admin, err := pgx.Connect(ctx, srv.DSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(context.Background())
+	for _, stmt := range []string{
+		"create role " + demoUser + " login",
+		"create database " + demoDB + " owner " + demoUser,
+		"alter database " + demoDB + " set search_path to " + searchPath,
+	} {
+		if _, err := admin.Exec(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	dst, err := pgx.Connect(ctx, srv.DSNFor(demoDB))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close(context.Background())
+	for _, stmt := range ddl {
+		if _, err := dst.Exec(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	return target{name: "postgres", host: srv.Host, port: srv.Port, user: demoUser, db: demoDB, sslDisable: true}
+}
+
+func quoteLit(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// TestPsqlMetaCommandsMatchPostgres runs psql's describe commands against
+// sluice and against a PostgreSQL holding the same schemas and tables:
+// psql's own catalog queries (pg_get_userbyid, pg_table_is_visible,
+// format_type, obj_description, has_*_privilege, regclass literals) must
+// give the same listing.
+func TestPsqlMetaCommandsMatchPostgres(t *testing.T) {
+	d := demoServer(t)
+	orc := catalogOracle(t, d)
+	for _, cmd := range []string{
+		`\l ` + demoDB,
+		`\dn`,
+		`\dt`,
+		`\dt gold.*`,
+		`\dt raw.*`,
+		`\dt *.orders`,
+		`\dv`,
+		`\di`,
+		`\df`,
+	} {
+		args := []string{"-v", "ON_ERROR_STOP=1", "-c", cmd}
+		got, gerr, err := psql(t, d.target(), args...)
+		if err != nil {
+			t.Errorf("psql -c %q against sluice: %v\n%s", cmd, err, gerr)
+			continue
+		}
+		want, werr, err := psql(t, orc, args...)
+		if err != nil {
+			t.Fatalf("psql -c %q against postgres: %v\n%s", cmd, err, werr)
+		}
+		diffOutputs(t, "psql -c "+cmd, got, want)
+	}
+}

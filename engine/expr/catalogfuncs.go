@@ -1,0 +1,389 @@
+package expr
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sluicesql/sluice/catalog"
+	"github.com/sluicesql/sluice/wire/pgerr"
+	"github.com/sluicesql/sluice/wire/pgtype"
+)
+
+// CatalogEnv is what the catalog functions read at execution: the catalog
+// state the query was bound against (so a function and a catalog table
+// read in one query agree), the session's search_path and its user.
+type CatalogEnv struct {
+	State      *catalog.State
+	SearchPath []string
+	User       string
+}
+
+// SQLSTATEs of name resolution that pgerr does not name.
+const (
+	invalidSchemaName = "3F000"
+	invalidName       = "42602"
+)
+
+// processStart is pg_postmaster_start_time(): set once when the server
+// process starts, never written again.
+var processStart = time.Now()
+
+// catalogFunc returns the implementation of a function clients call on
+// catalog rows, with ok false for other names. These functions see NULLs
+// themselves: PostgreSQL's format_type(oid, NULL) and the has_*_privilege
+// family are not all strict, and an OID no object has answers NULL rather
+// than an error, as in PostgreSQL.
+func (c *compiler) catalogFunc(name string, types []pgtype.Type) (func([]pgtype.Datum) (pgtype.Datum, error), bool) {
+	ce := c.env.Catalog
+	if ce == nil || ce.State == nil {
+		ce = &CatalogEnv{State: &catalog.State{}}
+	}
+	oidArg := func(a []pgtype.Datum, i int) (uint32, bool) {
+		if i >= len(a) || a[i] == nil {
+			return 0, false
+		}
+		v, ok := a[i].(int64)
+		return uint32(v), ok
+	}
+	strict := func(fn func([]pgtype.Datum) (pgtype.Datum, error)) func([]pgtype.Datum) (pgtype.Datum, error) {
+		return func(a []pgtype.Datum) (pgtype.Datum, error) {
+			for _, v := range a {
+				if v == nil {
+					return nil, nil
+				}
+			}
+			return fn(a)
+		}
+	}
+	null := func([]pgtype.Datum) (pgtype.Datum, error) { return nil, nil }
+	switch name {
+	case "format_type":
+		// format_type(NULL, ...) is NULL; a NULL typmod means "no typmod".
+		return func(a []pgtype.Datum) (pgtype.Datum, error) {
+			oid, ok := oidArg(a, 0)
+			if !ok {
+				return nil, nil
+			}
+			typmod := int32(-1)
+			if len(a) > 1 && a[1] != nil {
+				typmod = int32(a[1].(int64))
+			}
+			if _, known := pgtype.Lookup(pgtype.OID(oid)); !known {
+				return "???", nil
+			}
+			return pgtype.Type{OID: pgtype.OID(oid), Typmod: typmod}.String(), nil
+		}, true
+	case "pg_get_userbyid":
+		return strict(func(a []pgtype.Datum) (pgtype.Datum, error) {
+			oid, _ := oidArg(a, 0)
+			if n, ok := ce.State.RoleName(oid); ok {
+				return n, nil
+			}
+			return fmt.Sprintf("unknown (OID=%d)", oid), nil
+		}), true
+	case "pg_table_is_visible":
+		return strict(func(a []pgtype.Datum) (pgtype.Datum, error) {
+			oid, _ := oidArg(a, 0)
+			sc, t := ce.State.RelationByOID(oid)
+			if t == nil {
+				return nil, nil
+			}
+			first := ce.firstInPath(t.Name)
+			return first != nil && first.OID == sc.OID, nil
+		}), true
+	case "pg_type_is_visible":
+		// Every type we have lives in pg_catalog, always searched.
+		return strict(func(a []pgtype.Datum) (pgtype.Datum, error) {
+			oid, _ := oidArg(a, 0)
+			if _, ok := pgtype.Lookup(pgtype.OID(oid)); !ok {
+				return nil, nil
+			}
+			return true, nil
+		}), true
+	case "pg_function_is_visible":
+		// Every function we have lives in pg_catalog, always searched.
+		return strict(func([]pgtype.Datum) (pgtype.Datum, error) { return true, nil }), true
+	case "obj_description":
+		return strict(func(a []pgtype.Datum) (pgtype.Datum, error) {
+			oid, _ := oidArg(a, 0)
+			classes := []uint32{catalog.PgClassRelationOID, catalog.PgNamespaceRelationOID}
+			if len(a) > 1 {
+				switch a[1].(string) {
+				case "pg_class":
+					classes = classes[:1]
+				case "pg_namespace":
+					classes = classes[1:]
+				default:
+					return nil, nil
+				}
+			}
+			for _, cl := range classes {
+				if d, ok := ce.State.Description(oid, cl, 0); ok {
+					return d, nil
+				}
+			}
+			return nil, nil
+		}), true
+	case "col_description":
+		return strict(func(a []pgtype.Datum) (pgtype.Datum, error) {
+			oid, _ := oidArg(a, 0)
+			if d, ok := ce.State.Description(oid, catalog.PgClassRelationOID, int32(a[1].(int64))); ok {
+				return d, nil
+			}
+			return nil, nil
+		}), true
+	case "shobj_description",
+		// No object of ours has a default expression, an index, a
+		// constraint, a trigger, a rule, extended statistics or a
+		// user-defined function: PostgreSQL answers NULL for an OID that is
+		// none of these.
+		"pg_get_expr", "pg_get_indexdef", "pg_get_constraintdef", "pg_get_triggerdef",
+		"pg_get_ruledef", "pg_get_statisticsobjdef_columns", "pg_get_function_result",
+		"pg_get_function_arguments", "pg_get_function_identity_arguments", "pg_get_viewdef",
+		"pg_get_partkeydef":
+		return null, true
+	case "pg_encoding_to_char":
+		return strict(func(a []pgtype.Datum) (pgtype.Datum, error) {
+			switch a[0].(int64) {
+			case 0:
+				return "SQL_ASCII", nil
+			case 6:
+				return "UTF8", nil
+			}
+			return "", nil
+		}), true
+	case "pg_relation_size", "pg_total_relation_size", "pg_table_size", "pg_indexes_size":
+		return strict(func(a []pgtype.Datum) (pgtype.Datum, error) {
+			oid, _ := oidArg(a, 0)
+			_, t := ce.State.RelationByOID(oid)
+			if t == nil {
+				return nil, nil
+			}
+			if name == "pg_indexes_size" || t.SizeBytes < 0 || len(a) > 1 && a[1].(string) != "main" {
+				return int64(0), nil
+			}
+			return t.SizeBytes, nil
+		}), true
+	case "pg_relation_is_publishable":
+		return strict(func(a []pgtype.Datum) (pgtype.Datum, error) {
+			oid, _ := oidArg(a, 0)
+			_, t := ce.State.RelationByOID(oid)
+			if t == nil {
+				return nil, nil
+			}
+			return t.Format != catalog.FormatSystem, nil
+		}), true
+	case "pg_size_pretty":
+		return strict(func(a []pgtype.Datum) (pgtype.Datum, error) { return sizePretty(a[0].(int64)), nil }), true
+	case "pg_postmaster_start_time":
+		return func([]pgtype.Datum) (pgtype.Datum, error) {
+			return pgtype.TimestampValue(processStart.UnixMicro()), nil
+		}, true
+	case "has_table_privilege", "has_any_column_privilege", "has_column_privilege",
+		"has_schema_privilege", "has_database_privilege":
+		return strict(func(a []pgtype.Datum) (pgtype.Datum, error) {
+			return ce.privilege(name, types, a)
+		}), true
+	}
+	return nil, false
+}
+
+// firstInPath is the schema a bare relation name resolves to: pg_catalog
+// first unless search_path places it, then search_path's schemas.
+func (ce *CatalogEnv) firstInPath(rel string) *catalog.Schema {
+	path := ce.path()
+	for _, s := range path {
+		if sc := ce.State.Schema(s); sc != nil {
+			for _, t := range sc.Tables {
+				if t.Name == rel {
+					return sc
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (ce *CatalogEnv) path() []string {
+	path := make([]string, 0, len(ce.SearchPath)+1)
+	hasCatalog := false
+	for _, s := range ce.SearchPath {
+		if s == "pg_catalog" {
+			hasCatalog = true
+		}
+	}
+	if !hasCatalog {
+		path = append(path, "pg_catalog")
+	}
+	for _, s := range ce.SearchPath {
+		if s == "$user" {
+			s = ce.User
+		}
+		path = append(path, s)
+	}
+	return path
+}
+
+// relation resolves a relation named in text as regclass input does
+// ("gold.orders", "orders" through search_path, quoted parts keep case).
+func (ce *CatalogEnv) relation(name string) (*catalog.Table, error) {
+	parts := splitQualified(name)
+	switch len(parts) {
+	case 1:
+		if sc := ce.firstInPath(parts[0]); sc != nil {
+			return ce.State.Table(sc.Name, parts[0])
+		}
+	case 2:
+		if sc := ce.State.Schema(parts[0]); sc == nil {
+			return nil, pgerr.New(invalidSchemaName, "schema %q does not exist", parts[0])
+		}
+		if t, err := ce.State.Table(parts[0], parts[1]); err == nil {
+			return t, nil
+		}
+	case 3:
+		if parts[0] != ce.State.DatabaseName() {
+			return nil, pgerr.New(pgerr.FeatureNotSupported, "cross-database references are not implemented: %s", name)
+		}
+		return ce.relation(name[strings.Index(name, ".")+1:])
+	default:
+		return nil, pgerr.New(invalidName, "improper relation name (too many dotted names): %s", name)
+	}
+	return nil, pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", name)
+}
+
+// splitQualified splits a dotted name: unquoted parts fold to lower case,
+// quoted ones keep theirs with "" as one quote.
+func splitQualified(s string) []string {
+	var parts []string
+	var b strings.Builder
+	quoted := false
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		switch {
+		case ch == '"' && quoted && i+1 < len(s) && s[i+1] == '"':
+			b.WriteByte('"')
+			i++
+		case ch == '"':
+			quoted = !quoted
+		case ch == '.' && !quoted:
+			parts = append(parts, b.String())
+			b.Reset()
+		case quoted:
+			b.WriteByte(ch)
+		default:
+			b.WriteString(strings.ToLower(string(ch)))
+		}
+	}
+	return append(parts, b.String())
+}
+
+// privileges are the privilege words each has_*_privilege accepts.
+var privileges = map[string]string{
+	"has_table_privilege":      "SELECT INSERT UPDATE DELETE TRUNCATE REFERENCES TRIGGER",
+	"has_any_column_privilege": "SELECT INSERT UPDATE REFERENCES",
+	"has_column_privilege":     "SELECT INSERT UPDATE REFERENCES",
+	"has_schema_privilege":     "CREATE USAGE",
+	"has_database_privilege":   "CREATE CONNECT TEMPORARY TEMP",
+}
+
+// privilege answers the has_*_privilege family: every object a session can
+// name is readable until access control exists, so the answer is true,
+// after PostgreSQL's checks of the role, the object and the privilege
+// words. The optional first argument is the role (name or OID).
+func (ce *CatalogEnv) privilege(fn string, types []pgtype.Type, a []pgtype.Datum) (pgtype.Datum, error) {
+	want := 2
+	if fn == "has_column_privilege" {
+		want = 3
+	}
+	if len(a) > want {
+		if types[0].OID == pgtype.OIDOID {
+			if _, ok := ce.State.RoleName(uint32(a[0].(int64))); !ok {
+				return nil, nil
+			}
+		} else if _, ok := ce.State.RoleOID(a[0].(string)); !ok {
+			return nil, pgerr.New(pgerr.UndefinedObject, "role %q does not exist", a[0].(string))
+		}
+		a, types = a[1:], types[1:]
+	}
+	// The object: a name (errors when unknown) or an OID (NULL when unknown).
+	exists := true
+	var table *catalog.Table
+	switch fn {
+	case "has_schema_privilege":
+		if types[0].OID == pgtype.OIDOID {
+			exists = ce.State.NamespaceByOID(uint32(a[0].(int64))) != nil
+		} else if ce.State.Schema(a[0].(string)) == nil {
+			return nil, pgerr.New(invalidSchemaName, "schema %q does not exist", a[0].(string))
+		}
+	case "has_database_privilege":
+		if types[0].OID != pgtype.OIDOID && a[0].(string) != ce.State.DatabaseName() {
+			return nil, pgerr.New(pgerr.InvalidCatalogName, "database %q does not exist", a[0].(string))
+		}
+	default:
+		if types[0].OID == pgtype.OIDOID || types[0].OID == pgtype.RegclassOID {
+			_, table = ce.State.RelationByOID(uint32(a[0].(int64)))
+			exists = table != nil
+		} else {
+			t, err := ce.relation(a[0].(string))
+			if err != nil {
+				return nil, err
+			}
+			table = t
+		}
+	}
+	if fn == "has_column_privilege" && table != nil {
+		switch col := a[1].(type) {
+		case string:
+			if table.Column(col) < 0 {
+				return nil, pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", col, table.Name)
+			}
+		case int64:
+			if col < 1 || int(col) > len(table.Columns) {
+				return nil, nil
+			}
+		}
+	}
+	words := privileges[fn]
+	for _, w := range strings.Split(a[len(a)-1].(string), ",") {
+		w = strings.ToUpper(strings.TrimSpace(w))
+		w = strings.TrimSuffix(w, " WITH GRANT OPTION")
+		if !strings.Contains(" "+words+" ", " "+w+" ") {
+			return nil, pgerr.New(pgerr.InvalidParameterValue, "unrecognized privilege type: %q", strings.TrimSpace(a[len(a)-1].(string)))
+		}
+	}
+	if !exists {
+		return nil, nil
+	}
+	return true, nil
+}
+
+// sizePretty is pg_size_pretty(bigint): bytes below 10 kB, then the unit
+// keeping the number below 20 * 1024 - 1 halves, rounded half away from
+// zero, as PostgreSQL 15 prints it.
+func sizePretty(size int64) string {
+	abs := func(v int64) int64 {
+		if v < 0 {
+			return -v
+		}
+		return v
+	}
+	if abs(size) < 10*1024 {
+		return fmt.Sprintf("%d bytes", size)
+	}
+	size >>= 9 // one extra bit for rounding
+	for _, unit := range []string{"kB", "MB", "GB", "TB"} {
+		if abs(size) < 20*1024-1 {
+			return fmt.Sprintf("%d %s", halfRounded(size), unit)
+		}
+		size >>= 10
+	}
+	return fmt.Sprintf("%d PB", halfRounded(size))
+}
+
+func halfRounded(v int64) int64 {
+	if v < 0 {
+		return (v - 1) / 2
+	}
+	return (v + 1) / 2
+}

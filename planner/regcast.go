@@ -1,0 +1,105 @@
+package planner
+
+import (
+	"strings"
+
+	"github.com/sluicesql/sluice/planner/plan"
+	"github.com/sluicesql/sluice/wire/pgerr"
+	"github.com/sluicesql/sluice/wire/pgtype"
+)
+
+// regByName reads a reg* literal given by name ('gold.orders'::regclass,
+// 'pg_catalog'::regnamespace, 'sluice'::regrole, 'int4'::regtype) against
+// the catalog state the query binds to, as PostgreSQL's input functions
+// read the catalog; ok is false for a literal that is not a name (an OID,
+// "-") or a type whose names are not resolved here (regproc), left to the
+// type's own input.
+func (b *binder) regByName(t pgtype.Type, text string) (e plan.Expr, ok bool, err error) {
+	s := strings.TrimSpace(text)
+	if s == "" || s == "-" || strings.Trim(s, "0123456789") == "" {
+		return nil, false, nil
+	}
+	konst := func(oid uint32) (plan.Expr, bool, error) {
+		return &plan.Const{Value: int64(oid), Typ: t}, true, nil
+	}
+	parts := splitRegName(s)
+	switch t.OID {
+	case pgtype.RegclassOID:
+		switch len(parts) {
+		case 1:
+			for _, sc := range b.searchPath(true) {
+				if tb, err := b.state.Table(sc, parts[0]); err == nil {
+					return konst(tb.OID)
+				}
+			}
+		case 2:
+			if b.state.Schema(parts[0]) == nil {
+				return nil, true, pgerr.New("3F000", "schema \"%s\" does not exist", parts[0])
+			}
+			if tb, err := b.state.Table(parts[0], parts[1]); err == nil {
+				return konst(tb.OID)
+			}
+		default:
+			return nil, true, pgerr.New("42602", "improper relation name (too many dotted names): %s", s)
+		}
+		return nil, true, pgerr.New(pgerr.UndefinedTable, "relation \"%s\" does not exist", s)
+	case pgtype.RegnamespaceOID:
+		if len(parts) != 1 {
+			return nil, true, pgerr.New("42602", "invalid name syntax")
+		}
+		if sc := b.state.Schema(parts[0]); sc != nil {
+			return konst(sc.OID)
+		}
+		return nil, true, pgerr.New("3F000", "schema \"%s\" does not exist", parts[0])
+	case pgtype.RegroleOID:
+		if len(parts) != 1 {
+			return nil, true, pgerr.New("42602", "invalid name syntax")
+		}
+		if oid, found := b.state.RoleOID(parts[0]); found {
+			return konst(oid)
+		}
+		return nil, true, pgerr.New(pgerr.UndefinedObject, "role \"%s\" does not exist", parts[0])
+	case pgtype.RegtypeOID:
+		name := parts[len(parts)-1]
+		if len(parts) == 2 && parts[0] != "pg_catalog" || len(parts) > 2 {
+			return nil, true, pgerr.New(pgerr.UndefinedObject, "type \"%s\" does not exist", s)
+		}
+		if info, found := pgtype.LookupName(name); found {
+			return konst(uint32(info.OID))
+		}
+		for _, i := range pgtype.Infos() {
+			if (pgtype.Type{OID: i.OID, Typmod: -1}).String() == strings.ToLower(s) {
+				return konst(uint32(i.OID))
+			}
+		}
+		return nil, true, pgerr.New(pgerr.UndefinedObject, "type \"%s\" does not exist", s)
+	}
+	return nil, false, nil
+}
+
+// splitRegName splits a dotted name as the reg* input functions do:
+// unquoted parts fold to lower case, quoted parts keep theirs ("" is a
+// quote).
+func splitRegName(s string) []string {
+	var parts []string
+	var sb strings.Builder
+	quoted := false
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		switch {
+		case ch == '"' && quoted && i+1 < len(s) && s[i+1] == '"':
+			sb.WriteByte('"')
+			i++
+		case ch == '"':
+			quoted = !quoted
+		case ch == '.' && !quoted:
+			parts = append(parts, sb.String())
+			sb.Reset()
+		case quoted:
+			sb.WriteByte(ch)
+		default:
+			sb.WriteString(strings.ToLower(string(ch)))
+		}
+	}
+	return append(parts, sb.String())
+}
