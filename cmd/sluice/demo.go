@@ -27,10 +27,10 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return usageError{fmt.Errorf("--scale must be in (0, 1000]")}
 	}
 	cfg := &Config{
-		Listen:   *listen,
-		HTTP:     *httpAddr,
-		Lake:     LakeConfig{Dir: *dir},
-		Auth:     []AuthRule{{Address: "loopback", Method: "trust"}},
+		Listen: *listen,
+		HTTP:   *httpAddr,
+		Lake:   LakeConfig{Dir: *dir},
+		Auth:   []AuthRule{{Address: "loopback", Method: "trust"}},
 		// gold before public: unqualified names and current_schema() (the
 		// default schema SQLAlchemy and BI tools take) land on the demo's
 		// tables, not on the empty public schema.
