@@ -2,6 +2,7 @@ package planner
 
 import (
 	"github.com/sluicesql/sluice/planner/plan"
+	"github.com/sluicesql/sluice/wire/pgtype"
 )
 
 // reorderJoins is the join-order rule. A tree of inner joins (a FROM list,
@@ -33,6 +34,11 @@ func reorderJoins(n plan.Node) plan.Node {
 			flatten(jj.Right, off+len(jj.Left.Columns()))
 			for _, c := range conjuncts(jj.On) {
 				conds = append(conds, shiftRefs(c, off))
+			}
+			nl := len(jj.Left.Columns())
+			for k := range jj.LeftKeys {
+				eq := &plan.Call{Func: "eq", Op: "=", Args: []plan.Expr{jj.LeftKeys[k], shiftRefs(jj.RightKeys[k], nl)}, Typ: pgtype.Bool}
+				conds = append(conds, shiftRefs(eq, off))
 			}
 			return
 		}
@@ -120,9 +126,9 @@ func reorderJoins(n plan.Node) plan.Node {
 	return &plan.Project{Input: acc, Exprs: exprs, Cols: cols}
 }
 
-// flattenable: an inner join not yet keyed (the rules below key it).
+// flattenable: an inner join (its keys go back into conditions).
 func flattenable(j *plan.Join) bool {
-	return j.Kind == plan.JoinInner && len(j.LeftKeys) == 0 && !j.Single
+	return j.Kind == plan.JoinInner && !j.Single && !j.BuildLeft
 }
 
 // connects reports whether a condition reads input i and only inputs

@@ -8,6 +8,10 @@ import (
 // each joins on a condition, predicates move down into and below joins, join conditions become hash keys with the smaller input
 // built, then every node keeps only the columns read above it.
 func optimize(root plan.Node) plan.Node {
+	// Filters first reach the inner joins they constrain (through outer,
+	// semi and anti joins above them), then the joins are ordered, then
+	// the filters settle into the new order.
+	root = pushFilters(root)
 	root = reorderJoins(root)
 	root = pushFilters(root)
 	root = chooseBuildSides(root)
@@ -82,7 +86,7 @@ func pushFilters(n plan.Node) plan.Node {
 		}
 	}
 	n = mapChildren(n, pushFilters)
-	if j, ok := n.(*plan.Join); ok && len(j.LeftKeys) == 0 {
+	if j, ok := n.(*plan.Join); ok && (len(j.LeftKeys) == 0 || j.On != nil) {
 		n = splitJoin(j)
 	}
 	return n
@@ -124,7 +128,11 @@ func splitJoin(j *plan.Join) plan.Node {
 	jc := *j
 	var rest []plan.Expr
 	var toLeft, toRight []plan.Expr
-	for _, c := range factorOr(conjuncts(j.On)) {
+	cs := conjuncts(j.On)
+	if len(j.LeftKeys) == 0 {
+		cs = factorOr(cs) // once: a keyed join has had its ORs factored
+	}
+	for _, c := range cs {
 		if volatile(c) || hasSubquery(c) {
 			rest = append(rest, c)
 			continue
@@ -145,7 +153,10 @@ func splitJoin(j *plan.Join) plan.Node {
 	if len(toRight) > 0 {
 		jc.Right = pushFilters(&plan.Filter{Input: jc.Right, Predicate: andAll(toRight)})
 	}
-	jc.LeftKeys, jc.RightKeys, jc.On = splitJoinCondition(andAll(rest), nl)
+	lk, rk, on := splitJoinCondition(andAll(rest), nl)
+	jc.LeftKeys = append(append([]plan.Expr(nil), j.LeftKeys...), lk...)
+	jc.RightKeys = append(append([]plan.Expr(nil), j.RightKeys...), rk...)
+	jc.On = on
 	return &jc
 }
 

@@ -110,6 +110,19 @@ Project name#0, kind#1, order_id#2
         -> Filter (amount#2 > '1'::numeric(38,2))
           -> Scan gold.orders [order_id, customer_id, amount]
       -> Scan gold.events [customer_id, kind]`},
+		{"a FROM list under a decorrelated subquery's join is still ordered on conditions (TPC-H Q2)",
+			"SELECT c.name FROM gold.customers c, gold.events e, gold.orders o WHERE o.customer_id = c.customer_id AND e.customer_id = o.customer_id AND o.amount = (SELECT max(o2.amount) FROM gold.orders o2 WHERE o2.customer_id = c.customer_id)", `
+Project name#1
+  -> Filter (amount#2 = max#4)
+    -> Left Join keys=[customer_id#0 = customer_id#0]
+      -> Project customer_id#0, name#1, amount#3
+        -> Inner Join keys=[customer_id#2 = customer_id#0]
+          -> Inner Join keys=[customer_id#0 = customer_id#0]
+            -> Scan gold.customers [customer_id, name]
+            -> Scan gold.orders [customer_id, amount]
+          -> Scan gold.events [customer_id]
+      -> Aggregate keys=[customer_id#0] aggs=[max(amount#1)]
+        -> Scan gold.orders [customer_id, amount]`},
 		{"full join USING merges keys with COALESCE",
 			"SELECT customer_id FROM gold.customers FULL JOIN gold.events USING (customer_id)", `
 Project customer_id#0
