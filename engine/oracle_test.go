@@ -289,7 +289,7 @@ func runSluice(ctx context.Context, p *planner.Planner, eng *engine.Engine, stat
 	if err != nil {
 		return result{code: pgerr.Convert(err).Code}
 	}
-	st, err := eng.Execute(ctx, bound.Root, nil, engine.WithSettings(settings))
+	st, err := eng.Execute(ctx, bound.Root, nil, engine.WithSettings(settings), engine.WithCatalog(state, testEnv{}.SearchPath(), testEnv{}.User()))
 	if err != nil {
 		return result{code: pgerr.Convert(err).Code}
 	}

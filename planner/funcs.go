@@ -204,7 +204,7 @@ var scalarFuncs = map[string][]funcSig{
 	// execution)
 	"format_type":                        sigs(Stable, "oid,int4->text"),
 	"pg_get_userbyid":                    sigs(Stable, "oid->name"),
-	"pg_table_is_visible":                sigs(Stable, "oid->bool"),
+	"pg_table_is_visible":                sigs(Stable, "oid->bool", "regclass->bool"),
 	"pg_type_is_visible":                 sigs(Stable, "oid->bool"),
 	"pg_function_is_visible":             sigs(Stable, "oid->bool"),
 	"obj_description":                    sigs(Stable, "oid,name?->text"),
@@ -229,11 +229,11 @@ var scalarFuncs = map[string][]funcSig{
 	"pg_relation_is_publishable":         sigs(Stable, "regclass->bool", "oid->bool"),
 	"pg_size_pretty":                     sigs(Immutable, "int8->text"),
 	"pg_postmaster_start_time":           sigs(Stable, "->timestamptz"),
-	"has_table_privilege":                sigs(Stable, "text,text->bool", "oid,text->bool", "name,text,text->bool", "name,oid,text->bool", "oid,text,text->bool", "oid,oid,text->bool"),
-	"has_any_column_privilege":           sigs(Stable, "text,text->bool", "oid,text->bool", "name,text,text->bool", "name,oid,text->bool", "oid,text,text->bool", "oid,oid,text->bool"),
+	"has_table_privilege":                sigs(Stable, "text,text->bool", "oid,text->bool", "name,text,text->bool", "name,oid,text->bool"),
+	"has_any_column_privilege":           sigs(Stable, "text,text->bool", "oid,text->bool", "name,text,text->bool", "name,oid,text->bool"),
 	"has_column_privilege":               sigs(Stable, "text,text,text->bool", "oid,text,text->bool", "text,int2,text->bool", "oid,int2,text->bool", "name,text,text,text->bool", "name,oid,text,text->bool", "name,oid,int2,text->bool"),
-	"has_schema_privilege":               sigs(Stable, "text,text->bool", "oid,text->bool", "name,text,text->bool", "name,oid,text->bool", "oid,text,text->bool", "oid,oid,text->bool"),
-	"has_database_privilege":             sigs(Stable, "text,text->bool", "oid,text->bool", "name,text,text->bool", "name,oid,text->bool", "oid,text,text->bool", "oid,oid,text->bool"),
+	"has_schema_privilege":               sigs(Stable, "text,text->bool", "oid,text->bool", "name,text,text->bool", "name,oid,text->bool"),
+	"has_database_privilege":             sigs(Stable, "text,text->bool", "oid,text->bool", "name,text,text->bool", "name,oid,text->bool"),
 }
 
 // paramNames are the parameter names of the functions that callers

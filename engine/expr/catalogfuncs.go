@@ -72,7 +72,7 @@ func (c *compiler) catalogFunc(name string, types []pgtype.Type) (func([]pgtype.
 			if _, known := pgtype.Lookup(pgtype.OID(oid)); !known {
 				return "???", nil
 			}
-			return pgtype.Type{OID: pgtype.OID(oid), Typmod: typmod}.String(), nil
+			return formatType(pgtype.Type{OID: pgtype.OID(oid), Typmod: typmod}), nil
 		}, true
 	case "pg_get_userbyid":
 		return strict(func(a []pgtype.Datum) (pgtype.Datum, error) {
@@ -386,4 +386,23 @@ func halfRounded(v int64) int64 {
 		return (v - 1) / 2
 	}
 	return (v + 1) / 2
+}
+
+// formatType is format_type: pgtype's rendering, with the precision of
+// time and timestamp types placed where PostgreSQL puts it.
+func formatType(t pgtype.Type) string {
+	if t.Typmod >= 0 {
+		switch t.OID {
+		case pgtype.TimestampOID:
+			return fmt.Sprintf("timestamp(%d) without time zone", t.Typmod)
+		case pgtype.TimestamptzOID:
+			return fmt.Sprintf("timestamp(%d) with time zone", t.Typmod)
+		case pgtype.TimeOID:
+			return fmt.Sprintf("time(%d) without time zone", t.Typmod)
+		}
+	}
+	if t.IsArray() {
+		return formatType(t.Elem()) + "[]"
+	}
+	return t.String()
 }
