@@ -29,10 +29,11 @@ type aggregateOp struct {
 	rows    [][]pgtype.Datum // per aggregate, one row of argument values (reused)
 	out     arrow.RecordBatch
 	done    bool
+	fast    *aggFast // nil: the shape needs the Datum path
 }
 
 func newAggregate(n *plan.Aggregate, in operator, env *expr.Env) (operator, error) {
-	a := &aggregateOp{node: n, input: in, env: env}
+	a := &aggregateOp{node: n, input: in, env: env, fast: newAggFast(n, env)}
 	for _, k := range n.GroupBy {
 		ev, err := expr.Compile(k, env)
 		if err != nil {
@@ -69,6 +70,7 @@ func newAggregate(n *plan.Aggregate, in operator, env *expr.Env) (operator, erro
 type group struct {
 	keys   []pgtype.Datum
 	states []aggState
+	acc    []fastAcc // the typed path's running totals, folded into states at the end
 }
 
 func (a *aggregateOp) next(ctx context.Context) (arrow.RecordBatch, error) {
@@ -87,9 +89,20 @@ func (a *aggregateOp) next(ctx context.Context) (arrow.RecordBatch, error) {
 		if b == nil {
 			break
 		}
-		err = a.consume(b, groups, &order, &keyBuf)
+		done := false
+		if a.fast != nil {
+			done, err = a.fast.consume(a, b, groups, &order, &keyBuf)
+		}
+		if !done && err == nil {
+			err = a.consume(b, groups, &order, &keyBuf)
+		}
 		b.Release()
 		if err != nil {
+			return nil, err
+		}
+	}
+	if a.fast != nil {
+		if err := a.fast.fold(order); err != nil {
 			return nil, err
 		}
 	}

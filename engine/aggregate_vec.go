@@ -1,0 +1,285 @@
+package engine
+
+import (
+	"encoding/binary"
+	"math/big"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/sluicesql/sluice/engine/expr"
+	"github.com/sluicesql/sluice/planner/plan"
+	"github.com/sluicesql/sluice/wire/pgtype"
+)
+
+// aggFast is the hash aggregate's typed path for the common shape: group
+// keys that are integer, date, text or boolean columns, and count, sum,
+// avg, min, max (no FILTER, DISTINCT or ORDER BY) over exact integer or
+// numeric expressions that expr.CompileNum covers. Per row it hashes the
+// key bytes straight from the arrays and adds int64 coefficients into a
+// group's fastAcc; the Datum states receive the totals at the end (exact,
+// as integer and decimal sums do not depend on order). A batch whose values
+// leave int64 goes through the Datum path instead, into the same groups:
+// keys are encoded as appendKey encodes them.
+type aggFast struct {
+	keys []fastKey
+	aggs []fastAgg
+}
+
+type fastKey struct {
+	idx int
+	typ pgtype.Type
+}
+
+type fastAgg struct {
+	star bool // count(*)
+	arg  *expr.NumExpr
+}
+
+// fastAcc is one aggregate's typed state in one group.
+type fastAcc struct {
+	n        int64 // rows counted (non-NULL arguments, or all for count(*))
+	sum      int64
+	min, max int64
+}
+
+func newAggFast(n *plan.Aggregate, env *expr.Env) *aggFast {
+	f := &aggFast{}
+	for _, k := range n.GroupBy {
+		ref, ok := k.(*plan.ColumnRef)
+		if !ok {
+			return nil
+		}
+		switch ref.Typ.OID {
+		case pgtype.Int2OID, pgtype.Int4OID, pgtype.Int8OID, pgtype.DateOID,
+			pgtype.TextOID, pgtype.VarcharOID, pgtype.BoolOID:
+		default:
+			return nil
+		}
+		f.keys = append(f.keys, fastKey{idx: ref.Index, typ: ref.Typ})
+	}
+	for _, c := range n.Aggs {
+		if c.Filter != nil || c.Distinct {
+			return nil
+		}
+		switch c.Func {
+		case "count", "sum", "avg", "min", "max":
+		default:
+			return nil
+		}
+		if c.Func == "count" && len(c.Args) == 0 {
+			f.aggs = append(f.aggs, fastAgg{star: true})
+			continue
+		}
+		if len(c.Args) != 1 {
+			return nil
+		}
+		arg, ok := expr.CompileNum(c.Args[0], env)
+		if !ok {
+			return nil
+		}
+		f.aggs = append(f.aggs, fastAgg{arg: arg})
+	}
+	return f
+}
+
+// consume adds b's rows; ok false: b needs the Datum path (nothing was
+// added).
+func (f *aggFast) consume(a *aggregateOp, b arrow.RecordBatch, groups map[string]*group, order *[]*group, keyBuf *[]byte) (bool, error) {
+	vecs := make([]*expr.NumVec, len(f.aggs))
+	for i, ag := range f.aggs {
+		if ag.star {
+			continue
+		}
+		v, ok, err := ag.arg.Eval(b)
+		if !ok || err != nil {
+			return ok, err
+		}
+		vecs[i] = v
+	}
+	cols := make([]arrow.Array, len(f.keys))
+	for i, k := range f.keys {
+		cols[i] = b.Column(k.idx)
+		if !fastKeyFits(cols[i], k.typ) {
+			return false, nil
+		}
+	}
+	n := int(b.NumRows())
+	var g *group
+	if len(f.keys) == 0 && n > 0 {
+		g = f.groupFor(a, groups, order, "", nil, 0)
+	}
+	for r := 0; r < n; r++ {
+		if len(f.keys) > 0 {
+			buf := (*keyBuf)[:0]
+			for i, col := range cols {
+				buf = appendFastKey(buf, col, f.keys[i].typ, r)
+			}
+			*keyBuf = buf
+			var ok bool
+			if g, ok = groups[string(buf)]; !ok || g.acc == nil {
+				g = f.groupFor(a, groups, order, string(buf), cols, r)
+			}
+		}
+		for i := range f.aggs {
+			acc := &g.acc[i]
+			v := vecs[i]
+			if v == nil {
+				acc.n++
+				continue
+			}
+			if v.Null != nil && v.Null[r] {
+				continue
+			}
+			x := v.Coef[r]
+			if acc.n == 0 {
+				acc.min, acc.max = x, x
+			} else if x < acc.min {
+				acc.min = x
+			} else if x > acc.max {
+				acc.max = x
+			}
+			acc.n++
+			s := acc.sum + x
+			if (x >= 0) == (acc.sum >= 0) && (s >= 0) != (x >= 0) {
+				// The running sum left int64: hand it to the exact state.
+				if err := f.flushSum(g, i, acc.sum, v.Scale); err != nil {
+					return false, err
+				}
+				s = x
+			}
+			acc.sum = s
+		}
+	}
+	return true, nil
+}
+
+// groupFor creates the group of a new key.
+func (f *aggFast) groupFor(a *aggregateOp, groups map[string]*group, order *[]*group, key string, cols []arrow.Array, r int) *group {
+	if g, ok := groups[key]; ok {
+		if g.acc == nil {
+			g.acc = make([]fastAcc, len(f.aggs))
+		}
+		return g
+	}
+	keys := make([]pgtype.Datum, len(cols))
+	for i, col := range cols {
+		keys[i] = pgtype.DatumAt(f.keys[i].typ, col, r)
+	}
+	g := a.newGroup(keys)
+	g.acc = make([]fastAcc, len(f.aggs))
+	groups[key] = g
+	*order = append(*order, g)
+	return g
+}
+
+// value is a coefficient as the Datum the aggregate's argument would be.
+func (f *aggFast) value(i int, x int64, scale int32) pgtype.Datum {
+	if f.aggs[i].arg.Int {
+		return x
+	}
+	return pgtype.NumericValue{Coef: big.NewInt(x), Scale: scale}
+}
+
+func (f *aggFast) flushSum(g *group, i int, sum int64, scale int32) error {
+	switch st := g.states[i].(type) {
+	case *sumState:
+		return st.addValue(f.value(i, sum, scale))
+	case *avgState:
+		return st.sum.addValue(f.value(i, sum, scale))
+	}
+	return nil
+}
+
+// fold hands every group's typed totals to its Datum states.
+func (f *aggFast) fold(groups []*group) error {
+	for _, g := range groups {
+		if g.acc == nil {
+			continue
+		}
+		for i := range f.aggs {
+			acc := g.acc[i]
+			if acc.n == 0 {
+				continue
+			}
+			var scale int32
+			if f.aggs[i].arg != nil {
+				scale = f.aggs[i].arg.Scale
+			}
+			switch st := g.states[i].(type) {
+			case *countState:
+				st.n += acc.n
+			case *sumState:
+				if err := st.addValue(f.value(i, acc.sum, scale)); err != nil {
+					return err
+				}
+			case *avgState:
+				st.count += acc.n
+				if err := st.sum.addValue(f.value(i, acc.sum, scale)); err != nil {
+					return err
+				}
+			case *minMaxState:
+				x := acc.min
+				if st.want > 0 {
+					x = acc.max
+				}
+				if err := st.add([]pgtype.Datum{f.value(i, x, scale)}); err != nil {
+					return err
+				}
+			}
+		}
+		g.acc = nil
+	}
+	return nil
+}
+
+// fastKeyFits reports whether col has the layout appendFastKey reads.
+func fastKeyFits(col arrow.Array, t pgtype.Type) bool {
+	switch t.OID {
+	case pgtype.Int2OID:
+		_, ok := col.(*array.Int16)
+		return ok
+	case pgtype.Int4OID:
+		_, ok := col.(*array.Int32)
+		return ok
+	case pgtype.Int8OID:
+		_, ok := col.(*array.Int64)
+		return ok
+	case pgtype.DateOID:
+		_, ok := col.(*array.Date32)
+		return ok
+	case pgtype.BoolOID:
+		_, ok := col.(*array.Boolean)
+		return ok
+	}
+	_, ok := col.(*array.String)
+	return ok
+}
+
+// appendFastKey appends row r's key bytes exactly as appendKey encodes the
+// row's Datum.
+func appendFastKey(buf []byte, col arrow.Array, t pgtype.Type, r int) []byte {
+	if col.IsNull(r) {
+		return append(buf, 0)
+	}
+	switch a := col.(type) {
+	case *array.Int16:
+		return binary.LittleEndian.AppendUint64(append(buf, 1), uint64(int64(a.Value(r))))
+	case *array.Int32:
+		return binary.LittleEndian.AppendUint64(append(buf, 1), uint64(int64(a.Value(r))))
+	case *array.Int64:
+		return binary.LittleEndian.AppendUint64(append(buf, 1), uint64(a.Value(r)))
+	case *array.Date32:
+		return binary.LittleEndian.AppendUint64(append(buf, 6), uint64(int64(a.Value(r))))
+	case *array.Boolean:
+		if a.Value(r) {
+			return append(buf, 4, 1)
+		}
+		return append(buf, 4, 0)
+	case *array.String:
+		s := a.Value(r)
+		buf = binary.LittleEndian.AppendUint32(append(buf, 3), uint32(len(s)))
+		return append(buf, s...)
+	}
+	return append(buf, 255)
+}
