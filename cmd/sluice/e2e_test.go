@@ -1414,6 +1414,7 @@ func TestPgjdbc(t *testing.T) {
 		fmt.Sprintf("fetch: rows=%d ", shared.orderRows),
 		"maxrows: rows=7 ",
 		"meta 4: name=amount label=amount type=2 precision=12 scale=2",
+		"meta 4: typename=numeric",
 		"done",
 	} {
 		if !strings.Contains(got, line) {

@@ -50,6 +50,7 @@ public class JdbcClient {
             section(conn, "fetch size", () -> fetchSize(conn));
             section(conn, "max rows", () -> maxRows(conn));
             section(conn, "metadata", () -> metadata(conn));
+            section(conn, "metadata type names", () -> metadataTypeNames(conn));
         }
         System.out.println("done");
     }
@@ -204,6 +205,21 @@ public class JdbcClient {
                         + " type=" + md.getColumnType(c)
                         + " precision=" + md.getPrecision(c) + " scale=" + md.getScale(c)
                         + " class=" + md.getColumnClassName(c) + " displaysize=" + md.getColumnDisplaySize(c));
+            }
+        }
+    }
+
+    // getColumnTypeName asks the server's catalog whether each column is
+    // serial (pgjdbc's fetchFieldMetaData: pg_attribute joined with pg_class
+    // and pg_attrdef for the table OIDs in RowDescription), as Metabase and
+    // DBeaver trigger on every result.
+    static void metadataTypeNames(Connection conn) throws Exception {
+        try (Statement st = conn.createStatement();
+             ResultSet rs = st.executeQuery("select order_id, customer_id, status, amount, created_at, dt,"
+                     + " amount * 2 as doubled, order_id::text as id_text from gold.orders limit 1")) {
+            ResultSetMetaData md = rs.getMetaData();
+            for (int c = 1; c <= md.getColumnCount(); c++) {
+                System.out.println("meta " + c + ": typename=" + md.getColumnTypeName(c));
             }
         }
     }
