@@ -46,6 +46,9 @@ func zoneOf(env *Env) *time.Location {
 // another with PostgreSQL's cast semantics.
 func castFunc(from, to pgtype.Type, env *Env) (func(pgtype.Datum) (pgtype.Datum, error), error) {
 	same := from.OID == to.OID
+	if fn, ok := regToText(from, to, env); ok {
+		return fn, nil
+	}
 	switch {
 	case to.OID == pgtype.NumericOID:
 		_, scale, hasMod := pgtype.NumericPrecisionScale(to.Typmod)

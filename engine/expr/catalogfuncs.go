@@ -406,3 +406,53 @@ func formatType(t pgtype.Type) string {
 	}
 	return t.String()
 }
+
+// regToText is the cast of a reg* value to text: PostgreSQL's output
+// functions print the object's name (schema-qualified when search_path
+// would not find it), "-" for InvalidOid, and the number for an OID no
+// object has. Only the types whose objects the catalog state knows are
+// named; regproc and the operator types keep their numbers.
+func regToText(from, to pgtype.Type, env *Env) (func(pgtype.Datum) (pgtype.Datum, error), bool) {
+	switch to.OID {
+	case pgtype.TextOID, pgtype.VarcharOID, pgtype.NameOID:
+	default:
+		return nil, false
+	}
+	switch from.OID {
+	case pgtype.RegclassOID, pgtype.RegtypeOID, pgtype.RegnamespaceOID, pgtype.RegroleOID:
+	default:
+		return nil, false
+	}
+	ce := env.Catalog
+	if ce == nil || ce.State == nil {
+		ce = &CatalogEnv{State: &catalog.State{}}
+	}
+	return func(d pgtype.Datum) (pgtype.Datum, error) {
+		oid := uint32(d.(int64))
+		if oid == 0 {
+			return "-", nil
+		}
+		switch from.OID {
+		case pgtype.RegclassOID:
+			if sc, t := ce.State.RelationByOID(oid); t != nil {
+				if first := ce.firstInPath(t.Name); first != nil && first.OID == sc.OID {
+					return catalog.QuoteIdent(t.Name), nil
+				}
+				return t.QualifiedName(), nil
+			}
+		case pgtype.RegtypeOID:
+			if _, ok := pgtype.Lookup(pgtype.OID(oid)); ok {
+				return formatType(pgtype.Type{OID: pgtype.OID(oid), Typmod: -1}), nil
+			}
+		case pgtype.RegnamespaceOID:
+			if sc := ce.State.NamespaceByOID(oid); sc != nil {
+				return catalog.QuoteIdent(sc.Name), nil
+			}
+		case pgtype.RegroleOID:
+			if n, ok := ce.State.RoleName(oid); ok {
+				return catalog.QuoteIdent(n), nil
+			}
+		}
+		return fmt.Sprint(oid), nil
+	}, true
+}
