@@ -242,3 +242,61 @@ func TestVectorPredicateDeclines(t *testing.T) {
 		}
 	}
 }
+
+func TestNumExprMatchesDatumPath(t *testing.T) {
+	env := &Env{Settings: pgtype.DefaultSettings(), Mem: memory.DefaultAllocator}
+	b := vectorBatch(t, 3000, 5)
+	defer b.Release()
+	one := vcast(vconst(int64(1), pgtype.Int4), pgtype.Numeric)
+	for name, e := range map[string]plan.Expr{
+		"dec * (1 - dec) * (1 + dec)": vcall("mul", pgtype.Numeric, vcall("mul", pgtype.Numeric, tcol(2), vcall("sub", pgtype.Numeric, one, tcol(9))), vcall("add", pgtype.Numeric, one, tcol(9))),
+		"dec + 0.005":                 vcall("add", pgtype.Numeric, tcol(2), vconst(num(5, 3), pgtype.Numeric)),
+		"int8 * int4":                 vcall("mul", pgtype.Int8, tcol(0), vcast(tcol(1), pgtype.Int8)),
+		"int2 - int8":                 vcall("sub", pgtype.Int8, vcast(tcol(8), pgtype.Int8), tcol(0)),
+	} {
+		n, ok := CompileNum(e, env)
+		if !ok {
+			t.Fatalf("%s: not compiled", name)
+		}
+		v, ok, err := n.Eval(b)
+		if !ok || err != nil {
+			t.Fatalf("%s: %v %v", name, ok, err)
+		}
+		ev, err := Compile(e, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := ev.Datums(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, w := range want {
+			null := v.Null != nil && v.Null[i]
+			if (w == nil) != null {
+				t.Fatalf("%s row %d: NULL %v, want %v", name, i, null, w)
+			}
+			if w == nil {
+				continue
+			}
+			var got pgtype.Datum = v.Coef[i]
+			if !n.Int {
+				got = num(v.Coef[i], v.Scale)
+			}
+			if Compare(got, w) != 0 {
+				t.Fatalf("%s row %d: %v, want %v", name, i, got, w)
+			}
+			if nv, ok := w.(pgtype.NumericValue); ok && nv.Scale != v.Scale {
+				t.Fatalf("%s row %d: scale %d, want %d", name, i, v.Scale, nv.Scale)
+			}
+		}
+	}
+	// A product leaving int64 hands the batch back.
+	huge := vcall("mul", pgtype.Int8, tcol(0), vconst(int64(1)<<62, pgtype.Int8))
+	n, ok := CompileNum(huge, env)
+	if !ok {
+		t.Fatal("int8 * 2^62 not compiled")
+	}
+	if _, ok, err := n.Eval(b); ok || err != nil {
+		t.Fatalf("int8 * 2^62: ok %v, err %v; want the batch handed back", ok, err)
+	}
+}
