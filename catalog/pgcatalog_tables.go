@@ -176,10 +176,14 @@ func pgNamespaceRows(st *State) [][]pgtype.Datum {
 	var out [][]pgtype.Datum
 	for _, sc := range st.Schemas {
 		owner := int64(BootstrapSuperuserOID)
+		var acl pgtype.Datum
 		if sc.Name == publicSchemaName {
 			owner = PgDatabaseOwnerOID
+			// PostgreSQL 15's public schema: its owner may create, everyone
+			// may use it (psql's \dn+ prints this).
+			acl = []string{"pg_database_owner=UC/pg_database_owner", "=U/pg_database_owner"}
 		}
-		out = append(out, row{oidv(sc.OID), sc.Name, owner, nil})
+		out = append(out, row{oidv(sc.OID), sc.Name, owner, acl})
 	}
 	return out
 }
@@ -234,7 +238,12 @@ func pgAttributeRows(st *State) [][]pgtype.Datum {
 }
 
 func pgDescriptionRows(st *State) [][]pgtype.Datum {
-	var out [][]pgtype.Datum
+	// The plpgsql extension and language carry PostgreSQL's comments
+	// (psql's \dx prints the extension's).
+	out := [][]pgtype.Datum{
+		{int64(13559), int64(3079), int64(0), "PL/pgSQL procedural language"},
+		{int64(13563), int64(2612), int64(0), "PL/pgSQL procedural language"},
+	}
 	for _, sc := range st.Schemas {
 		if sc.Comment != "" {
 			out = append(out, row{oidv(sc.OID), int64(PgNamespaceRelationOID), int64(0), sc.Comment})

@@ -146,6 +146,8 @@ func TestPsqlMetaCommandsMatchPostgres(t *testing.T) {
 	for _, cmd := range []string{
 		`\l ` + demoDB,
 		`\dn`,
+		`\dn+`,
+		`\dx`,
 		`\dt`,
 		`\dt gold.*`,
 		`\dt raw.*`,
