@@ -169,3 +169,34 @@ func TestPsqlMetaCommandsMatchPostgres(t *testing.T) {
 		diffOutputs(t, "psql -c "+cmd, got, want)
 	}
 }
+
+// TestPsqlTablesPlusMatchPostgres runs \dt+ on both sides with sizes
+// blanked: Sluice's are the lake files', PostgreSQL's its heap pages'.
+func TestPsqlTablesPlusMatchPostgres(t *testing.T) {
+	d := demoServer(t)
+	orc := catalogOracle(t, d)
+	args := []string{"-v", "ON_ERROR_STOP=1", "-A", "-c", `\dt+`, "-c", `\dt+ raw.*`, "-c", `\dt+ silver.*`}
+	blankSize := func(out string) string {
+		lines := strings.Split(out, "\n")
+		for i, l := range lines {
+			f := strings.Split(l, "|")
+			if len(f) == 8 && i > 1 {
+				f[6] = "<size>"
+			}
+			lines[i] = strings.Join(f, "|")
+		}
+		return strings.Join(lines, "\n")
+	}
+	got, gerr, err := psql(t, d.target(), args...)
+	if err != nil {
+		t.Fatalf("psql \\dt+ against sluice: %v\n%s", err, gerr)
+	}
+	want, werr, err := psql(t, orc, args...)
+	if err != nil {
+		t.Fatalf("psql \\dt+ against postgres: %v\n%s", err, werr)
+	}
+	if !strings.Contains(got, "gold|orders|table|") {
+		t.Errorf("\\dt+ on sluice does not list gold.orders:\n%s", got)
+	}
+	diffOutputs(t, `psql -A -c \dt+ (gold, raw, silver)`, blankSize(got), blankSize(want))
+}
