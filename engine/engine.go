@@ -30,11 +30,12 @@ type Stream interface {
 
 // Engine runs plans in-process.
 type Engine struct {
-	mem memory.Allocator
+	mem     memory.Allocator
+	started time.Time // what pg_postmaster_start_time() reports
 }
 
 // New returns an engine.
-func New() *Engine { return &Engine{mem: memory.DefaultAllocator} }
+func New() *Engine { return &Engine{mem: memory.DefaultAllocator, started: time.Now()} }
 
 // Option adjusts one execution.
 type Option func(*expr.Env)
@@ -61,7 +62,7 @@ func WithCatalog(state *catalog.State, searchPath []string, user string) Option 
 // Execute starts running root with the given parameter values ($1 is
 // params[0]); rows come from the returned stream.
 func (e *Engine) Execute(ctx context.Context, root plan.Node, params []pgtype.Datum, opts ...Option) (Stream, error) {
-	env := &expr.Env{Params: params, Settings: pgtype.DefaultSettings(), Now: time.Now(),
+	env := &expr.Env{Params: params, Settings: pgtype.DefaultSettings(), Now: time.Now(), Started: e.started,
 		Rand: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x5eed)), Mem: e.mem}
 	for _, o := range opts {
 		o(env)

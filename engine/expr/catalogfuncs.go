@@ -3,7 +3,6 @@ package expr
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/sluicesql/sluice/catalog"
 	"github.com/sluicesql/sluice/wire/pgerr"
@@ -25,10 +24,6 @@ const (
 	invalidName       = "42602"
 )
 
-// processStart is pg_postmaster_start_time(): set once when the server
-// process starts, never written again.
-var processStart = time.Now()
-
 // catalogFunc returns the implementation of a function clients call on
 // catalog rows, with ok false for other names. These functions see NULLs
 // themselves: PostgreSQL's format_type(oid, NULL) and the has_*_privilege
@@ -39,6 +34,7 @@ func (c *compiler) catalogFunc(name string, types []pgtype.Type) (func([]pgtype.
 	if ce == nil || ce.State == nil {
 		ce = &CatalogEnv{State: &catalog.State{}}
 	}
+	started := c.env.Started
 	oidArg := func(a []pgtype.Datum, i int) (uint32, bool) {
 		if i >= len(a) || a[i] == nil {
 			return 0, false
@@ -178,7 +174,7 @@ func (c *compiler) catalogFunc(name string, types []pgtype.Type) (func([]pgtype.
 		return strict(func(a []pgtype.Datum) (pgtype.Datum, error) { return sizePretty(a[0].(int64)), nil }), true
 	case "pg_postmaster_start_time":
 		return func([]pgtype.Datum) (pgtype.Datum, error) {
-			return pgtype.TimestampValue(processStart.UnixMicro()), nil
+			return pgtype.TimestampValue(started.UnixMicro()), nil
 		}, true
 	case "has_table_privilege", "has_any_column_privilege", "has_column_privilege",
 		"has_schema_privilege", "has_database_privilege":

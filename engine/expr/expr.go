@@ -26,9 +26,11 @@ type Env struct {
 	Params   []pgtype.Datum
 	Settings *pgtype.Settings
 	// Now is the statement's start: now() and CURRENT_TIMESTAMP.
-	Now  time.Time
-	Rand *rand.Rand
-	Mem  memory.Allocator
+	Now time.Time
+	// Started is when the engine started: pg_postmaster_start_time().
+	Started time.Time
+	Rand    *rand.Rand
+	Mem     memory.Allocator
 	// Subquery runs an uncorrelated subquery's plan (once; the engine
 	// caches its rows) and returns its rows.
 	Subquery func(n plan.Node) ([][]pgtype.Datum, error)
