@@ -480,6 +480,17 @@ func opName(names []*pg_query.Node) string {
 	return strings.Join(parts, ".")
 }
 
+// operands binds both sides of a binary A_Expr.
+func (b *binder) operands(a *pg_query.A_Expr, sc *scope) (l, r plan.Expr, err error) {
+	if l, err = b.expr(a.Lexpr, sc); err != nil {
+		return nil, nil, err
+	}
+	if r, err = b.expr(a.Rexpr, sc); err != nil {
+		return nil, nil, err
+	}
+	return l, r, nil
+}
+
 func (b *binder) aExpr(a *pg_query.A_Expr, sc *scope) (plan.Expr, error) {
 	op := opName(a.Name)
 	switch a.Kind {
@@ -491,11 +502,7 @@ func (b *binder) aExpr(a *pg_query.A_Expr, sc *scope) (plan.Expr, error) {
 			}
 			return b.unaryOp(op, r, a.Location)
 		}
-		l, err := b.expr(a.Lexpr, sc)
-		if err != nil {
-			return nil, err
-		}
-		r, err := b.expr(a.Rexpr, sc)
+		l, r, err := b.operands(a, sc)
 		if err != nil {
 			return nil, err
 		}
@@ -569,11 +576,7 @@ func (b *binder) aExpr(a *pg_query.A_Expr, sc *scope) (plan.Expr, error) {
 		}
 		return &plan.BoolOp{Op: "OR", Args: []plan.Expr{lt, gt}}, nil
 	case pg_query.A_Expr_Kind_AEXPR_LIKE, pg_query.A_Expr_Kind_AEXPR_ILIKE:
-		l, err := b.expr(a.Lexpr, sc)
-		if err != nil {
-			return nil, err
-		}
-		r, err := b.expr(a.Rexpr, sc)
+		l, r, err := b.operands(a, sc)
 		if err != nil {
 			return nil, err
 		}
@@ -583,11 +586,7 @@ func (b *binder) aExpr(a *pg_query.A_Expr, sc *scope) (plan.Expr, error) {
 		}
 		return b.stringPredicate(fn, op, l, r, a.Location)
 	case pg_query.A_Expr_Kind_AEXPR_DISTINCT, pg_query.A_Expr_Kind_AEXPR_NOT_DISTINCT:
-		l, err := b.expr(a.Lexpr, sc)
-		if err != nil {
-			return nil, err
-		}
-		r, err := b.expr(a.Rexpr, sc)
+		l, r, err := b.operands(a, sc)
 		if err != nil {
 			return nil, err
 		}
@@ -602,11 +601,7 @@ func (b *binder) aExpr(a *pg_query.A_Expr, sc *scope) (plan.Expr, error) {
 		}
 		return &plan.Call{Func: fn, Op: sym, Args: c.Args, Typ: pgtype.Bool}, nil
 	case pg_query.A_Expr_Kind_AEXPR_NULLIF:
-		l, err := b.expr(a.Lexpr, sc)
-		if err != nil {
-			return nil, err
-		}
-		r, err := b.expr(a.Rexpr, sc)
+		l, r, err := b.operands(a, sc)
 		if err != nil {
 			return nil, err
 		}
@@ -1205,11 +1200,7 @@ func (b *binder) arrayCompare(op string, a *pg_query.A_Expr, sc *scope) (plan.Ex
 	if !ok {
 		return nil, b.errAt(a.Location, pgerr.New(pgerr.FeatureNotSupported, "operator %s with ANY/ALL is not supported yet", op))
 	}
-	l, err := b.expr(a.Lexpr, sc)
-	if err != nil {
-		return nil, err
-	}
-	r, err := b.expr(a.Rexpr, sc)
+	l, r, err := b.operands(a, sc)
 	if err != nil {
 		return nil, err
 	}
