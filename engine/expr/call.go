@@ -109,30 +109,7 @@ func (c *compiler) call(x *plan.Call) (colFn, error) {
 
 // lenientN evaluates args and applies fn to every row, NULLs included.
 func lenientN(args []colFn, fn func([]pgtype.Datum) (pgtype.Datum, error)) colFn {
-	return func(b arrow.RecordBatch) ([]pgtype.Datum, error) {
-		cols := make([][]pgtype.Datum, len(args))
-		for i, a := range args {
-			v, err := a(b)
-			if err != nil {
-				return nil, err
-			}
-			cols[i] = v
-		}
-		n := int(b.NumRows())
-		out := make([]pgtype.Datum, n)
-		row := make([]pgtype.Datum, len(args))
-		for r := 0; r < n; r++ {
-			for i := range cols {
-				row[i] = cols[i][r]
-			}
-			v, err := fn(row)
-			if err != nil {
-				return nil, err
-			}
-			out[r] = v
-		}
-		return out, nil
-	}
+	return rowwise(args, fn, false)
 }
 
 func constFn(v pgtype.Datum) colFn {
@@ -145,8 +122,13 @@ func constFn(v pgtype.Datum) colFn {
 	}
 }
 
-// strictN evaluates args and applies fn to rows where none is NULL.
-func strictN(args []colFn, fn rowFn) colFn {
+// strictN evaluates args and applies fn to rows where none is NULL; the
+// others are NULL.
+func strictN(args []colFn, fn rowFn) colFn { return rowwise(args, fn, true) }
+
+// rowwise evaluates args over a batch and applies fn row by row, skipping
+// rows with a NULL argument when strict.
+func rowwise(args []colFn, fn rowFn, strict bool) colFn {
 	return func(b arrow.RecordBatch) ([]pgtype.Datum, error) {
 		cols := make([][]pgtype.Datum, len(args))
 		for i, a := range args {
@@ -162,7 +144,7 @@ func strictN(args []colFn, fn rowFn) colFn {
 	rows:
 		for r := 0; r < n; r++ {
 			for i := range cols {
-				if cols[i][r] == nil {
+				if strict && cols[i][r] == nil {
 					continue rows
 				}
 				row[i] = cols[i][r]
