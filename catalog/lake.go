@@ -68,6 +68,8 @@ type Lake struct {
 	oids        *oidAllocator
 	version     uint64
 	fingerprint string
+
+	subs subscribers
 }
 
 // OpenLake lists dir and returns the lake with its first state. A table that
@@ -163,6 +165,9 @@ func (l *Lake) Refresh(ctx context.Context) (bool, error) {
 	next.Version = l.version
 	l.fingerprint = fp
 	l.state.Store(next)
+	if prev != nil {
+		l.subs.publish(Commit{Version: next.Version, Changed: diffStates(prev, next)})
+	}
 	return true, nil
 }
 
