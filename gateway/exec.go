@@ -188,7 +188,7 @@ func (s *Session) querySpec(b *planner.Bound, params []pgtype.Datum) *rowSpec {
 	s.route = route
 	opts := s.execOptions()
 	return &rowSpec{fields: fieldsOf(b), tag: "SELECT", route: route, open: func(ctx context.Context) (engine.Stream, error) {
-		return s.g.engine.Execute(ctx, b.Root, params, opts...)
+		return s.open(ctx, b, params, opts)
 	}}
 }
 
@@ -268,7 +268,7 @@ func (s *Session) explainSpec(x *planner.Explain, a args) (*rowSpec, error) {
 		lines = append(lines, plan.Explain(b.Root)...)
 		if x.Analyze {
 			start := time.Now()
-			n, err := s.drain(ctx, b.Root, a.params)
+			n, err := s.drain(ctx, b, a.params)
 			if err != nil {
 				return nil, err
 			}
@@ -285,8 +285,8 @@ func (s *Session) explainSpec(x *planner.Explain, a args) (*rowSpec, error) {
 }
 
 // drain runs a plan and counts its rows (EXPLAIN ANALYZE).
-func (s *Session) drain(ctx context.Context, root plan.Node, params []pgtype.Datum) (int64, error) {
-	stream, err := s.g.engine.Execute(ctx, root, params, s.execOptions()...)
+func (s *Session) drain(ctx context.Context, b *planner.Bound, params []pgtype.Datum) (int64, error) {
+	stream, err := s.open(ctx, b, params, s.execOptions())
 	if err != nil {
 		return 0, err
 	}
@@ -312,7 +312,7 @@ func (s *Session) execCopy(ctx context.Context, x *planner.Copy, w wire.ResultWr
 		return err
 	}
 	s.route = routeOf(b)
-	stream, err := s.g.engine.Execute(ctx, b.Root, a.params, s.execOptions()...)
+	stream, err := s.open(ctx, b, a.params, s.execOptions())
 	if err != nil {
 		return err
 	}

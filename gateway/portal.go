@@ -8,7 +8,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/sluicesql/sluice/catalog"
 	"github.com/sluicesql/sluice/engine"
 	"github.com/sluicesql/sluice/planner"
 	"github.com/sluicesql/sluice/wire"
@@ -562,18 +561,4 @@ func fieldsOf(b *planner.Bound) []wire.Field {
 		out[i] = wire.Field{Name: c.Name, Type: c.Type, TableOID: c.TableOID, AttNum: c.AttNum}
 	}
 	return out
-}
-
-// routeOf names where a bound query runs, for metrics: catalog when it
-// reads only system tables.
-func routeOf(b *planner.Bound) string {
-	if len(b.Tables) == 0 {
-		return routeLocal
-	}
-	for _, t := range b.Tables {
-		if t.Format != catalog.FormatSystem {
-			return routeLocal
-		}
-	}
-	return routeCatalog
 }
