@@ -264,7 +264,8 @@ func (s *Session) explainSpec(x *planner.Explain, a args) (*rowSpec, error) {
 	spec := textRows(fields, "EXPLAIN", nil)
 	spec.route = route
 	spec.open = func(ctx context.Context) (engine.Stream, error) {
-		lines := []string{"Route: " + route}
+		lines := s.explainRoute(b)
+		lines = append(lines, s.explainCache(b)...)
 		lines = append(lines, plan.Explain(b.Root)...)
 		if x.Analyze {
 			start := time.Now()

@@ -27,3 +27,8 @@ func routeOf(b *planner.Bound) string {
 func (s *Session) openRoute(ctx context.Context, b *planner.Bound, params []pgtype.Datum, opts []engine.Option) (engine.Stream, error) {
 	return s.g.engine.Execute(ctx, b.Root, params, opts...)
 }
+
+// explainRoute is EXPLAIN's first lines: the route a query takes and why.
+func (s *Session) explainRoute(b *planner.Bound) []string {
+	return []string{"Route: " + routeOf(b)}
+}
