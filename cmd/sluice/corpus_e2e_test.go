@@ -88,7 +88,7 @@ var capturedRelations = map[string][2]string{
 	"16388": {"gold", "customers"},
 	"16400": {"gold", "orders"},
 	"16414": {"gold", "daily_revenue"},
-	"16418": {"raw", "events"},   // silver.events in the captures
+	"16418": {"raw", "events"},    // silver.events in the captures
 	"16440": {"silver", "orders"}, // the materialized view silver.event_counts
 }
 
