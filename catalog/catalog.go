@@ -58,13 +58,16 @@ type File struct {
 // makes a new Table with a new Version, so a query that holds a Table reads
 // one consistent file set.
 type Table struct {
-	Schema   string
-	Name     string
-	OID      uint32
-	Columns  []Column
-	Comment  string
-	Format   Format
-	Location string // directory of a lake table
+	Schema string
+	Name   string
+	OID    uint32
+	// RowTypeOID and ArrayTypeOID are the table's row type in pg_type and
+	// its array type, which PostgreSQL makes for every table.
+	RowTypeOID, ArrayTypeOID uint32
+	Columns                  []Column
+	Comment                  string
+	Format                   Format
+	Location                 string // directory of a lake table
 	// Files is the committed file set (FormatHiveParquet).
 	Files []File
 	// Version identifies this file set; it changes with every commit.

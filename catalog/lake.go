@@ -146,6 +146,7 @@ func (l *Lake) Refresh(ctx context.Context) (bool, error) {
 	for _, s := range schemas {
 		next.Schemas = append(next.Schemas, s)
 	}
+	l.assignRowTypes(next)
 	addSystemSchemas(next)
 	slices.SortFunc(next.Schemas, func(a, b *Schema) int { return strings.Compare(a.Name, b.Name) })
 	for _, s := range next.Schemas {

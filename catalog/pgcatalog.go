@@ -131,7 +131,7 @@ type sysTable struct {
 func addSystemSchemas(st *State) {
 	version := lakeDigest(st)
 	pg := &Schema{Name: pgCatalogName, OID: PgCatalogNamespaceOID, Comment: "system catalog schema"}
-	pg.Tables = append(pg.Tables, pgTypeTable())
+	pg.Tables = append(pg.Tables, pgTypeTableDef().table(st, pgCatalogName, version))
 	for _, d := range pgCatalogTables() {
 		pg.Tables = append(pg.Tables, d.table(st, pgCatalogName, version))
 	}
@@ -333,39 +333,6 @@ func (st *State) relations() []relation {
 // userTable says whether a relation is a lake table (pg_stat_user_tables'
 // and pg_tables' notion of a user table).
 func (r relation) userTable() bool { return !isSystemSchema(r.schema.Name) && r.kind == relkindTable }
-
-// typeStorage is what pg_attribute copies from pg_type: alignment, storage,
-// pass-by-value and the default collation (PostgreSQL 15's values).
-type typeStorage struct {
-	align, storage byte
-	byval          bool
-	collation      int64
-}
-
-var typeStorages = map[uint32]typeStorage{
-	16: {'c', 'p', true, 0}, 17: {'i', 'x', false, 0}, 18: {'c', 'p', true, 0}, 19: {'c', 'p', false, 950},
-	20: {'d', 'p', true, 0}, 21: {'s', 'p', true, 0}, 23: {'i', 'p', true, 0}, 24: {'i', 'p', true, 0},
-	25: {'i', 'x', false, 100}, 26: {'i', 'p', true, 0}, 114: {'i', 'x', false, 0}, 199: {'i', 'x', false, 0},
-	700: {'i', 'p', true, 0}, 701: {'d', 'p', true, 0}, 705: {'c', 'p', false, 0}, 1000: {'i', 'x', false, 0},
-	1001: {'i', 'x', false, 0}, 1002: {'i', 'x', false, 0}, 1003: {'i', 'x', false, 950}, 1005: {'i', 'x', false, 0},
-	1007: {'i', 'x', false, 0}, 1008: {'i', 'x', false, 0}, 1009: {'i', 'x', false, 100}, 1014: {'i', 'x', false, 100},
-	1015: {'i', 'x', false, 100}, 1016: {'d', 'x', false, 0}, 1021: {'i', 'x', false, 0}, 1022: {'d', 'x', false, 0},
-	1028: {'i', 'x', false, 0}, 1042: {'i', 'x', false, 100}, 1043: {'i', 'x', false, 100}, 1082: {'i', 'p', true, 0},
-	1083: {'d', 'p', true, 0}, 1114: {'d', 'p', true, 0}, 1115: {'d', 'x', false, 0}, 1182: {'i', 'x', false, 0},
-	1183: {'d', 'x', false, 0}, 1184: {'d', 'p', true, 0}, 1185: {'d', 'x', false, 0}, 1186: {'d', 'p', false, 0},
-	1187: {'d', 'x', false, 0}, 1231: {'i', 'x', false, 0}, 1700: {'i', 'm', false, 0}, 2202: {'i', 'p', true, 0},
-	2203: {'i', 'p', true, 0}, 2204: {'i', 'p', true, 0}, 2205: {'i', 'p', true, 0}, 2206: {'i', 'p', true, 0},
-	2210: {'i', 'x', false, 0}, 2211: {'i', 'x', false, 0}, 2249: {'d', 'x', false, 0}, 2278: {'i', 'p', true, 0},
-	2950: {'c', 'p', false, 0}, 2951: {'i', 'x', false, 0}, 3802: {'i', 'x', false, 0}, 3807: {'i', 'x', false, 0},
-	4089: {'i', 'p', true, 0}, 4096: {'i', 'p', true, 0},
-}
-
-func storageOf(oid uint32) typeStorage {
-	if s, ok := typeStorages[oid]; ok {
-		return s
-	}
-	return typeStorage{'i', 'x', false, 0}
-}
 
 func typeLen(oid uint32) int64 {
 	if i, ok := pgtype.Lookup(oid); ok {

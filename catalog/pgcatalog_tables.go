@@ -209,7 +209,7 @@ func pgClassRows(st *State) [][]pgtype.Datum {
 			}
 		}
 		out = append(out, row{
-			oidv(t.OID), t.Name, oidv(r.schema.OID), int64(0), int64(0), int64(BootstrapSuperuserOID),
+			oidv(t.OID), t.Name, oidv(r.schema.OID), relationRowType(t), int64(0), int64(BootstrapSuperuserOID),
 			am, filenode, int64(0), pages, tuples, int64(0), int64(0), false, r.shared, "p", ch(r.kind),
 			int64(len(t.Columns)), int64(0), r.kind == relkindView, false, false, false, false, true,
 			replident, false, int64(0), int64(0), int64(0), nil, nil, nil,
