@@ -65,6 +65,8 @@ var builtinTypes = sync.OnceValue(func() builtinTypeSet {
 type builtinTypeSet struct {
 	rows  [][]pgtype.Datum
 	byOID map[uint32][]pgtype.Datum
+	// named holds "namespace/name" of every row, for visibility.
+	named map[string]bool
 	// rowType maps a system relation's OID to its row type's OID.
 	rowType map[uint32]uint32
 }
@@ -72,6 +74,8 @@ type builtinTypeSet struct {
 // Column positions in pgTypeColumns that other code reads.
 const (
 	typOID       = 0
+	typName      = 1
+	typNamespace = 2
 	typByval     = 5
 	typRelid     = 11
 	typAlign     = 22
@@ -80,7 +84,7 @@ const (
 )
 
 func parseTypeTSV(text string) (builtinTypeSet, error) {
-	set := builtinTypeSet{byOID: map[uint32][]pgtype.Datum{}, rowType: map[uint32]uint32{}}
+	set := builtinTypeSet{byOID: map[uint32][]pgtype.Datum{}, rowType: map[uint32]uint32{}, named: map[string]bool{}}
 	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
 	header := -1
 	for i, line := range lines {
@@ -115,6 +119,7 @@ func parseTypeTSV(text string) (builtinTypeSet, error) {
 		oid := uint32(row[typOID].(int64))
 		set.rows = append(set.rows, row)
 		set.byOID[oid] = row
+		set.named[typeKey(uint32(row[typNamespace].(int64)), row[typName].(string))] = true
 		if rel := uint32(row[typRelid].(int64)); rel != 0 {
 			set.rowType[rel] = oid
 		}
@@ -209,4 +214,47 @@ func (l *Lake) assignRowTypes(st *State) {
 			t.ArrayTypeOID = l.oids.get("ta:" + key)
 		}
 	}
+}
+
+func typeKey(namespace uint32, name string) string {
+	return strconv.FormatUint(uint64(namespace), 10) + "/" + name
+}
+
+// TypeByOID names a type of this state (PostgreSQL's built-in types and the
+// lake tables' row types and their arrays): its name and namespace.
+func (s *State) TypeByOID(oid uint32) (name string, namespace uint32, ok bool) {
+	if r, found := builtinTypes().byOID[oid]; found {
+		return r[typName].(string), uint32(r[typNamespace].(int64)), true
+	}
+	for _, sc := range s.Schemas {
+		for _, t := range sc.Tables {
+			switch oid {
+			case 0:
+			case t.RowTypeOID:
+				return t.Name, sc.OID, true
+			case t.ArrayTypeOID:
+				return "_" + t.Name, sc.OID, true
+			}
+		}
+	}
+	return "", 0, false
+}
+
+// HasType says whether a namespace holds a type of that name, so that
+// pg_type_is_visible can tell whether an earlier schema of the search path
+// hides a type.
+func (s *State) HasType(namespace uint32, name string) bool {
+	if builtinTypes().named[typeKey(namespace, name)] {
+		return true
+	}
+	sc := s.NamespaceByOID(namespace)
+	if sc == nil || isSystemSchema(sc.Name) {
+		return false
+	}
+	for _, t := range sc.Tables {
+		if t.RowTypeOID != 0 && (t.Name == name || "_"+t.Name == name) {
+			return true
+		}
+	}
+	return false
 }

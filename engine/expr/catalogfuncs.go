@@ -89,13 +89,20 @@ func (c *compiler) catalogFunc(name string, types []pgtype.Type) (func([]pgtype.
 			return first != nil && first.OID == sc.OID, nil
 		}), true
 	case "pg_type_is_visible":
-		// Every type we have lives in pg_catalog, always searched.
+		// Visible when the first schema of the search path holding a type
+		// of that name is the type's own (PostgreSQL's TypeIsVisible).
 		return strict(func(a []pgtype.Datum) (pgtype.Datum, error) {
 			oid, _ := oidArg(a, 0)
-			if _, ok := pgtype.Lookup(pgtype.OID(oid)); !ok {
+			name, ns, ok := ce.State.TypeByOID(oid)
+			if !ok {
 				return nil, nil
 			}
-			return true, nil
+			for _, p := range ce.path() {
+				if sc := ce.State.Schema(p); sc != nil && ce.State.HasType(sc.OID, name) {
+					return sc.OID == ns, nil
+				}
+			}
+			return false, nil
 		}), true
 	case "pg_function_is_visible":
 		// Every function we have lives in pg_catalog, always searched.
