@@ -204,6 +204,9 @@ func relationOIDs(ctx context.Context, t *testing.T, conn *pgconn.PgConn) (byNam
 	res := conn.ExecParams(ctx, `select c.oid::text, n.nspname || '.' || c.relname from pg_catalog.pg_class c
 		join pg_catalog.pg_namespace n on n.oid = c.relnamespace
 		where n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')
+		union all select t.oid::text, n.nspname || '.' || t.typname || ' (type)' from pg_catalog.pg_type t
+		join pg_catalog.pg_namespace n on n.oid = t.typnamespace
+		where n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')
 		union all select oid::text, nspname from pg_catalog.pg_namespace
 		where nspname not in ('pg_catalog', 'information_schema', 'pg_toast', 'public') and nspname not like 'pg_temp%' and nspname not like 'pg_toast%'`,
 		nil, nil, nil, nil).Read()
@@ -296,7 +299,7 @@ func TestCorpusCatalogStatementsMatchPostgres(t *testing.T) {
 		case !isKnown:
 			regressions = append(regressions, fmt.Sprintf("%s\n--- sluice:\n%s\n--- postgres:\n%s", c.title(), clip(got.String()), clip(want.String())))
 		case os.Getenv("SLUICE_CORPUS_SHOW_KNOWN") != "":
-			t.Logf("known difference %s\n--- sluice:\n%s\n--- postgres:\n%s", c.title(), clip(got.String()), clip(want.String()))
+			t.Logf("known difference %s\n--- sluice:\n%s\n--- postgres:\n%s", c.title(), got, want)
 		}
 	}
 	t.Logf("corpus differential: %d of %d catalog, session and ping statements agree with PostgreSQL", passed, len(stmts))
