@@ -65,6 +65,19 @@ func mapChildren(n plan.Node, fn func(plan.Node) plan.Node) plan.Node {
 // keeps. Join conditions are then split into hash keys and a residual.
 func pushFilters(n plan.Node) plan.Node {
 	if f, ok := n.(*plan.Filter); ok {
+		// Stacked filters become one, so that every conjunct reaches the
+		// join below them: only a filter directly over a join moves into
+		// it, and decorrelation leaves the WHERE clause's filter over
+		// the semi and anti joins it adds. A volatile predicate keeps its
+		// own filter: it must see only the rows the lower one passes.
+		for {
+			in, ok := f.Input.(*plan.Filter)
+			if !ok || volatile(f.Predicate) || volatile(in.Predicate) {
+				break
+			}
+			f = &plan.Filter{Input: in.Input, Predicate: andAll([]plan.Expr{in.Predicate, f.Predicate})}
+		}
+		n = f
 		if p, ok := f.Input.(*plan.Project); ok && !volatile(f.Predicate) {
 			// A filter moves below a projection with its column
 			// references replaced by what they project (so WHERE reaches
@@ -97,7 +110,7 @@ func pushFilters(n plan.Node) plan.Node {
 func pushIntoJoin(f *plan.Filter, j *plan.Join) plan.Node {
 	nl := len(j.Left.Columns())
 	jc := *j
-	var keep []plan.Expr
+	var keep, toLeft, toRight []plan.Expr
 	for _, c := range factorOr(conjuncts(f.Predicate)) {
 		if volatile(c) || hasSubquery(c) {
 			keep = append(keep, c)
@@ -108,12 +121,19 @@ func pushIntoJoin(f *plan.Filter, j *plan.Join) plan.Node {
 		case jc.Kind == plan.JoinInner:
 			jc.On = andAll([]plan.Expr{jc.On, c})
 		case (jc.Kind == plan.JoinLeft || jc.Kind == plan.JoinSemi || jc.Kind == plan.JoinAnti || jc.Kind == plan.JoinMark) && s&2 == 0:
-			jc.Left = &plan.Filter{Input: jc.Left, Predicate: c}
+			toLeft = append(toLeft, c)
 		case jc.Kind == plan.JoinRight && s&1 == 0:
-			jc.Right = &plan.Filter{Input: jc.Right, Predicate: shiftRefs(c, -nl)}
+			toRight = append(toRight, shiftRefs(c, -nl))
 		default:
 			keep = append(keep, c)
 		}
+	}
+	// One filter a side, so that all of them keep moving down.
+	if len(toLeft) > 0 {
+		jc.Left = &plan.Filter{Input: jc.Left, Predicate: andAll(toLeft)}
+	}
+	if len(toRight) > 0 {
+		jc.Right = &plan.Filter{Input: jc.Right, Predicate: andAll(toRight)}
 	}
 	if len(keep) == 0 {
 		return &jc

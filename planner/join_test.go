@@ -123,6 +123,21 @@ Project name#1
           -> Scan gold.events [customer_id]
       -> Aggregate keys=[customer_id#0] aggs=[max(amount#1)]
         -> Scan gold.orders [customer_id, amount]`},
+		{"every WHERE conjunct reaches the FROM list under the semi and anti joins of decorrelated EXISTS and NOT EXISTS (TPC-H Q21)",
+			"SELECT c.name FROM gold.customers c, gold.events e, gold.orders o WHERE c.customer_id = e.customer_id AND o.customer_id = c.customer_id AND o.status = 'open' AND c.country = 'FR' AND EXISTS (SELECT 1 FROM gold.orders o2 WHERE o2.customer_id = o.customer_id AND o2.order_id <> o.order_id) AND NOT EXISTS (SELECT 1 FROM gold.orders o3 WHERE o3.customer_id = o.customer_id AND o3.order_id <> o.order_id AND o3.amount > 100)", `
+Project name#1
+  -> Anti Join keys=[customer_id#5 = customer_id#1] on=(order_id#7 <> order_id#4)
+    -> Semi Join keys=[customer_id#5 = customer_id#1] on=(order_id#7 <> order_id#4)
+      -> Inner Join keys=[customer_id#0 = customer_id#1]
+        -> Inner Join keys=[customer_id#0 = customer_id#0] build=left
+          -> Filter (country#2 = 'FR'::text)
+            -> Scan gold.customers [customer_id, name, country]
+          -> Scan gold.events [customer_id]
+        -> Filter (status#2 = 'open'::text)
+          -> Scan gold.orders [order_id, customer_id, status]
+      -> Scan gold.orders [order_id, customer_id]
+    -> Filter (amount#2 > '100'::numeric(38,2))
+      -> Scan gold.orders [order_id, customer_id, amount]`},
 		{"full join USING merges keys with COALESCE",
 			"SELECT customer_id FROM gold.customers FULL JOIN gold.events USING (customer_id)", `
 Project customer_id#0
