@@ -24,6 +24,10 @@ type Column struct {
 	NotNull   bool
 	Comment   string
 	Partition bool // value comes from the file's path (Hive-style key=value)
+	// FieldID is the Iceberg field id (FormatIceberg): data files are read
+	// by it, so renamed columns and files written before a column existed
+	// read right.
+	FieldID int
 }
 
 // Format says where a table's rows come from.
@@ -36,6 +40,9 @@ const (
 	FormatHiveParquet Format = iota
 	// FormatSystem is a table whose rows the catalog computes (pg_catalog).
 	FormatSystem
+	// FormatIceberg is an Apache Iceberg table: Files are the data files of
+	// one snapshot, each with the delete files that apply to it.
+	FormatIceberg
 )
 
 // File is one committed data file of a table, with the partition values its
@@ -52,6 +59,23 @@ type File struct {
 	// Footer is the decoded footer, shared and read-only; nil if the file
 	// was not listed by the catalog (a reader then reads it itself).
 	Footer *Footer
+	// IcebergPath is the data file's location as Iceberg metadata names it
+	// (position deletes refer to it); empty for Hive-style files.
+	IcebergPath string
+	// Deletes are the Iceberg delete files that apply to this data file in
+	// the table's snapshot (position and equality deletes).
+	Deletes []DeleteFile
+}
+
+// DeleteFile is one Iceberg delete file applying to a data file.
+type DeleteFile struct {
+	Path string // local path
+	Size int64
+	Rows int64
+	// EqualityFieldIDs are the columns of an equality delete file (rows of
+	// the data file equal to one of its rows on these fields are deleted);
+	// empty for a position delete file (file_path, pos).
+	EqualityFieldIDs []int
 }
 
 // Table is one table as of one catalog state. It is immutable: a commit
@@ -79,8 +103,23 @@ type Table struct {
 	RowCount  int64
 	SizeBytes int64
 	// LastModified is the newest modification time of the committed files:
-	// the last commit, as far as a directory of files can tell.
+	// the last commit, as far as a directory of files can tell (Iceberg:
+	// the snapshot's commit time).
 	LastModified time.Time
+	// SnapshotID is the Iceberg snapshot the Files belong to (0: none yet,
+	// or not an Iceberg table).
+	SnapshotID int64
+	// PrimaryKey names the columns of the Iceberg schema's identifier
+	// fields, in schema order; pg_catalog serves them as the primary key.
+	PrimaryKey []string
+	// NameMapping gives, per Iceberg field id, the column names a data file
+	// without field ids may use (schema.name-mapping.default).
+	NameMapping map[int][]string
+	// Cache keeps what readers decode from immutable files (delete files)
+	// across queries and states; nil for Hive-style tables.
+	Cache *FileCache
+
+	history *icebergHistory // time travel; nil for tables without history
 }
 
 // Column returns the index of a column by name, or -1.

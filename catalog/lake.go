@@ -39,6 +39,10 @@ type LakeOptions struct {
 	// Roles are the roles pg_roles lists; the first owns every object.
 	// Empty means one role, "sluice".
 	Roles []string
+	// Iceberg are Iceberg catalogs whose namespaces are served as schemas
+	// next to the directory's layers. The directory's embedded catalog
+	// (EmbeddedIcebergDir) is served without being listed here.
+	Iceberg []IcebergCatalog
 }
 
 // Lake serves the catalog of a lake directory: each top-level folder is a
@@ -70,6 +74,9 @@ type Lake struct {
 	fingerprint string
 
 	subs subscribers
+
+	iceberg   []*icebergSource
+	fileCache *FileCache
 }
 
 // OpenLake lists dir and returns the lake with its first state. A table that
@@ -87,7 +94,8 @@ func OpenLake(dir string, opts LakeOptions) (*Lake, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("lake directory %s is not a directory", abs)
 	}
-	l := &Lake{dir: abs, opts: opts, footers: newFooterCache(), oids: newOIDAllocator()}
+	l := &Lake{dir: abs, opts: opts, footers: newFooterCache(), oids: newOIDAllocator(), fileCache: newFileCache()}
+	l.addIcebergSources()
 	if _, err := l.Refresh(context.Background()); err != nil {
 		return nil, err
 	}
@@ -140,12 +148,16 @@ func (l *Lake) Refresh(ctx context.Context) (bool, error) {
 		}
 		schemas[lt.schema].Tables = append(schemas[lt.schema].Tables, t)
 	}
+	problems = l.refreshIceberg(ctx, schemas, failed, problems, keep)
 	l.footers.retain(keep)
 
 	next := &State{Problems: problems, failed: failed, Database: l.opts.Database, Roles: l.opts.Roles}
 	for _, s := range schemas {
 		next.Schemas = append(next.Schemas, s)
 	}
+	// The catalog tables' version digests the schemas in order: sort
+	// before, or a map's iteration order would publish spurious states.
+	sortSchemas(next)
 	l.assignRowTypes(next)
 	addSystemSchemas(next)
 	slices.SortFunc(next.Schemas, func(a, b *Schema) int { return strings.Compare(a.Name, b.Name) })
