@@ -1,9 +1,11 @@
 // Package cache keeps query results keyed by the normalised statement, its
-// parameters, the caller's access scope and the snapshot of every table
-// read, coalesces identical queries in flight, and bounds itself in bytes.
-// It knows results and table versions, never sessions or SQL text beyond
-// the key it is given.
+// parameters, the settings that change results, the caller's access scope
+// and the version of every table read (Key); coalesces identical queries in
+// flight so they execute once; bounds itself in bytes (LRU, with a cap per
+// entry); drops or marks stale the entries a commit invalidates; and may
+// serve a stale entry, within the staleness a request accepts, while one
+// background refresh recomputes it.
 //
-// It is empty until the result cache lands (issue "A dashboard result
-// cache"): until then every query executes.
+// It knows results (Arrow batches) and table versions, never sessions, SQL
+// or the catalog: the gateway builds the key and reports commits.
 package cache

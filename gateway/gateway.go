@@ -55,6 +55,9 @@ type Config struct {
 	// (postgresql.conf's role), e.g. statement_timeout or search_path.
 	// Validate them with CheckSettings.
 	Settings map[string]string
+	// Cache is the result cache and how to use it (none if Cache.Cache is
+	// nil).
+	Cache CacheConfig
 }
 
 // Gateway makes sessions. It is safe for concurrent use.
@@ -88,6 +91,9 @@ func New(cfg Config, source catalog.Source, p Planner, e Engine, metrics *Metric
 	defaults["server_version"] = ServerVersion(cfg.Version)
 	if err := applyDefaults(defaults, cfg.Settings); err != nil {
 		return nil, err
+	}
+	if cfg.Cache.Cache != nil {
+		source = useCache(cfg.Cache.Cache, source, metrics)
 	}
 	return &Gateway{cfg: cfg, catalog: source, planner: p, engine: e, metrics: metrics, log: logger, defaults: defaults}, nil
 }

@@ -26,6 +26,9 @@ type Metrics struct {
 	// statement.
 	counters   map[[2]string]prometheus.Counter
 	histograms map[string]prometheus.Observer
+	// reg is where later metrics (the result cache's) are registered; nil:
+	// not exported.
+	reg prometheus.Registerer
 }
 
 var (
@@ -62,6 +65,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	if reg != nil {
 		reg.MustRegister(m.connectionsOpen, m.queries, m.duration)
 	}
+	m.reg = reg
 	return m
 }
 

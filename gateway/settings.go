@@ -122,6 +122,13 @@ var params = []*param{
 	{name: "server_version", kind: kindString, ctx: ctxInternal, boot: "15.0", desc: "Shows the server version.", report: true},
 	{name: "server_version_num", kind: kindInt, ctx: ctxInternal, boot: "150000", min: 150000, max: 150000, desc: "Shows the server version as an integer."},
 	{name: "session_authorization", kind: kindString, desc: "Sets the session user name.", report: true, hidden: true},
+	// Sluice's own: routing (docs/routing.md).
+	{name: "sluice.route", kind: kindString, desc: "Runs queries on this route (local or a Trino tier), whatever the routing rules say; empty lets the rules choose."},
+	{name: "sluice.client_tags", kind: kindString, desc: "Client tags (comma-separated) that routing rules match and Trino receives."},
+	// Sluice's own: the result cache (docs/cache.md) and time travel.
+	{name: "sluice.as_of", kind: kindString, desc: "Reads Iceberg tables as of a time or snapshot:<id> (empty: the current snapshot).", check: checkAsOf},
+	{name: "sluice.cache", kind: kindEnum, boot: "on", enum: []string{"on", "off", "refresh"}, desc: "Answers queries from the result cache (on), never (off), or recomputes and replaces entries (refresh)."},
+	{name: "sluice.max_staleness", kind: kindInt, unit: "s", boot: "0", min: 0, max: maxInt32, desc: "Serves a cached result up to this long after a commit made it stale, while one background refresh recomputes it (0: the layer's configured staleness)."},
 	{name: "session_replication_role", kind: kindEnum, ctx: ctxSuperuser, boot: "origin", enum: []string{"origin", "replica", "local"}, desc: "Sets the session's behavior for triggers and rewrite rules."},
 	// The SQL parser always reads strings as standard-conforming, so the
 	// setting cannot be turned off (see checkStandardStrings).
@@ -557,6 +564,31 @@ func checkSearchPath(v, _ string) (string, error) {
 		return "", fmt.Errorf("List syntax is invalid.")
 	}
 	return v, nil
+}
+
+// checkAsOf accepts a timestamp with time zone (canonicalised, UTC) or
+// snapshot:<id>; empty turns time travel off.
+func checkAsOf(v, _ string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", nil
+	}
+	if id, ok := strings.CutPrefix(v, "snapshot:"); ok {
+		n, err := strconv.ParseInt(strings.TrimSpace(id), 10, 64)
+		if err != nil || n <= 0 {
+			return "", fmt.Errorf("\"%s\" is not snapshot:<id> with a positive snapshot id", v)
+		}
+		return "snapshot:" + strconv.FormatInt(n, 10), nil
+	}
+	d, err := pgtype.Decode(pgtype.Timestamptz, 0, []byte(v), pgtype.DefaultSettings())
+	if err != nil {
+		return "", fmt.Errorf("\"%s\" is neither a timestamp with time zone nor snapshot:<id>", v)
+	}
+	out, err := pgtype.AppendText(nil, pgtype.Timestamptz, d, pgtype.DefaultSettings())
+	if err != nil {
+		return "", err
+	}
+	return string(out), nil
 }
 
 func checkTimeZone(v, _ string) (string, error) {

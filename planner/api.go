@@ -59,7 +59,11 @@ func (p *Planner) Parse(sql string) ([]Statement, error) {
 // ParamTypes resolves every $n.
 func (p *Planner) Bind(q *Query, state *catalog.State, env Env, paramTypes []pgtype.Type) (*Bound, error) {
 	b := newBinder(q.source, state, env, paramTypes)
-	return b.bindQuery(q)
+	bound, err := b.bindQuery(q)
+	if bound != nil {
+		bound.Query = q
+	}
+	return bound, err
 }
 
 func parse(sql string) ([]Statement, error) {

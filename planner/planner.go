@@ -37,4 +37,7 @@ type Bound struct {
 	ParamTypes []pgtype.Type
 	// Tables lists every table read, for routing and caching.
 	Tables []*catalog.Table
+	// Query is the statement bound; the result cache keys by its
+	// CacheText.
+	Query *Query
 }

@@ -31,6 +31,8 @@ type Query struct {
 	source string         // the whole query string, for error positions
 	// ParamCount is the highest $n referenced.
 	ParamCount int
+	// cacheKey is computed once, by CacheText (cachekey.go).
+	cacheKey cacheKey
 }
 
 // SetVar is SET [SESSION|LOCAL] name {TO|=} value[, ...] | DEFAULT, and
