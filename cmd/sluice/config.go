@@ -17,6 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/sluicesql/sluice/gateway"
+	"github.com/sluicesql/sluice/router"
 	"github.com/sluicesql/sluice/wire"
 	"github.com/sluicesql/sluice/wire/pgerr"
 )
@@ -42,6 +43,8 @@ type Config struct {
 	ShutdownGrace   Duration          `yaml:"shutdown_grace"`
 	Log             LogConfig         `yaml:"log"`
 	Settings        map[string]string `yaml:"settings"`
+	// Trino is the Trino tiers heavy queries may go to; none by default.
+	Trino router.Config `yaml:"trino"`
 }
 
 // LakeConfig says where the lake is and how often to look for commits.
@@ -188,6 +191,9 @@ func (c *Config) validate() error {
 		return err
 	}
 	if err := gateway.CheckSettings(c.Settings); err != nil {
+		return err
+	}
+	if err := c.Trino.Validate(); err != nil {
 		return err
 	}
 	return nil
