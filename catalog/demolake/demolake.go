@@ -1,6 +1,9 @@
 // Package demolake writes the demo lakehouse `sluice demo` serves: a small,
 // realistic e-commerce medallion lake of Hive-style partitioned Parquet,
 // generated deterministically from a seed (same seed and scale, same bytes).
+// WriteWith can write the gold layer as Apache Iceberg tables instead, in
+// the lake directory's embedded SQL catalog (catalog.EmbeddedIcebergDir),
+// so that both kinds of table are served; `sluice demo` does.
 //
 //	raw/events/dt=YYYY-MM-DD/      clickstream: one row per page view, search, cart, purchase
 //	bronze/orders/dt=YYYY-MM-DD/   orders as ingested: every field text, duplicates, messy casing
@@ -78,6 +81,22 @@ func Exists(dir string) bool {
 // lake is written into a temporary sibling directory and renamed into
 // place, so a reader never sees half of it.
 func Write(dir string, seed int64, scale float64) error {
+	return WriteWith(dir, seed, scale, Options{})
+}
+
+// Options choose how the lake is written.
+type Options struct {
+	// GoldIceberg writes gold.orders (partitioned by day), gold.customers,
+	// gold.products and gold.daily_revenue as Iceberg tables of the lake's
+	// embedded SQL catalog (namespace gold), with table comments, column
+	// docs and identifier fields, instead of Hive-style folders. Their
+	// rows are the same; Iceberg metadata holds ids and times, so such a
+	// lake is not the same bytes twice.
+	GoldIceberg bool
+}
+
+// WriteWith is Write with options.
+func WriteWith(dir string, seed int64, scale float64, opts Options) error {
 	if !(scale > 0) || scale > 1000 {
 		return fmt.Errorf("demo lake scale must be in (0, 1000], got %v", scale)
 	}
@@ -100,12 +119,18 @@ func Write(dir string, seed int64, scale float64) error {
 	}
 	defer os.RemoveAll(tmp) // a no-op after the rename
 
-	if err := generate(tmp, seed, scale); err != nil {
+	l, err := generate(tmp, seed, scale, opts)
+	if err != nil {
 		return err
 	}
 	m, _ := json.MarshalIndent(marker{"sluice demolake v1", seed, scale, EndDate.Format(time.DateOnly), Days}, "", "  ")
-	if err := os.WriteFile(filepath.Join(tmp, markerName), append(m, '\n'), 0o644); err != nil {
-		return err
+	writeMarker := func(dir string) error {
+		return os.WriteFile(filepath.Join(dir, markerName), append(m, '\n'), 0o644)
+	}
+	if !opts.GoldIceberg {
+		if err := writeMarker(tmp); err != nil {
+			return err
+		}
 	}
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return err
@@ -119,6 +144,17 @@ func Write(dir string, seed int64, scale float64) error {
 	if err := os.Rename(tmp, abs); err != nil {
 		return fmt.Errorf("moving the demo lake into place: %w", err)
 	}
+	if opts.GoldIceberg {
+		// Iceberg metadata holds absolute file locations, so its tables
+		// are written in place; the marker comes last, so an interrupted
+		// run leaves a directory Exists does not take for a demo lake.
+		if err := l.gold.(*icebergGold).commit(abs); err != nil {
+			return fmt.Errorf("writing the gold layer as Iceberg tables: %w", err)
+		}
+		if err := writeMarker(abs); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -128,6 +164,7 @@ func scaled(base int, scale float64) int {
 
 // lake is the generated data, before it is written.
 type lake struct {
+	gold      goldWriter
 	r         *rand.Rand
 	days      []time.Time
 	products  []product
@@ -166,8 +203,11 @@ type order struct {
 	products []int32
 }
 
-func generate(dir string, seed int64, scale float64) error {
-	l := &lake{r: rand.New(rand.NewPCG(uint64(seed), 0x5eed_51c3))}
+func generate(dir string, seed int64, scale float64, opts Options) (*lake, error) {
+	l := &lake{r: rand.New(rand.NewPCG(uint64(seed), 0x5eed_51c3)), gold: hiveGold(dir)}
+	if opts.GoldIceberg {
+		l.gold = &icebergGold{}
+	}
 	first := EndDate.AddDate(0, 0, -(Days - 1))
 	for d := range Days {
 		l.days = append(l.days, first.AddDate(0, 0, d))
@@ -182,10 +222,10 @@ func generate(dir string, seed int64, scale float64) error {
 	}
 	for _, step := range steps {
 		if err := step(dir); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return l.writeEvents(dir, scaled(baseEvents, scale))
+	return l, l.writeEvents(dir, scaled(baseEvents, scale))
 }
 
 // pick returns an index drawn with the given weights.
@@ -431,7 +471,7 @@ func (l *lake) writeProducts(dir string) error {
 		required("is_active", arrow.FixedWidthTypes.Boolean),
 		required("created_at", tstz),
 	}, nil)
-	return writeFile(partFile(dir, "gold", "products", ""), sc, func(b *array.RecordBuilder) {
+	return l.gold.write("products", "", sc, func(b *array.RecordBuilder) {
 		for _, p := range l.products {
 			b.Field(0).(*array.Int32Builder).Append(p.id)
 			b.Field(1).(*array.StringBuilder).Append(p.name)
@@ -453,7 +493,7 @@ func (l *lake) writeCustomers(dir string) error {
 		required("is_active", arrow.FixedWidthTypes.Boolean),
 		required("created_at", tstz),
 	}, nil)
-	return writeFile(partFile(dir, "gold", "customers", ""), sc, func(b *array.RecordBuilder) {
+	return l.gold.write("customers", "", sc, func(b *array.RecordBuilder) {
 		for _, c := range l.customers {
 			b.Field(0).(*array.Int32Builder).Append(c.id)
 			b.Field(1).(*array.StringBuilder).Append(c.name)
@@ -481,7 +521,7 @@ func (l *lake) writeGoldOrders(dir string) error {
 	byDay := l.ordersByDay()
 	for _, d := range l.days {
 		day := dayOf(d)
-		if err := writeFile(partFile(dir, "gold", "orders", day), sc, func(b *array.RecordBuilder) {
+		if err := l.gold.write("orders", day, sc, func(b *array.RecordBuilder) {
 			for _, o := range byDay[day] {
 				b.Field(0).(*array.Int64Builder).Append(o.id)
 				b.Field(1).(*array.Int32Builder).Append(o.customer)
@@ -505,7 +545,7 @@ func (l *lake) writeDailyRevenue(dir string) error {
 		nullable("avg_order_value", money12),
 	}, nil)
 	byDay := l.ordersByDay()
-	return writeFile(partFile(dir, "gold", "daily_revenue", ""), sc, func(b *array.RecordBuilder) {
+	return l.gold.write("daily_revenue", "", sc, func(b *array.RecordBuilder) {
 		for _, d := range l.days {
 			var n, cents int64
 			buyers := map[int32]bool{}

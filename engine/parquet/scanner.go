@@ -5,6 +5,9 @@
 // timestamp, a dictionary or a narrower decimal. Partition columns come out
 // as constant columns from the file's path values.
 //
+// Iceberg tables (iceberg.go) are read the same way, their columns found by
+// field id, with each data file's position and equality deletes applied.
+//
 // It reads row groups in parallel and delivers them in file and row-group
 // order, so results are deterministic. It knows tables and files, not SQL,
 // plans or sessions.
@@ -84,6 +87,9 @@ type fileScan struct {
 	leaves []int       // Parquet leaf columns to read, grouped by field
 	fields int         // number of top-level fields read
 	out    []colSource // one per projected column
+	// posOfField is the record position of each top-level field read.
+	posOfField map[int]int
+	del        *deletes // Iceberg deletes of this file; nil if none
 }
 
 type sourceKind int
@@ -104,6 +110,7 @@ type unit struct {
 	file     int
 	rowGroup int
 	rows     int64
+	first    int64                  // position of the row group's first row in its file
 	out      chan arrow.RecordBatch // closed when the unit is done
 	err      error                  // why it stopped early; written before out is closed
 }
@@ -111,7 +118,7 @@ type unit struct {
 // NewScanner prepares a scan of the table's projected columns (indexes
 // into tbl.Columns; duplicates allowed). Nothing is read until Next.
 func NewScanner(tbl *catalog.Table, projection []int, opts Options) (*Scanner, error) {
-	if tbl.Format != catalog.FormatHiveParquet {
+	if tbl.Format != catalog.FormatHiveParquet && tbl.Format != catalog.FormatIceberg {
 		return nil, pgerr.New(pgerr.FeatureNotSupported, "table %s is not a Parquet table", tbl.QualifiedName())
 	}
 	s := &Scanner{
@@ -151,15 +158,18 @@ func NewScanner(tbl *catalog.Table, projection []int, opts Options) (*Scanner, e
 			return nil, err
 		}
 		s.files = append(s.files, fs)
+		var first int64
 		for rg := 0; rg < fs.footer.Meta.NumRowGroups(); rg++ {
+			rows := fs.footer.Meta.RowGroup(rg).NumRows()
+			start := first
+			first += rows
 			if opts.KeepRowGroup != nil && !opts.KeepRowGroup(f, rg) {
 				continue
 			}
-			rows := fs.footer.Meta.RowGroup(rg).NumRows()
 			if rows == 0 {
 				continue
 			}
-			s.units = append(s.units, &unit{file: len(s.files) - 1, rowGroup: rg, rows: rows, out: make(chan arrow.RecordBatch, 1)})
+			s.units = append(s.units, &unit{file: len(s.files) - 1, rowGroup: rg, rows: rows, first: start, out: make(chan arrow.RecordBatch, 1)})
 		}
 	}
 	return s, nil
@@ -179,29 +189,51 @@ func (s *Scanner) planFile(f *catalog.File) (fileScan, error) {
 		return fs, pgerr.New(pgerr.InternalError, "file %s has %d partition values, table %s has %d partition columns",
 			f.Path, len(f.PartitionValues), s.table.QualifiedName(), s.partitionCount())
 	}
-	posOfField := map[int]int{}
+	fs.posOfField = map[int]int{}
 	for i, p := range s.proj {
 		c := s.table.Columns[p]
 		if c.Partition {
 			fs.out[i] = colSource{kind: fromPartition, pos: s.partitionIndex(p)}
 			continue
 		}
-		idx := fs.footer.Schema.FieldIndices(c.Name)
-		if len(idx) == 0 {
+		field := s.fileField(fs.footer, c)
+		if field < 0 {
 			fs.out[i] = colSource{kind: missing}
 			continue
 		}
-		field := idx[0]
-		pos, ok := posOfField[field]
-		if !ok {
-			pos = fs.fields
-			posOfField[field] = pos
-			fs.fields++
-			fs.leaves = append(fs.leaves, leavesOf(&fs.footer.Manifest.Fields[field])...)
+		fs.out[i] = colSource{kind: fromFile, pos: fs.read(field)}
+	}
+	if len(f.Deletes) > 0 {
+		if err := s.planDeletes(&fs); err != nil {
+			return fs, err
 		}
-		fs.out[i] = colSource{kind: fromFile, pos: pos}
 	}
 	return fs, nil
+}
+
+// read adds top-level field of the file to what is read (once) and
+// returns its position in the record reader's batches.
+func (fs *fileScan) read(field int) int {
+	pos, ok := fs.posOfField[field]
+	if !ok {
+		pos = fs.fields
+		fs.posOfField[field] = pos
+		fs.fields++
+		fs.leaves = append(fs.leaves, leavesOf(&fs.footer.Manifest.Fields[field])...)
+	}
+	return pos
+}
+
+// fileField is the top-level field of the file holding column c, or -1:
+// by name for Hive-style files, by Iceberg field id for Iceberg files.
+func (s *Scanner) fileField(ft *catalog.Footer, c catalog.Column) int {
+	if s.table.Format == catalog.FormatIceberg {
+		return icebergField(ft, s.table, c.FieldID, c.Name)
+	}
+	if idx := ft.Schema.FieldIndices(c.Name); len(idx) > 0 {
+		return idx[0]
+	}
+	return -1
 }
 
 func leavesOf(f *pqarrow.SchemaField) []int {
@@ -397,6 +429,18 @@ func (s *Scanner) readUnit(u *unit) (err error) {
 				return err
 			}
 			n := min(int64(s.batchSize), u.rows-off)
+			if fs.del != nil {
+				// Only position deletes can apply here: equality deletes
+				// read their columns, so leaves are never empty with them.
+				kept, err := s.keptCount(fs, u.first+off, n)
+				if err != nil {
+					return err
+				}
+				if kept == 0 {
+					continue
+				}
+				n = kept
+			}
 			b, err := s.assemble(fs, nil, consts, n)
 			if err != nil {
 				return err
@@ -437,10 +481,26 @@ func (s *Scanner) readUnit(u *unit) (err error) {
 		if rec.NumCols() != int64(fs.fields) {
 			return readError(s.table, fs.file, fmt.Errorf("reader returned %d columns, want %d", rec.NumCols(), fs.fields))
 		}
+		start := u.first + read
 		read += rec.NumRows()
+		var keep []bool
+		if fs.del != nil {
+			if keep, err = s.deletedMask(fs, rec, start); err != nil {
+				return err
+			}
+		}
 		b, err := s.assemble(fs, rec, consts, rec.NumRows())
 		if err != nil {
 			return err
+		}
+		if keep != nil {
+			if b, err = s.filter(b, keep); err != nil {
+				return readError(s.table, fs.file, err)
+			}
+			if b.NumRows() == 0 {
+				b.Release()
+				continue
+			}
 		}
 		if err := s.send(u, b); err != nil {
 			return err

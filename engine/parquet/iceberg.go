@@ -1,0 +1,381 @@
+package parquet
+
+// Iceberg data files: columns are found by field id (files without ids by
+// the table's name mapping, else by name), and each file's delete files
+// are applied as its row groups are read. Position deletes name rows by
+// their position in the data file; equality deletes name the values of
+// some columns, and every row equal to one of their rows on those columns
+// is gone (NULL equals NULL there). Which delete files apply to which data
+// file (sequence numbers, partitions) the catalog's plan has decided.
+//
+// Decoded delete files are kept in the table's FileCache, by delete file
+// path: Iceberg never rewrites a file in place.
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	pq "github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/sluicesql/sluice/catalog"
+)
+
+// Field ids of the position delete file schema (Iceberg spec).
+const (
+	posDeleteFilePathID = 2147483546
+	posDeletePosID      = 2147483545
+)
+
+// icebergField finds the top-level field of a data file holding the
+// Iceberg field id (whose current name is name), or -1. A file written
+// with field ids is matched by id only, so a renamed column or a dropped
+// and re-added one reads right; a file without any (registered with
+// add_files) goes by the table's name mapping, then by name.
+func icebergField(ft *catalog.Footer, tbl *catalog.Table, id int, name string) int {
+	root := ft.Meta.Schema.Root()
+	hasIDs := false
+	for i := range root.NumFields() {
+		fid := root.Field(i).FieldID()
+		if fid >= 0 {
+			hasIDs = true
+		}
+		if int(fid) == id {
+			return i
+		}
+	}
+	if hasIDs {
+		return -1
+	}
+	names := []string{name}
+	if tbl != nil && tbl.NameMapping != nil {
+		if mapped, ok := tbl.NameMapping[id]; ok {
+			names = mapped
+		}
+	}
+	for _, n := range names {
+		if idx := ft.Schema.FieldIndices(n); len(idx) > 0 {
+			return idx[0]
+		}
+	}
+	return -1
+}
+
+// deletes is what applies to one data file: prepared when the scan is
+// planned, decoded by the first reader that needs it.
+type deletes struct {
+	file *catalog.File
+	pos  []catalog.DeleteFile
+	eq   []*eqDelete
+
+	once      sync.Once
+	err       error
+	positions []int64 // deleted row positions, sorted, deduplicated
+}
+
+// eqDelete is one equality delete file and where its columns are in the
+// data file's record batches.
+type eqDelete struct {
+	df    catalog.DeleteFile
+	pos   []int // record position per equality field; -1: not in the file (NULL)
+	types []arrow.DataType
+	keys  map[string]struct{}
+}
+
+// planDeletes prepares fs's deletes and adds the equality columns to
+// what is read.
+func (s *Scanner) planDeletes(fs *fileScan) error {
+	d := &deletes{file: fs.file}
+	for _, df := range fs.file.Deletes {
+		if len(df.EqualityFieldIDs) == 0 {
+			d.pos = append(d.pos, df)
+			continue
+		}
+		e := &eqDelete{df: df}
+		for _, id := range df.EqualityFieldIDs {
+			col := slices.IndexFunc(s.table.Columns, func(c catalog.Column) bool { return c.FieldID == id })
+			if col < 0 {
+				return readError(s.table, fs.file, fmt.Errorf("equality delete file %s deletes by field %d, which the table's schema does not have", df.Path, id))
+			}
+			c := s.table.Columns[col]
+			e.types = append(e.types, c.Type.ArrowType())
+			field := icebergField(fs.footer, s.table, id, c.Name)
+			if field < 0 {
+				e.pos = append(e.pos, -1)
+			} else {
+				e.pos = append(e.pos, fs.read(field))
+			}
+		}
+		d.eq = append(d.eq, e)
+	}
+	fs.del = d
+	return nil
+}
+
+// load decodes the delete files once per scan (from the table's cache).
+func (s *Scanner) load(fs *fileScan) error {
+	d := fs.del
+	d.once.Do(func() {
+		target := fs.file.IcebergPath
+		if target == "" {
+			target = fs.file.Path
+		}
+		for _, df := range d.pos {
+			v, err := cached(s.table, "pos:"+df.Path, df.Path, func() (any, error) {
+				return readPositionDeletes(s.ctx, s.mem, df.Path)
+			})
+			if err != nil {
+				d.err = readError(s.table, fs.file, fmt.Errorf("position delete file %s: %w", df.Path, err))
+				return
+			}
+			d.positions = append(d.positions, v.(map[string][]int64)[target]...)
+		}
+		slices.Sort(d.positions)
+		d.positions = slices.Compact(d.positions)
+		for _, e := range d.eq {
+			sig := make([]string, len(e.types))
+			for i, t := range e.types {
+				sig[i] = t.String()
+			}
+			key := "eq:" + e.df.Path + ":" + strings.Join(sig, ",")
+			v, err := cached(s.table, key, e.df.Path, func() (any, error) {
+				return readEqualityDeletes(s.ctx, s.mem, s.table, e.df, e.types)
+			})
+			if err != nil {
+				d.err = readError(s.table, fs.file, fmt.Errorf("equality delete file %s: %w", e.df.Path, err))
+				return
+			}
+			e.keys = v.(map[string]struct{})
+		}
+	})
+	return d.err
+}
+
+func cached(t *catalog.Table, key, path string, load func() (any, error)) (any, error) {
+	if t.Cache == nil {
+		return load()
+	}
+	return t.Cache.Get(key, path, load)
+}
+
+// keptCount is how many of the n rows from position first are not
+// position-deleted.
+func (s *Scanner) keptCount(fs *fileScan, first, n int64) (int64, error) {
+	if err := s.load(fs); err != nil {
+		return 0, err
+	}
+	lo, _ := slices.BinarySearch(fs.del.positions, first)
+	hi, _ := slices.BinarySearch(fs.del.positions, first+n)
+	return n - int64(hi-lo), nil
+}
+
+// deletedMask says which rows of rec (whose first row is at position first
+// of the file) are kept; nil if all are.
+func (s *Scanner) deletedMask(fs *fileScan, rec arrow.RecordBatch, first int64) ([]bool, error) {
+	if err := s.load(fs); err != nil {
+		return nil, err
+	}
+	d := fs.del
+	n := rec.NumRows()
+	var keep []bool
+	drop := func(i int64) {
+		if keep == nil {
+			keep = make([]bool, n)
+			for j := range keep {
+				keep[j] = true
+			}
+		}
+		keep[i] = false
+	}
+	lo, _ := slices.BinarySearch(d.positions, first)
+	for _, p := range d.positions[lo:] {
+		if p >= first+n {
+			break
+		}
+		drop(p - first)
+	}
+	for _, e := range d.eq {
+		if len(e.keys) == 0 {
+			continue
+		}
+		cols := make([]arrow.Array, len(e.pos))
+		for i, p := range e.pos {
+			if p < 0 {
+				continue // not in this file: NULL
+			}
+			arr, err := convert(s.ctx, s.mem, rec.Column(p), e.types[i])
+			if err != nil {
+				releaseAll(cols)
+				return nil, readError(s.table, fs.file, err)
+			}
+			cols[i] = arr
+		}
+		var buf []byte
+		for i := range n {
+			buf = rowKey(buf[:0], cols, int(i))
+			if _, gone := e.keys[string(buf)]; gone {
+				drop(i)
+			}
+		}
+		releaseAll(cols)
+	}
+	return keep, nil
+}
+
+// filter keeps the rows of b that keep says; it releases b.
+func (s *Scanner) filter(b arrow.RecordBatch, keep []bool) (arrow.RecordBatch, error) {
+	defer b.Release()
+	mb := array.NewBooleanBuilder(s.mem)
+	defer mb.Release()
+	mb.AppendValues(keep, nil)
+	mask := mb.NewArray()
+	defer mask.Release()
+	if b.NumCols() == 0 {
+		n := 0
+		for _, k := range keep {
+			if k {
+				n++
+			}
+		}
+		return array.NewRecordBatch(b.Schema(), nil, int64(n)), nil
+	}
+	return compute.FilterRecordBatch(compute.WithAllocator(s.ctx, s.mem), b, mask, compute.DefaultFilterOptions())
+}
+
+// rowKey appends the key of row i of cols (nil columns are NULL): equal
+// values of the same types give equal keys.
+func rowKey(buf []byte, cols []arrow.Array, i int) []byte {
+	for _, c := range cols {
+		if c == nil || c.IsNull(i) {
+			buf = append(buf, 'N')
+			continue
+		}
+		v := c.ValueStr(i)
+		buf = append(buf, 'V')
+		buf = strconv.AppendInt(buf, int64(len(v)), 10)
+		buf = append(buf, ':')
+		buf = append(buf, v...)
+	}
+	return buf
+}
+
+// readDeleteFile reads a whole (small) delete file.
+func readDeleteFile(ctx context.Context, mem memory.Allocator, path string) (arrow.Table, *catalog.Footer, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	pr, err := file.NewParquetReader(f, file.WithReadProps(pq.NewReaderProperties(mem)))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer pr.Close()
+	ft, err := catalog.ReadFooter(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	fr, err := pqarrow.NewFileReader(pr, pqarrow.ArrowReadProperties{BatchSize: DefaultBatchSize}, mem)
+	if err != nil {
+		return nil, nil, err
+	}
+	tbl, err := fr.ReadTable(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return tbl, ft, nil
+}
+
+// readPositionDeletes returns the deleted positions per data file path.
+func readPositionDeletes(ctx context.Context, mem memory.Allocator, path string) (map[string][]int64, error) {
+	tbl, ft, err := readDeleteFile(ctx, mem, path)
+	if err != nil {
+		return nil, err
+	}
+	defer tbl.Release()
+	pathCol := icebergField(ft, nil, posDeleteFilePathID, "file_path")
+	posCol := icebergField(ft, nil, posDeletePosID, "pos")
+	if pathCol < 0 || posCol < 0 {
+		return nil, fmt.Errorf("no file_path and pos columns")
+	}
+	paths, err := columnAs(ctx, mem, tbl.Column(pathCol).Data(), arrow.BinaryTypes.String)
+	if err != nil {
+		return nil, err
+	}
+	defer paths.Release()
+	poss, err := columnAs(ctx, mem, tbl.Column(posCol).Data(), arrow.PrimitiveTypes.Int64)
+	if err != nil {
+		return nil, err
+	}
+	defer poss.Release()
+	out := map[string][]int64{}
+	ps, pp := paths.(*array.String), poss.(*array.Int64)
+	for i := range ps.Len() {
+		if ps.IsNull(i) || pp.IsNull(i) {
+			continue
+		}
+		out[ps.Value(i)] = append(out[ps.Value(i)], pp.Value(i))
+	}
+	return out, nil
+}
+
+// readEqualityDeletes returns the keys of an equality delete file's rows,
+// its columns converted to the table's types first.
+func readEqualityDeletes(ctx context.Context, mem memory.Allocator, t *catalog.Table, df catalog.DeleteFile, types []arrow.DataType) (map[string]struct{}, error) {
+	tbl, ft, err := readDeleteFile(ctx, mem, df.Path)
+	if err != nil {
+		return nil, err
+	}
+	defer tbl.Release()
+	cols := make([]arrow.Array, len(df.EqualityFieldIDs))
+	defer releaseAll(cols)
+	for i, id := range df.EqualityFieldIDs {
+		name := ""
+		if c := slices.IndexFunc(t.Columns, func(c catalog.Column) bool { return c.FieldID == id }); c >= 0 {
+			name = t.Columns[c].Name
+		}
+		col := icebergField(ft, t, id, name)
+		if col < 0 {
+			return nil, fmt.Errorf("no column for field %d", id)
+		}
+		if cols[i], err = columnAs(ctx, mem, tbl.Column(col).Data(), types[i]); err != nil {
+			return nil, err
+		}
+	}
+	keys := map[string]struct{}{}
+	var buf []byte
+	for r := range tbl.NumRows() {
+		buf = rowKey(buf[:0], cols, int(r))
+		keys[string(buf)] = struct{}{}
+	}
+	return keys, nil
+}
+
+// columnAs is a whole column converted to typ, as one array.
+func columnAs(ctx context.Context, mem memory.Allocator, c *arrow.Chunked, typ arrow.DataType) (arrow.Array, error) {
+	var whole arrow.Array
+	switch len(c.Chunks()) {
+	case 0:
+		return array.MakeArrayOfNull(mem, typ, 0), nil
+	case 1:
+		whole = c.Chunk(0)
+		whole.Retain()
+	default:
+		var err error
+		if whole, err = array.Concatenate(c.Chunks(), mem); err != nil {
+			return nil, err
+		}
+	}
+	defer whole.Release()
+	return convert(ctx, mem, whole, typ)
+}
