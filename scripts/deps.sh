@@ -41,6 +41,8 @@ need python3-sqlalchemy /usr/bin/python3 -c 'import sqlalchemy'
 need unixodbc command -v isql
 need odbc-postgresql has_glob '/usr/lib/*/odbc/psqlodbcw.so'
 need gcc command -v gcc
+# Maven fetches Trino from Maven Central (scripts/trino.sh).
+need maven command -v mvn
 
 if [ "${#missing[@]}" -gt 0 ]; then
 	pkgs=("${missing[@]}")
@@ -72,4 +74,12 @@ if ! command -v go >/dev/null 2>&1; then
 	echo "deps: the Go toolchain is not on PATH; install Go (go.mod names the version) and retry" >&2
 	exit 1
 fi
+# A real Trino for the router's tests: 476 from Maven Central (~820 MB the
+# first time, cached in ~/.cache/sluice-trino after), run on Temurin 25,
+# which no Debian package provides.
+if [ ! -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/java ] && [ -z "${SLUICE_TRINO_JAVA:-}" ]; then
+	echo "deps: Trino 476 needs Java 24+: install Temurin 25 (/usr/lib/jvm/temurin-25-jdk-amd64, adoptium.net's temurin-25-jdk package) or set SLUICE_TRINO_JAVA" >&2
+	exit 1
+fi
+"$(dirname "$0")/trino.sh" install >/dev/null
 echo "deps: ok"

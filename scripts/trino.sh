@@ -44,8 +44,14 @@ die() {
 install() {
 	mkdir -p "$CACHE"
 	# Test binaries of several packages may install at once: one at a time.
-	exec 9>"$CACHE/.lock"
-	flock 9
+	# A subshell holds the lock, so no Trino started later inherits it.
+	(
+		flock 9
+		install_locked
+	) 9>"$CACHE/.lock"
+}
+
+install_locked() {
 	if [ -f "$HOME_DIR/.sluice-ready" ]; then
 		echo "$HOME_DIR"
 		return
