@@ -2,11 +2,29 @@ package gateway
 
 import (
 	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/sluicesql/sluice/catalog"
 	"github.com/sluicesql/sluice/engine"
+	"github.com/sluicesql/sluice/engine/expr"
 	"github.com/sluicesql/sluice/planner"
+	"github.com/sluicesql/sluice/router"
+	"github.com/sluicesql/sluice/wire/pgerr"
 	"github.com/sluicesql/sluice/wire/pgtype"
+)
+
+// Session settings of routing.
+const (
+	// settingRoute forces a route: a tier's name or "local"; empty (the
+	// default) lets the rules choose. It wins over every rule.
+	settingRoute = "sluice.route"
+	// settingClientTags are the session's client tags, comma-separated:
+	// rules match them and Trino receives them as X-Trino-Client-Tags.
+	settingClientTags = "sluice.client_tags"
 )
 
 // routeOf names where a bound query runs, for metrics: catalog when it
@@ -23,12 +41,259 @@ func routeOf(b *planner.Bound) string {
 	return routeCatalog
 }
 
-// openRoute runs a bound query on its route: today always the local engine.
-func (s *Session) openRoute(ctx context.Context, b *planner.Bound, params []pgtype.Datum, opts []engine.Option) (engine.Stream, error) {
-	return s.g.engine.Execute(ctx, b.Root, params, opts...)
+// choice is the route chosen for one query, and why.
+type choice struct {
+	route    string // router.RouteLocal or a tier
+	rule     string // the rule that chose it; "" for the default
+	explicit bool   // SET sluice.route chose it
+	deny     *pgerr.Error
+	profile  planner.Profile
+	// note says why a tier a rule chose was not taken.
+	note string
 }
 
-// explainRoute is EXPLAIN's first lines: the route a query takes and why.
+// choose applies SET sluice.route, then the rules, to a bound query.
+func (s *Session) choose(rt *Routes, b *planner.Bound) choice {
+	c := choice{route: router.RouteLocal, profile: planner.ProfileOf(b)}
+	if routeOf(b) == routeCatalog {
+		return c
+	}
+	if forced := strings.TrimSpace(s.showValue(settingRoute)); forced != "" {
+		c.route, c.explicit = forced, true
+		return c
+	}
+	if rt.Rules == nil {
+		return c
+	}
+	d := rt.Rules.Decide(s.routingQuery(c.profile))
+	c.rule = d.Rule
+	if d.Deny != "" {
+		c.deny = pgerr.New(d.Code, "%s", d.Deny)
+		if d.Rule != "" {
+			c.deny = c.deny.WithHint("Denied by routing rule %s.", d.Rule)
+		}
+		return c
+	}
+	c.route = d.Route
+	if c.route != router.RouteLocal {
+		if err := translatable(b); err != nil {
+			// A rule routes by who asks and what is read; a plan Trino
+			// cannot run as PostgreSQL would stays local rather than fail.
+			c.note = fmt.Sprintf("rule %s chose %s, but %v", d.Rule, c.route, err)
+			c.route = router.RouteLocal
+		}
+	}
+	return c
+}
+
+// translatable says whether a plan can be rendered for Trino at all (with
+// every layer mapped somewhere): what only a cluster's mapping decides is
+// left to the router.
+func translatable(b *planner.Bound) error {
+	_, err := planner.TrinoSQL(b, nil, planner.TrinoTarget{Catalog: "lake"})
+	if err != nil && strings.Contains(err.Error(), "parameter $") {
+		return nil // parameters are bound later
+	}
+	return err
+}
+
+// routingQuery is the rules' view of this session and a query.
+func (s *Session) routingQuery(p planner.Profile) router.Query {
+	roles := []string{s.user}
+	if r := s.showValue("role"); r != "" && r != "none" && r != s.user {
+		roles = append(roles, r)
+	}
+	return router.Query{
+		User:        s.user,
+		Roles:       roles,
+		Application: s.showValue("application_name"),
+		ClientTags:  splitTags(s.showValue(settingClientTags)),
+		Tables:      p.Tables,
+		Layers:      p.Layers,
+		Bytes:       p.Bytes,
+		Rows:        p.Rows,
+		Features:    p.Features,
+		Functions:   p.Functions,
+	}
+}
+
+func splitTags(v string) []string {
+	var out []string
+	for _, t := range strings.Split(v, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// openRoute runs a bound query on its route: the local engine, or a Trino
+// tier through the router. A query the local engine cannot run (a feature
+// it lacks, its memory budget) goes to the fallback tier instead of
+// failing, as long as nothing has reached the client.
+func (s *Session) openRoute(ctx context.Context, b *planner.Bound, params []pgtype.Datum, opts []engine.Option) (engine.Stream, error) {
+	rt, ok := s.g.engine.(*Routes)
+	if !ok || !rt.routing() {
+		return s.g.engine.Execute(ctx, b.Root, params, opts...)
+	}
+	c := s.choose(rt, b)
+	if c.deny != nil {
+		rt.count(router.RouteLocal, c.rule, "denied")
+		return nil, c.deny
+	}
+	fw := s.forwarding(b, params, opts)
+	if c.route != router.RouteLocal {
+		if rt.Router == nil || !rt.Router.HasTier(c.route) {
+			return nil, pgerr.New(pgerr.InvalidParameterValue, "no Trino tier named %q", c.route).
+				WithHint("SET sluice.route to local or to one of the configured tiers.")
+		}
+		rt.count(c.route, c.rule, "forwarded")
+		return rt.forward(ctx, c.route, fw)
+	}
+	rt.count(router.RouteLocal, c.rule, "local")
+	stream, err := rt.Local.Execute(ctx, b.Root, params, opts...)
+	if err != nil {
+		if tier := rt.fallbackFor(err, c); tier != "" {
+			rt.count(tier, c.rule, "fallback")
+			return rt.forward(ctx, tier, fw)
+		}
+		return nil, err
+	}
+	if rt.Fallback == "" || c.explicit || routeOf(b) == routeCatalog {
+		return stream, nil
+	}
+	return &fallbackStream{local: stream, rt: rt, c: c, fw: fw}, nil
+}
+
+// forwarding is what a forwarded query carries: captured now, since the
+// stream may be read after the session moved on (cursors).
+type forwarding struct {
+	b       *planner.Bound
+	params  []pgtype.Datum
+	user    string
+	app     string
+	tags    []string
+	zone    string
+	now     time.Time
+	columns *arrow.Schema
+}
+
+func (s *Session) forwarding(b *planner.Bound, params []pgtype.Datum, opts []engine.Option) forwarding {
+	// The engine options carry the statement's instant and settings; read
+	// them the way the engine would.
+	env := &expr.Env{Settings: pgtype.DefaultSettings(), Now: time.Now()}
+	for _, o := range opts {
+		o(env)
+	}
+	zone := "UTC"
+	if env.Settings != nil && env.Settings.TimeZone != nil {
+		zone = env.Settings.TimeZone.String()
+	}
+	if zone == "Local" {
+		zone = "UTC"
+	}
+	fields := make([]arrow.Field, len(b.Columns))
+	for i, col := range b.Columns {
+		fields[i] = arrow.Field{Name: col.Name, Type: col.Type.ArrowType(), Nullable: true}
+	}
+	return forwarding{b: b, params: params, user: s.user, app: s.showValue("application_name"),
+		tags: splitTags(s.showValue(settingClientTags)), zone: zone, now: env.Now, columns: arrow.NewSchema(fields, nil)}
+}
+
+// fallbackCodes are the local failures Trino can take over: a feature the
+// engine lacks and its memory budget.
+func fallbackCode(err error) bool {
+	switch pgerr.Code(err) {
+	case pgerr.FeatureNotSupported, pgerr.OutOfMemory:
+		return true
+	}
+	return false
+}
+
+// fallbackFor is the tier that takes a query the local engine failed to
+// run, or "" when the failure stands.
+func (rt *Routes) fallbackFor(err error, c choice) string {
+	if rt.Fallback == "" || c.explicit || !fallbackCode(err) || rt.Router == nil || !rt.Router.HasTier(rt.Fallback) {
+		return ""
+	}
+	return rt.Fallback
+}
+
+// fallbackStream is a local stream that, if its first batch fails in a way
+// Trino can take over, continues on the fallback tier instead: nothing has
+// reached the client yet.
+type fallbackStream struct {
+	local   engine.Stream
+	rt      *Routes
+	c       choice
+	fw      forwarding
+	started bool
+}
+
+func (f *fallbackStream) Next(ctx context.Context) (arrow.RecordBatch, error) {
+	rec, err := f.local.Next(ctx)
+	if err == nil || f.started {
+		f.started = true
+		return rec, err
+	}
+	tier := f.rt.fallbackFor(err, f.c)
+	if tier == "" {
+		return nil, err
+	}
+	f.started = true
+	f.local.Close()
+	f.rt.count(tier, f.c.rule, "fallback")
+	remote, ferr := f.rt.forward(ctx, tier, f.fw)
+	if ferr != nil {
+		return nil, ferr
+	}
+	f.local = remote
+	return remote.Next(ctx)
+}
+
+func (f *fallbackStream) Close() { f.local.Close() }
+
+// explainRoute is EXPLAIN's first lines: the route a query takes, the rule
+// or setting that chose it, and the estimate the rules saw.
 func (s *Session) explainRoute(b *planner.Bound) []string {
-	return []string{"Route: " + routeOf(b)}
+	rt, ok := s.g.engine.(*Routes)
+	if !ok || !rt.routing() {
+		return []string{"Route: " + routeOf(b)}
+	}
+	c := s.choose(rt, b)
+	var line string
+	switch {
+	case c.deny != nil:
+		line = fmt.Sprintf("Route: denied (rule %s): %s", c.rule, c.deny.Message)
+	case c.explicit:
+		line = fmt.Sprintf("Route: %s (SET sluice.route)", displayRoute(c.route))
+	case c.rule != "":
+		line = fmt.Sprintf("Route: %s (rule %s)", displayRoute(c.route), c.rule)
+	default:
+		line = fmt.Sprintf("Route: %s (no rule matched)", displayRoute(routeOf(b)))
+	}
+	lines := []string{line}
+	if c.note != "" {
+		lines = append(lines, "Route note: "+c.note)
+	}
+	p := c.profile
+	known := ""
+	if !p.Known {
+		known = ", some sizes unknown"
+	}
+	lines = append(lines, fmt.Sprintf("Estimate: %d bytes, %d rows, %d files after pruning%s", p.Bytes, p.Rows, p.Files, known))
+	if c.route != router.RouteLocal && c.deny == nil {
+		if sql, err := planner.TrinoSQL(b, nil, planner.TrinoTarget{Layers: rt.layers(c.route)}); err == nil {
+			lines = append(lines, "Trino SQL: "+sql)
+		}
+	}
+	return lines
+}
+
+func displayRoute(r string) string {
+	switch r {
+	case router.RouteLocal, routeCatalog:
+		return r
+	}
+	return "trino tier " + r
 }

@@ -1,0 +1,267 @@
+package gateway
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/prometheus/client_golang/prometheus"
+	_ "github.com/trinodb/trino-go-client/trino"
+
+	"github.com/sluicesql/sluice/catalog"
+	"github.com/sluicesql/sluice/engine"
+	"github.com/sluicesql/sluice/planner/plan"
+	"github.com/sluicesql/sluice/router"
+	"github.com/sluicesql/sluice/router/trinotest"
+	"github.com/sluicesql/sluice/wire/pgerr"
+	"github.com/sluicesql/sluice/wire/pgtype"
+)
+
+// trinoDDL is the Trino type of a demo lake column as its Parquet files
+// store it ("" when Trino's hive connector cannot read it).
+func trinoDDL(typ pgtype.Type) string {
+	if typ.IsArray() {
+		if e := trinoDDL(typ.Elem()); e != "" {
+			return "array(" + e + ")"
+		}
+		return ""
+	}
+	switch typ.OID {
+	case pgtype.Int2OID:
+		return "smallint"
+	case pgtype.Int4OID:
+		return "integer"
+	case pgtype.Int8OID:
+		return "bigint"
+	case pgtype.Float8OID:
+		return "double"
+	case pgtype.BoolOID:
+		return "boolean"
+	case pgtype.DateOID:
+		return "date"
+	case pgtype.TimestampOID, pgtype.TimestamptzOID:
+		return "timestamp(3)"
+	case pgtype.NumericOID:
+		if p, s, ok := pgtype.NumericPrecisionScale(typ.Typmod); ok {
+			return fmt.Sprintf("decimal(%d,%d)", p, s)
+		}
+	case pgtype.TextOID, pgtype.VarcharOID, pgtype.JSONOID, pgtype.JSONBOID:
+		return "varchar"
+	}
+	return ""
+}
+
+// trinoOverLake is a real Trino whose hive catalog reads dir, with the
+// demo lake's gold and silver tables registered as external tables.
+func trinoOverLake(t *testing.T) (url, dir string) {
+	if u := os.Getenv("SLUICE_TRINO_URL"); u != "" {
+		// A running Trino whose hive catalog reads SLUICE_TRINO_LAKE.
+		url, dir = u, os.Getenv("SLUICE_TRINO_LAKE")
+	} else {
+		dir = testLake(t)
+		url = trinotest.Start(t, trinotest.Options{Lake: dir}).URL
+	}
+	db, err := sql.Open("trino", strings.Replace(url, "://", "://sluice@", 1)+"?catalog=hive&schema=default&session_properties=hive.timestamp_precision:MICROSECONDS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	run := func(q string) {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("Trino: %s: %v", q, err)
+		}
+	}
+	lake, err := catalog.OpenLake(dir, catalog.LakeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range lake.Current().Schemas {
+		if sc.Name != "gold" && sc.Name != "silver" {
+			continue
+		}
+		run(fmt.Sprintf("CREATE SCHEMA IF NOT EXISTS hive.%s WITH (location = 'local:///%s')", sc.Name, sc.Name))
+		for _, tb := range sc.Tables {
+			var cols, parts, partNames []string
+			ok := tb.Format == catalog.FormatHiveParquet
+			for _, c := range tb.Columns {
+				tt := trinoDDL(c.Type)
+				ok = ok && tt != ""
+				if c.Partition {
+					parts = append(parts, fmt.Sprintf("%q %s", c.Name, tt))
+					partNames = append(partNames, "'"+c.Name+"'")
+				} else {
+					cols = append(cols, fmt.Sprintf("%q %s", c.Name, tt))
+				}
+			}
+			if !ok {
+				continue
+			}
+			rel, _ := filepath.Rel(dir, tb.Location)
+			with := fmt.Sprintf("format = 'PARQUET', external_location = 'local:///%s'", filepath.ToSlash(rel))
+			if len(partNames) > 0 {
+				with += ", partitioned_by = ARRAY[" + strings.Join(partNames, ", ") + "]"
+			}
+			run(fmt.Sprintf("CREATE TABLE IF NOT EXISTS hive.%s.%s (%s) WITH (%s)", sc.Name, tb.Name, strings.Join(append(cols, parts...), ", "), with))
+			if len(partNames) > 0 {
+				run(fmt.Sprintf("CALL hive.system.sync_partition_metadata('%s', '%s', 'FULL')", sc.Name, tb.Name))
+			}
+		}
+	}
+	return url, dir
+}
+
+// budgetEngine is the real engine with a memory budget so small that
+// reading gold.orders exceeds it: the engine's own budget (53200) is what
+// sends such queries to Trino, and this one trips it on demand.
+type budgetEngine struct{ *engine.Engine }
+
+type overBudget struct{ engine.Stream }
+
+func (o overBudget) Next(ctx context.Context) (arrow.RecordBatch, error) {
+	return nil, pgerr.New(pgerr.OutOfMemory, "out of memory").WithDetail("The query needs more than the local engine's memory budget.")
+}
+
+func (e budgetEngine) Execute(ctx context.Context, root plan.Node, params []pgtype.Datum, opts ...engine.Option) (engine.Stream, error) {
+	s, err := e.Engine.Execute(ctx, root, params, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if readsTable(root, "orders") {
+		return overBudget{s}, nil
+	}
+	return s, nil
+}
+
+func readsTable(n plan.Node, name string) bool {
+	if sc, ok := n.(*plan.Scan); ok && sc.Table.Name == name {
+		return true
+	}
+	for _, c := range n.Children() {
+		if readsTable(c, name) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestRoutingToTrino(t *testing.T) {
+	url, dir := trinoOverLake(t)
+	rt, err := router.New(router.Config{HealthInterval: 500 * time.Millisecond, Tiers: []router.TierConfig{{
+		Name: "etl", Clusters: []router.ClusterConfig{{Name: "trino-1", URL: url,
+			Catalogs: map[string]string{"gold": "hive.gold", "silver": "hive.silver"}}},
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(rt.Close)
+	rules := rulesFor(t, `
+- name: etl-tag
+  client_tags: [etl]
+  route: etl
+- name: silver-local
+  layers: [silver]
+  route: local
+`, "etl")
+	ts := startRoutedServerAt(t, dir, func(reg prometheus.Registerer) *Routes {
+		return NewRoutes(budgetEngine{engine.New()}, rt, rules, "", reg)
+	})
+	ctx := testCtx(t)
+	c := connectPG(t, ts.dsn("alice", "sluice", "application_name=routing-test"))
+	defer c.Close(ctx)
+
+	local := map[string]string{}
+	bi := []string{
+		"SELECT segment, count(*), count(DISTINCT country), string_agg(DISTINCT country, ',' ORDER BY country) FROM gold.customers GROUP BY segment ORDER BY segment",
+		"SELECT name, email FROM gold.customers WHERE name ILIKE '%customer 1%' AND email ~* '^c' ORDER BY 1 LIMIT 7 OFFSET 2",
+		"SELECT date_trunc('month', created_at) AS m, count(*) FROM gold.customers GROUP BY 1 ORDER BY 1",
+	}
+	for _, q := range bi {
+		local[q] = render(ctx, c, q)
+		if strings.Contains(local[q], "ERROR") {
+			t.Fatalf("locally: %s: %s", q, local[q])
+		}
+	}
+	render(ctx, c, "SET sluice.client_tags = 'nightly, etl'")
+	for _, q := range bi {
+		got := render(ctx, c, q)
+		t.Logf("%s", got)
+		if got != local[q] {
+			t.Errorf("through Trino (tag etl):\n%s\n got %s\nwant %s", q, got, local[q])
+		}
+	}
+	if n := routedCount(t, ts, "etl", "etl-tag", "forwarded"); n != float64(len(bi)) {
+		t.Errorf("forwarded by rule etl-tag: %v, want %d", n, len(bi))
+	}
+	explain := render(ctx, c, "EXPLAIN SELECT count(*) FROM gold.customers")
+	t.Logf("%s", explain)
+	for _, w := range []string{"Route: trino tier etl (rule etl-tag)", "Estimate: ", `Trino SQL: SELECT`, `\"hive\".\"gold\".\"customers\"`} {
+		if !strings.Contains(explain, w) {
+			t.Errorf("EXPLAIN lacks %s:\n%s", w, explain)
+		}
+	}
+	render(ctx, c, "RESET sluice.client_tags")
+
+	// SET sluice.route wins over the rules (silver-local would keep it).
+	render(ctx, c, "SET sluice.route = 'etl'")
+	if got := render(ctx, c, bi[0]); got != local[bi[0]] {
+		t.Errorf("SET sluice.route = etl:\n got %s\nwant %s", got, local[bi[0]])
+	}
+	if n := routedCount(t, ts, "etl", "none", "forwarded"); n != 1 {
+		t.Errorf("forwarded by SET sluice.route: %v", n)
+	}
+	// Trino saw Sluice's user and application_name.
+	render(ctx, c, "RESET sluice.route")
+	db, err := sql.Open("trino", strings.Replace(url, "://", "://sluice@", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM system.runtime.queries WHERE "user" = 'alice' AND source = 'routing-test' AND query LIKE '%"hive"."gold"."customers"%'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n < len(bi)+1 {
+		t.Errorf("Trino ran %d queries as alice from routing-test, want at least %d", n, len(bi)+1)
+	}
+
+	// Parameters through the extended protocol.
+	want := render(ctx, c, "SELECT count(*) FROM gold.customers WHERE country = 'FR' AND customer_id > 3")
+	render(ctx, c, "SET sluice.route = 'etl'")
+	res := c.ExecParams(ctx, "SELECT count(*) FROM gold.customers WHERE country = $1 AND customer_id > $2", [][]byte{[]byte("FR"), []byte("3")}, nil, nil, nil).Read()
+	if res.Err != nil || len(res.Rows) != 1 || !strings.Contains(want, fmt.Sprintf("%q", res.Rows[0][0])) {
+		t.Errorf("parameters on Trino: %v %v, local %s", res.Rows, res.Err, want)
+	}
+	render(ctx, c, "RESET sluice.route")
+
+	// The local engine's memory budget: without a fallback tier the
+	// query fails with 53200; with one it runs on Trino.
+	if got := render(ctx, c, "SELECT count(*) FROM gold.orders"); !strings.Contains(got, "ERROR 53200") {
+		t.Errorf("no fallback tier: %s", got)
+	}
+	var orders int
+	if err := db.QueryRow("SELECT count(*) FROM hive.gold.orders").Scan(&orders); err != nil {
+		t.Fatal(err)
+	}
+	ts2 := startRoutedServerAt(t, dir, func(reg prometheus.Registerer) *Routes {
+		return NewRoutes(budgetEngine{engine.New()}, rt, rules, "etl", reg)
+	})
+	c2 := connectPG(t, ts2.dsn("alice", "sluice"))
+	defer c2.Close(ctx)
+	if got := render(ctx, c2, "SELECT count(*) FROM gold.orders"); !strings.Contains(got, fmt.Sprintf("| %q,;", fmt.Sprint(orders))) {
+		t.Errorf("fallback to Trino: %s, want %d", got, orders)
+	}
+	if n := routedCount(t, ts2, "etl", "none", "fallback"); n != 1 {
+		t.Errorf("fallbacks counted: %v", n)
+	}
+	// An explicit local route is not taken over.
+	render(ctx, c2, "SET sluice.route = 'local'")
+	if got := render(ctx, c2, "SELECT count(*) FROM gold.orders"); !strings.Contains(got, "ERROR 53200") {
+		t.Errorf("SET sluice.route = local must not fall back: %s", got)
+	}
+}
