@@ -5,7 +5,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/compute"
 
 	"github.com/sluicesql/sluice/engine/expr"
 	"github.com/sluicesql/sluice/planner/plan"
@@ -40,11 +39,14 @@ type joinOp struct {
 	built      bool
 	buildBatch arrow.RecordBatch // all build rows; nil when none
 	buildRows  int
-	table      map[string][]int32
+	// table maps a general key to the first and last build rows of its
+	// chain, linked through chain (one entry per build row).
+	table map[string][2]int32
+	chain []int32
 	// One integer key read straight from its column (no Datums): the
 	// common foreign-key join. -1 when the keys need the general path.
 	probeIntCol, buildIntCol int
-	tableInt                 map[int64][]int32
+	tableInt                 *intTable
 	buildMatched             []bool
 	keyBuf                   []byte
 
@@ -173,7 +175,7 @@ func (j *joinOp) buildTable(ctx context.Context) error {
 			b.Release()
 		}
 	}()
-	j.table = map[string][]int32{}
+	j.table = map[string][2]int32{}
 	for {
 		b, err := j.build.next(ctx)
 		if err != nil {
@@ -185,18 +187,11 @@ func (j *joinOp) buildTable(ctx context.Context) error {
 		batches = append(batches, b)
 		if j.buildIntCol >= 0 {
 			if j.tableInt == nil {
-				j.tableInt = map[int64][]int32{}
+				j.tableInt = newIntTable()
 			}
 			col := b.Column(j.buildIntCol)
-			get := intValues(col)
-			if get == nil {
-				return pgerr.New(pgerr.InternalError, "join key column is stored as %s", col.DataType())
-			}
-			for r := 0; r < int(b.NumRows()); r++ {
-				if col.IsValid(r) {
-					k := get(r)
-					j.tableInt[k] = append(j.tableInt[k], int32(j.buildRows+r))
-				}
+			if err := insertInts(j.tableInt, col, j.buildRows); err != nil {
+				return err
 			}
 			j.buildRows += int(b.NumRows())
 			continue
@@ -206,9 +201,17 @@ func (j *joinOp) buildTable(ctx context.Context) error {
 			return err
 		}
 		for r := 0; r < int(b.NumRows()); r++ {
+			row := int32(j.buildRows + r)
+			j.chain = append(j.chain, -1)
 			k, ok := j.key(keys, r)
-			if ok {
-				j.table[k] = append(j.table[k], int32(j.buildRows+r))
+			if !ok {
+				continue
+			}
+			if ht, found := j.table[k]; found {
+				j.chain[ht[1]] = row
+				j.table[k] = [2]int32{ht[0], row}
+			} else {
+				j.table[k] = [2]int32{row, row}
 			}
 		}
 		j.buildRows += int(b.NumRows())
@@ -273,11 +276,12 @@ func (j *joinOp) probeBatch(ctx context.Context, b arrow.RecordBatch) error {
 	n := int(b.NumRows())
 	var keys [][]pgtype.Datum
 	var intCol arrow.Array
-	var intGet func(int) int64
+	var ints []int64
 	if j.probeIntCol >= 0 {
 		intCol = b.Column(j.probeIntCol)
-		if intGet = intValues(intCol); intGet == nil {
-			return pgerr.New(pgerr.InternalError, "join key column is stored as %s", intCol.DataType())
+		var err error
+		if ints, err = int64s(intCol); err != nil {
+			return err
 		}
 	} else {
 		var err error
@@ -286,13 +290,6 @@ func (j *joinOp) probeBatch(ctx context.Context, b arrow.RecordBatch) error {
 		}
 	}
 	matched := make([]bool, n)
-	var all []int32
-	if len(j.probeKeys) == 0 {
-		all = make([]int32, j.buildRows)
-		for i := range all {
-			all[i] = int32(i)
-		}
-	}
 	var pr, br []int32
 	flush := func() error {
 		if len(pr) == 0 {
@@ -305,21 +302,40 @@ func (j *joinOp) probeBatch(ctx context.Context, b arrow.RecordBatch) error {
 		pr, br = pr[:0], br[:0]
 		return err
 	}
-	for r := 0; r < n; r++ {
-		cands := all
+	if len(j.probeKeys) == 0 {
+		// A nested loop: every build row is a candidate.
+		for r := 0; r < n; r++ {
+			for c := 0; c < j.buildRows; c++ {
+				pr = append(pr, int32(r))
+				br = append(br, int32(c))
+				if len(pr) >= joinChunkPairs {
+					if err := flush(); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	nullable := intCol != nil && intCol.NullN() > 0
+	for r := 0; r < n && len(j.probeKeys) > 0; r++ {
+		c := int32(-1)
 		if intCol != nil {
-			if intCol.IsNull(r) {
+			if nullable && intCol.IsNull(r) {
 				continue
 			}
-			cands = j.tableInt[intGet(r)]
-		} else if len(j.probeKeys) > 0 {
+			if j.tableInt != nil {
+				c = j.tableInt.first(ints[r])
+			}
+		} else {
 			k, ok := j.key(keys, r)
 			if !ok {
 				continue
 			}
-			cands = j.table[k]
+			if ht, found := j.table[k]; found {
+				c = ht[0]
+			}
 		}
-		for _, c := range cands {
+		for ; c >= 0; c = j.nextRow(c) {
 			pr = append(pr, int32(r))
 			br = append(br, c)
 			if len(pr) >= joinChunkPairs {
@@ -513,19 +529,8 @@ func gather(env *expr.Env, b arrow.RecordBatch, idx []int32, schema *arrow.Schem
 		}
 		return cols, nil
 	}
-	ib := array.NewInt32Builder(env.Mem)
-	for _, i := range idx {
-		if i < 0 {
-			ib.AppendNull()
-		} else {
-			ib.Append(i)
-		}
-	}
-	indices := ib.NewArray()
-	ib.Release()
-	defer indices.Release()
 	for c := range cols {
-		taken, err := compute.TakeArray(context.Background(), b.Column(c), indices)
+		taken, err := takeArray(env.Mem, b.Column(c), idx)
 		if err != nil {
 			releaseAll(cols[:c])
 			return nil, err
@@ -583,18 +588,58 @@ func intKeyColumn(keys []plan.Expr) (int, bool) {
 	return -1, false
 }
 
-// intValues reads an integer-stored column's values as int64; nil when the
-// column is not stored as the plan's type says.
-func intValues(col arrow.Array) func(int) int64 {
+// nextRow follows a key's chain of build rows.
+func (j *joinOp) nextRow(r int32) int32 {
+	if j.tableInt != nil {
+		return j.tableInt.next[r]
+	}
+	return j.chain[r]
+}
+
+// int64s reads an integer-stored key column's values as int64 (NULL slots
+// hold garbage: callers check validity).
+func int64s(col arrow.Array) ([]int64, error) {
 	switch a := col.(type) {
 	case *array.Int64:
-		return func(i int) int64 { return a.Value(i) }
+		return a.Int64Values(), nil
 	case *array.Int32:
-		return func(i int) int64 { return int64(a.Value(i)) }
+		out := make([]int64, a.Len())
+		for i, v := range a.Int32Values() {
+			out[i] = int64(v)
+		}
+		return out, nil
 	case *array.Int16:
-		return func(i int) int64 { return int64(a.Value(i)) }
+		out := make([]int64, a.Len())
+		for i, v := range a.Int16Values() {
+			out[i] = int64(v)
+		}
+		return out, nil
 	case *array.Date32:
-		return func(i int) int64 { return int64(a.Value(i)) }
+		out := make([]int64, a.Len())
+		for i, v := range a.Date32Values() {
+			out[i] = int64(v)
+		}
+		return out, nil
+	}
+	return nil, pgerr.New(pgerr.InternalError, "join key column is stored as %s", col.DataType())
+}
+
+// insertInts adds the non-NULL keys of col, rows base+i, to t.
+func insertInts(t *intTable, col arrow.Array, base int) error {
+	vals, err := int64s(col)
+	if err != nil {
+		return err
+	}
+	nullable := col.NullN() > 0
+	for r, k := range vals {
+		if nullable && col.IsNull(r) {
+			if base+r >= len(t.next) {
+				t.next = append(t.next, make([]int32, base+r+1-len(t.next))...)
+			}
+			t.next[base+r] = -1
+			continue
+		}
+		t.insert(k, int32(base+r))
 	}
 	return nil
 }

@@ -1,0 +1,95 @@
+package engine
+
+// intTable maps an int64 join key to the build rows holding it, in row
+// order: an open-addressing table of distinct keys, each with the first and
+// last row of its chain, and one next link per build row. Unlike a Go map
+// of slices it allocates nothing per key, and a probe is a multiply, a mask
+// and (usually) one comparison.
+type intTable struct {
+	keys  []int64
+	heads []int32 // first row of the key's chain; -1: empty slot
+	tails []int32
+	next  []int32 // per build row: the next row with the same key, -1 at the end
+	used  int
+	shift uint
+}
+
+func newIntTable() *intTable {
+	t := &intTable{}
+	t.alloc(1 << 10)
+	return t
+}
+
+func (t *intTable) alloc(n int) {
+	t.keys = make([]int64, n)
+	t.heads = make([]int32, n)
+	t.tails = make([]int32, n)
+	for i := range t.heads {
+		t.heads[i] = -1
+	}
+	bits := uint(0)
+	for 1<<bits < n {
+		bits++
+	}
+	t.shift = 64 - bits
+}
+
+func (t *intTable) slot(k int64) int {
+	return int((uint64(k) * 0x9E3779B97F4A7C15) >> t.shift)
+}
+
+// insert adds build row r (rows arrive in increasing order) with key k.
+func (t *intTable) insert(k int64, r int32) {
+	for int(r) >= len(t.next) {
+		t.next = append(t.next, -1)
+	}
+	t.next[r] = -1
+	if (t.used+1)*2 > len(t.keys) {
+		t.grow()
+	}
+	mask := len(t.keys) - 1
+	for s := t.slot(k); ; s = (s + 1) & mask {
+		switch {
+		case t.heads[s] < 0:
+			t.keys[s], t.heads[s], t.tails[s] = k, r, r
+			t.used++
+			return
+		case t.keys[s] == k:
+			t.next[t.tails[s]] = r
+			t.tails[s] = r
+			return
+		}
+	}
+}
+
+func (t *intTable) grow() {
+	keys, heads, tails := t.keys, t.heads, t.tails
+	t.alloc(len(keys) * 2)
+	mask := len(t.keys) - 1
+	for i, h := range heads {
+		if h < 0 {
+			continue
+		}
+		s := t.slot(keys[i])
+		for t.heads[s] >= 0 {
+			s = (s + 1) & mask
+		}
+		t.keys[s], t.heads[s], t.tails[s] = keys[i], h, tails[i]
+	}
+}
+
+// first is the first build row with key k, or -1; next(r) follows it.
+func (t *intTable) first(k int64) int32 {
+	mask := len(t.keys) - 1
+	for s := t.slot(k); ; s = (s + 1) & mask {
+		h := t.heads[s]
+		if h < 0 || t.keys[s] == k {
+			return h
+		}
+	}
+}
+
+// bytes is the table's memory, for the query's memory budget.
+func (t *intTable) bytes() int64 {
+	return int64(len(t.keys))*16 + int64(cap(t.next))*4
+}
