@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -60,6 +61,7 @@ const (
 	CCollationOID                = 950
 	POSIXCollationOID            = 951
 	HeapAccessMethodOID          = 2
+	btreeAccessMethodOID         = 403
 	utf8Encoding                 = 6
 	defaultDatabaseName          = "sluice"
 	defaultOwnerRole             = "sluice"
@@ -70,6 +72,7 @@ const (
 	publicSchemaName             = "public"
 	relkindTable            byte = 'r'
 	relkindView             byte = 'v'
+	relkindIndex            byte = 'i'
 )
 
 // Types PostgreSQL's catalogs use that Sluice cannot encode yet, served as
@@ -121,9 +124,10 @@ type sysTable struct {
 	oid  uint32
 	kind byte // relkind: 'r' catalog table, 'v' view
 	// shared catalogs (pg_database, pg_tablespace, ...) are relisshared.
-	shared bool
-	cols   []Column
-	rows   func(st *State) [][]pgtype.Datum
+	shared   bool
+	hasIndex bool // relhasindex, as PostgreSQL's
+	cols     []Column
+	rows     func(st *State) [][]pgtype.Datum
 }
 
 // addSystemSchemas appends pg_catalog (with pg_type and the tables of this
@@ -131,8 +135,7 @@ type sysTable struct {
 func addSystemSchemas(st *State) {
 	version := lakeDigest(st)
 	pg := &Schema{Name: pgCatalogName, OID: PgCatalogNamespaceOID, Comment: "system catalog schema"}
-	pg.Tables = append(pg.Tables, pgTypeTableDef().table(st, pgCatalogName, version))
-	for _, d := range pgCatalogTables() {
+	for _, d := range systemTableDefs()[pgCatalogName] {
 		pg.Tables = append(pg.Tables, d.table(st, pgCatalogName, version))
 	}
 	st.Schemas = append(st.Schemas, pg)
@@ -141,11 +144,59 @@ func addSystemSchemas(st *State) {
 	}
 	if st.Schema(informationSchemaName) == nil {
 		is := &Schema{Name: informationSchemaName, OID: InformationSchemaOID}
-		for _, d := range informationSchemaTables() {
+		for _, d := range systemTableDefs()[informationSchemaName] {
 			is.Tables = append(is.Tables, d.table(st, informationSchemaName, version))
 		}
 		st.Schemas = append(st.Schemas, is)
 	}
+}
+
+// systemTableDefs are the relations of pg_catalog and information_schema:
+// those this package computes, then every other relation PostgreSQL has,
+// from the export. A computed catalog that does not depend on the lake
+// serves PostgreSQL's exported rows.
+func systemTableDefs() map[string][]*sysTable {
+	systemDefs.once.Do(func() { systemDefs.bySchema, systemDefs.byName = buildSystemTableDefs() })
+	return systemDefs.bySchema
+}
+
+// systemRelationKinds maps schema.name of every system relation to its
+// definition, for pg_class's relkind and relisshared.
+func systemRelationKinds() map[string]*sysTable {
+	systemTableDefs()
+	return systemDefs.byName
+}
+
+// systemDefs are computed once (a function, not a variable initialiser:
+// the definitions' row functions refer back to them); never modified after.
+var systemDefs struct {
+	once     sync.Once
+	bySchema map[string][]*sysTable
+	byName   map[string]*sysTable
+}
+
+func buildSystemTableDefs() (map[string][]*sysTable, map[string]*sysTable) {
+	pg := append([]*sysTable{pgTypeTableDef()}, pgCatalogTables()...)
+	is := informationSchemaTables()
+	for _, d := range pg {
+		if r := exported().byName[pgCatalogName+"."+d.name]; r != nil {
+			d.hasIndex = r.hasIndex
+		}
+		if rows, ok := staticRows(d.name); ok {
+			d.rows = func(*State) [][]pgtype.Datum { return rows }
+		}
+	}
+	bySchema := map[string][]*sysTable{
+		pgCatalogName:         append(pg, exportedSysTables(pgCatalogName, pg)...),
+		informationSchemaName: append(is, exportedSysTables(informationSchemaName, is)...),
+	}
+	byName := map[string]*sysTable{}
+	for schema, defs := range bySchema {
+		for _, d := range defs {
+			byName[schema+"."+d.name] = d
+		}
+	}
+	return bySchema, byName
 }
 
 // isSystemSchema says whether a schema is PostgreSQL's rather than a
@@ -181,14 +232,18 @@ func (d *sysTable) table(st *State, schema, version string) *Table {
 		RowCount:  -1,
 		SizeBytes: -1,
 	}
+	// A state is immutable, so its rows are built once, on first use, and
+	// every scan gets its own reference.
+	build := sync.OnceValues(func() (arrow.RecordBatch, error) { return buildBatch(t.ArrowSchema(), d.rows(st)) })
 	t.Rows = func(ctx context.Context) ([]arrow.RecordBatch, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		b, err := buildBatch(t.ArrowSchema(), d.rows(st))
+		b, err := build()
 		if err != nil {
 			return nil, err
 		}
+		b.Retain()
 		return []arrow.RecordBatch{b}, nil
 	}
 	return t
@@ -301,30 +356,24 @@ func (st *State) databaseName() string {
 
 // relation is one pg_class row's worth of facts.
 type relation struct {
-	schema *Schema
-	table  *Table
-	kind   byte
-	shared bool
+	schema   *Schema
+	table    *Table
+	kind     byte
+	shared   bool
+	hasIndex bool // PostgreSQL's system catalogs have indexes; lake tables none
 }
 
 // relations lists every relation of the state in schema, name order.
 func (st *State) relations() []relation {
-	views, shared := map[string]bool{}, map[string]bool{}
-	for _, d := range pgCatalogTables() {
-		views[pgCatalogName+"."+d.name] = d.kind == relkindView
-		shared[pgCatalogName+"."+d.name] = d.shared
-	}
-	for _, d := range informationSchemaTables() {
-		views[informationSchemaName+"."+d.name] = d.kind == relkindView
-	}
+	defs := systemRelationKinds()
 	var out []relation
 	for _, sc := range st.Schemas {
 		for _, t := range sc.Tables {
-			k := relkindTable
-			if views[sc.Name+"."+t.Name] {
-				k = relkindView
+			r := relation{schema: sc, table: t, kind: relkindTable}
+			if d := defs[sc.Name+"."+t.Name]; d != nil && t.Format == FormatSystem {
+				r.kind, r.shared, r.hasIndex = d.kind, d.shared, d.hasIndex
 			}
-			out = append(out, relation{schema: sc, table: t, kind: k, shared: shared[sc.Name+"."+t.Name]})
+			out = append(out, r)
 		}
 	}
 	return out

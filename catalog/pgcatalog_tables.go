@@ -193,8 +193,11 @@ func pgClassRows(st *State) [][]pgtype.Datum {
 	for _, r := range st.relations() {
 		t := r.table
 		am, filenode, replident := int64(HeapAccessMethodOID), oidv(t.OID), "d"
-		if r.kind == relkindView {
+		switch r.kind {
+		case relkindView:
 			am, filenode = 0, 0
+		case relkindIndex:
+			am = btreeAccessMethodOID
 		}
 		if r.kind == relkindView || isSystemSchema(r.schema.Name) {
 			replident = "n"
@@ -210,7 +213,7 @@ func pgClassRows(st *State) [][]pgtype.Datum {
 		}
 		out = append(out, row{
 			oidv(t.OID), t.Name, oidv(r.schema.OID), relationRowType(t), int64(0), int64(BootstrapSuperuserOID),
-			am, filenode, int64(0), pages, tuples, int64(0), int64(0), false, r.shared, "p", ch(r.kind),
+			am, filenode, int64(0), pages, tuples, int64(0), int64(0), r.hasIndex, r.shared, "p", ch(r.kind),
 			int64(len(t.Columns)), int64(0), r.kind == relkindView, false, false, false, false, true,
 			replident, false, int64(0), int64(0), int64(0), nil, nil, nil,
 		})

@@ -11,12 +11,12 @@ import (
 )
 
 // pg_type is served from PostgreSQL 15's own rows (pg_type.tsv, exported
-// from a real server by gen_pgtype.go), plus a row type and its array type
+// from a real server by gen_pgcatalog.go), plus a row type and its array type
 // for every lake table, as PostgreSQL creates for every table. Drivers load
 // the whole of pg_type (Npgsql, pgjdbc's getTypeInfo, SQLAlchemy's domain
 // reflection), so a hand-kept subset answers them differently.
 
-//go:generate go run gen_pgtype.go
+//go:generate go run gen_pgcatalog.go
 
 //go:embed pg_type.tsv
 var pgTypeTSV string
@@ -77,9 +77,13 @@ const (
 	typName      = 1
 	typNamespace = 2
 	typByval     = 5
+	typType      = 6
+	typCategory  = 7
 	typRelid     = 11
 	typAlign     = 22
 	typStorage   = 23
+	typBasetype  = 25
+	typTypmod    = 26
 	typCollation = 28
 )
 
@@ -132,12 +136,14 @@ func typeCell(t pgtype.Type, s string) (pgtype.Datum, error) {
 	if s == `\N` {
 		return nil, nil
 	}
-	switch t {
-	case tOID, tInt2, tInt4, tRegproc:
+	switch t.OID {
+	case pgtype.OIDOID, pgtype.Int2OID, pgtype.Int4OID, pgtype.Int8OID, pgtype.RegprocOID:
 		return strconv.ParseInt(s, 10, 64)
-	case tBool:
+	case pgtype.Float4OID, pgtype.Float8OID:
+		return strconv.ParseFloat(s, 64)
+	case pgtype.BoolOID:
 		return s == "t", nil
-	case tName, tChar, tText:
+	case pgtype.NameOID, pgtype.CharOID, pgtype.TextOID, pgtype.VarcharOID:
 		return s, nil
 	}
 	return nil, fmt.Errorf("unexpected non-NULL value %q of type %d", s, t.OID)

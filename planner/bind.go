@@ -684,6 +684,15 @@ func (b *binder) bindFromItem(n *pg_query.Node) (plan.Node, *scope, error) {
 // lookupTable resolves a relation name: pg_catalog first (implicitly, as
 // PostgreSQL does), then the search path.
 func (b *binder) lookupTable(rv *pg_query.RangeVar) (*catalog.Table, error) {
+	t, err := b.findTable(rv)
+	if err == nil && t.IsIndex() {
+		return nil, b.errAt(rv.Location, pgerr.New(pgerr.WrongObjectType, "\"%s\" is an index", rv.Relname))
+	}
+	return t, err
+}
+
+// findTable finds the relation a name means, of any kind.
+func (b *binder) findTable(rv *pg_query.RangeVar) (*catalog.Table, error) {
 	if rv.Catalogname != "" && rv.Catalogname != b.env.Database() {
 		return nil, b.errAt(rv.Location, pgerr.New(pgerr.FeatureNotSupported, "cross-database references are not implemented: \"%s.%s.%s\"", rv.Catalogname, rv.Schemaname, rv.Relname))
 	}
