@@ -51,6 +51,9 @@ type Config struct {
 type LakeConfig struct {
 	Dir             string   `yaml:"dir"`
 	RefreshInterval Duration `yaml:"refresh_interval"`
+	// Iceberg are Iceberg catalogs served beside the directory's layers
+	// (config_iceberg.go).
+	Iceberg []IcebergConfig `yaml:"iceberg"`
 }
 
 // TLSConfig names a certificate and key; both or neither.
@@ -191,6 +194,9 @@ func (c *Config) validate() error {
 		return err
 	}
 	if err := gateway.CheckSettings(c.Settings); err != nil {
+		return err
+	}
+	if err := c.Lake.validateIceberg(); err != nil {
 		return err
 	}
 	if err := c.Trino.Validate(); err != nil {

@@ -71,7 +71,9 @@ func ensureDemoLake(dir string, seed int64, scale float64) (time.Duration, error
 		return 0, fmt.Errorf("%s is not empty and holds no demo lake; choose another --dir", dir)
 	}
 	start := time.Now()
-	if err := demolake.Write(dir, seed, scale); err != nil {
+	// gold as Iceberg tables of the embedded catalog, the other layers
+	// Hive-style folders: the demo serves both kinds of table.
+	if err := demolake.WriteWith(dir, seed, scale, demolake.Options{GoldIceberg: true}); err != nil {
 		return 0, fmt.Errorf("writing the demo lake: %w", err)
 	}
 	return max(time.Since(start), time.Nanosecond), nil

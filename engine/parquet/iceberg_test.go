@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -294,4 +295,83 @@ func TestIcebergColumnsByFieldID(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("rows %v, want %v", got, want)
 	}
+}
+
+// Appends commit while the lake polls and queries read: every read sees
+// exactly the rows of one snapshot (all of the first k commits, nothing of
+// later ones), and the last commit becomes visible.
+func TestIcebergAppendWhileReading(t *testing.T) {
+	dir, tbl := iceLake(t)
+	tbl = iceAppend(t, tbl, iceRecord(t, tbl, 0, 10))
+	l, err := catalog.OpenLake(dir, catalog.LakeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go l.Poll(ctx, 5*time.Millisecond)
+
+	const commits = 8
+	done := make(chan error, 1)
+	go func() {
+		var err error
+		defer func() { done <- err }()
+		for k := 1; k < commits; k++ {
+			at := array.NewTableFromRecords(iceSchemaArrow(t, tbl), []arrow.RecordBatch{iceRecord(t, tbl, 10*k, 10*k+10)})
+			tbl, err = tbl.AppendTable(context.Background(), at, 1024, nil)
+			at.Release()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	seen := map[int]bool{}
+	writing := true
+	for writing || !seen[commits] {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			writing = false
+		default:
+		}
+		tb, err := l.Current().Table("gold", "t")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := sluiceRows(t, tb, []int{0})
+		n := len(ids)
+		if n%10 != 0 || n == 0 {
+			t.Fatalf("a read saw %d rows: not whole commits", n)
+		}
+		got := map[string]bool{}
+		for _, id := range ids {
+			got[id] = true
+		}
+		for i := range n {
+			if !got[fmt.Sprint(i)] {
+				t.Fatalf("a read of %d rows misses id %d: not a snapshot's rows", n, i)
+			}
+		}
+		if want := tb.RowCount; int64(n) != want {
+			t.Fatalf("a read saw %d rows of a table whose snapshot has %d", n, want)
+		}
+		seen[n/10] = true
+		if !writing && !seen[commits] {
+			if _, err := l.Refresh(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	t.Logf("reads saw %d distinct snapshots of %d", len(seen), commits)
+}
+
+func iceSchemaArrow(t *testing.T, tbl *icetable.Table) *arrow.Schema {
+	sc, err := icetable.SchemaToArrowSchema(tbl.Schema(), nil, false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
 }
