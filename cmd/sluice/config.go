@@ -45,6 +45,8 @@ type Config struct {
 	Settings        map[string]string `yaml:"settings"`
 	// Trino is the Trino tiers heavy queries may go to; none by default.
 	Trino router.Config `yaml:"trino"`
+	// Routing chooses each query's route: local or a Trino tier.
+	Routing RoutingConfig `yaml:"routing"`
 }
 
 // LakeConfig says where the lake is and how often to look for commits.
@@ -200,6 +202,9 @@ func (c *Config) validate() error {
 		return err
 	}
 	if err := c.Trino.Validate(); err != nil {
+		return err
+	}
+	if err := c.Routing.validate(c.Trino); err != nil {
 		return err
 	}
 	return nil

@@ -56,8 +56,13 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, started func(serv
 	})
 	reg.MustRegister(authFailures, protocolErrors)
 
+	routes, stopRoutes, err := openRoutes(cfg, engine.New(), reg, log)
+	if err != nil {
+		return err
+	}
+	defer stopRoutes()
 	gw, err := gateway.New(gateway.Config{Database: cfg.Database, Version: sluiceVersion(), Settings: cfg.Settings},
-		lake, planner.New(), engine.New(), metrics, log)
+		lake, planner.New(), routes, metrics, log)
 	if err != nil {
 		return err
 	}
