@@ -3,6 +3,7 @@ package router
 import (
 	"bytes"
 	"fmt"
+	"log/slog"
 	"os"
 	"path"
 	"strconv"
@@ -244,6 +245,7 @@ type RuleSet struct {
 	routes     []string
 	checkEvery time.Duration
 	now        func() time.Time
+	log        *slog.Logger
 
 	mu       sync.Mutex
 	fromFile Rules
@@ -260,13 +262,21 @@ func NewRuleSet(base Rules, file string, routes []string) (*RuleSet, error) {
 	if err := base.Validate(routes); err != nil {
 		return nil, err
 	}
-	rs := &RuleSet{base: base, file: file, routes: routes, checkEvery: time.Second, now: time.Now}
+	rs := &RuleSet{base: base, file: file, routes: routes, checkEvery: time.Second, now: time.Now, log: slog.New(slog.DiscardHandler)}
 	if file != "" {
 		if err := rs.reload(true); err != nil {
 			return nil, err
 		}
 	}
 	return rs, nil
+}
+
+// SetLogger names where reloads of the rules file and their failures are
+// logged.
+func (s *RuleSet) SetLogger(l *slog.Logger) {
+	s.mu.Lock()
+	s.log = l
+	s.mu.Unlock()
 }
 
 // SetCheckInterval changes how often the rules file's modification time is
@@ -334,8 +344,17 @@ func (s *RuleSet) reload(force bool) error {
 		err = append(append(Rules(nil), s.base...), rules...).Validate(s.routes)
 	}
 	if err != nil {
-		s.err = fmt.Errorf("routing rules file %s: %w", s.file, err)
+		err = fmt.Errorf("routing rules file %s: %w", s.file, err)
+		if s.err == nil || s.err.Error() != err.Error() {
+			s.log.Warn("routing rules file not loaded; the previous rules stay in force", "error", err)
+		}
+		s.err = err
+		// Not read again until it changes.
+		s.modTime, s.size = st.ModTime(), st.Size()
 		return s.err
+	}
+	if !force {
+		s.log.Info("routing rules file reloaded", "file", s.file, "rules", len(rules))
 	}
 	s.fromFile, s.modTime, s.size, s.err = rules, st.ModTime(), st.Size(), nil
 	return nil

@@ -70,6 +70,9 @@ func openRoutes(cfg *Config, local gateway.Engine, reg prometheus.Registerer, lo
 			stop()
 			return nil, nil, err
 		}
+		if log != nil {
+			rules.SetLogger(log)
+		}
 	}
 	return gateway.NewRoutes(local, rt, rules, cfg.Routing.Fallback, reg), stop, nil
 }
