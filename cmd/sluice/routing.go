@@ -20,7 +20,8 @@ type RoutingConfig struct {
 	// it changes: rules change without a restart.
 	RulesFile string `yaml:"rules_file"`
 	// Fallback is the Trino tier that takes a query the local engine
-	// cannot run (a feature it lacks, its memory budget); empty: none.
+	// cannot run (a feature it lacks, its memory budget): empty means the
+	// first configured tier, "none" turns it off.
 	Fallback string `yaml:"fallback"`
 }
 
@@ -38,7 +39,7 @@ func (c RoutingConfig) validate(trino router.Config) error {
 	if err := c.Rules.Validate(tiers); err != nil {
 		return fmt.Errorf("routing: %w", err)
 	}
-	if c.Fallback != "" {
+	if c.Fallback != "" && c.Fallback != "none" {
 		found := false
 		for _, t := range tiers {
 			found = found || t == c.Fallback
@@ -74,5 +75,12 @@ func openRoutes(cfg *Config, local gateway.Engine, reg prometheus.Registerer, lo
 			rules.SetLogger(log)
 		}
 	}
-	return gateway.NewRoutes(local, rt, rules, cfg.Routing.Fallback, reg), stop, nil
+	fallback := cfg.Routing.Fallback
+	switch {
+	case fallback == "none":
+		fallback = ""
+	case fallback == "" && len(cfg.Trino.Tiers) > 0:
+		fallback = cfg.Trino.Tiers[0].Name
+	}
+	return gateway.NewRoutes(local, rt, rules, fallback, reg), stop, nil
 }

@@ -55,4 +55,19 @@ routing:
 	if d := routes.Rules.Decide(router.Query{Layers: []string{"raw"}}); d.Deny != "no raw" || d.Code != "0A000" {
 		t.Errorf("raw: %+v", d)
 	}
+	// The fallback defaults to the first tier; none turns it off.
+	for fb, want := range map[string]string{"": "etl", "none": ""} {
+		cfg, err := ParseConfig([]byte(routingTiers + "routing:\n  fallback: \"" + fb + "\"\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		routes, stop, err := openRoutes(cfg, engine.New(), nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stop()
+		if routes.Fallback != want || routes.Rules != nil {
+			t.Errorf("fallback %q: %q, rules %v", fb, routes.Fallback, routes.Rules)
+		}
+	}
 }
