@@ -26,6 +26,8 @@ type cluster struct {
 	breaker *gobreaker.TwoStepCircuitBreaker[struct{}]
 
 	inflight atomic.Int64 // queries of ours between attempt start and end
+	attempts atomic.Int64 // statements submitted here
+	failures atomic.Int64 // attempts that failed for the cluster's fault
 
 	mu        sync.Mutex
 	healthy   bool
@@ -208,6 +210,8 @@ type ClusterStatus struct {
 	// Breaker is "closed", "half-open" or "open".
 	Breaker  string
 	InFlight int64 // our queries running there
+	Attempts int64 // statements sent there so far
+	Failures int64 // of which failed for the cluster's fault (connection, 5xx, timeout)
 	Running  int   // Trino's running queries at the last poll
 	Queued   int   // Trino's queued queries at the last poll
 	Version  string
@@ -222,7 +226,8 @@ func (c *cluster) status() ClusterStatus {
 	return ClusterStatus{
 		Tier: c.tier, Name: c.cfg.Name, URL: c.cfg.URL,
 		Healthy: c.healthy, Draining: c.draining, Breaker: c.breaker.State().String(),
-		InFlight: c.inflight.Load(), Running: c.running, Queued: c.queued,
+		InFlight: c.inflight.Load(), Attempts: c.attempts.Load(), Failures: c.failures.Load(),
+		Running: c.running, Queued: c.queued,
 		Version: c.version, LastErr: c.lastErr, LastPoll: c.lastPoll, Polls: c.pollCount,
 	}
 }

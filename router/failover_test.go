@@ -249,6 +249,9 @@ func TestFailoverUnderLoad(t *testing.T) {
 	if served[cut][0].Load() != 0 {
 		t.Errorf("%d queries served by the cut cluster", served[cut][0].Load())
 	}
+	if ts, cs := r.Tiers()[0], r.Clusters(); ts.Retries == 0 || cs[0].Failures == 0 || cs[1].Failures != 0 || cs[0].Attempts == 0 {
+		t.Errorf("counters: tier %+v, clusters %+v", ts, cs)
+	}
 	if !states["open"] || !unhealthySeen {
 		t.Errorf("breaker states seen %v, unhealthy seen %v", states, unhealthySeen)
 	}
@@ -284,6 +287,9 @@ func TestFallbackTier(t *testing.T) {
 	}
 	if len(notices) == 0 || !strings.Contains(notices[0], `trying tier "slow"`) {
 		t.Errorf("notices %q", notices)
+	}
+	if ts := r.Tiers(); ts[1].Name != "fast" || ts[1].Failovers != 1 {
+		t.Errorf("tiers %+v", ts)
 	}
 
 	_, err = r.Execute(context.Background(), "alone", Request{SQL: "SELECT 1", User: "alice"})
@@ -411,7 +417,7 @@ func TestQueueLimits(t *testing.T) {
 		t.Errorf("tier %+v", ts)
 	}
 	first.Close()
-	if ts := r.Tiers()[0]; ts.Running != 0 {
+	if ts := r.Tiers()[0]; ts.Running != 0 || ts.Rejected != 1 || ts.TimedOut != 1 {
 		t.Errorf("after close: %+v", ts)
 	}
 }

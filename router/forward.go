@@ -68,6 +68,7 @@ func (r *Router) start(ctx context.Context, t *tier, c *cluster, req *Request, s
 	}
 	q.unhook = context.AfterFunc(ctx, cancel)
 	c.inflight.Add(1)
+	c.attempts.Add(1)
 	r.wg.Add(1)
 	go q.run(sqlText)
 	return q

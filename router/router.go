@@ -36,6 +36,11 @@ type tier struct {
 	adm      *admission
 	fallback *tier
 	rr       atomic.Uint64 // rotates the start among equally loaded clusters
+
+	retries   atomic.Int64 // attempts after a cluster failed before the first row
+	failovers atomic.Int64 // queries handed to the fallback tier
+	rejected  atomic.Int64 // refused: queue full (53300)
+	timedOut  atomic.Int64 // gave up in the queue (57014)
 }
 
 // Option configures a Router.
@@ -242,6 +247,7 @@ func (r *Router) Execute(ctx context.Context, tierName string, req Request) (*Re
 		}
 		lastErr = err
 		if t.fallback != nil {
+			t.failovers.Add(1)
 			notes.post(Notice{Kind: NoticeRetry, Tier: t.fallback.cfg.Name,
 				Message: fmt.Sprintf("Trino tier %q could not run the query (%v); trying tier %q", t.cfg.Name, err, t.fallback.cfg.Name)})
 		}
@@ -282,6 +288,12 @@ func (r *Router) executeOnTier(ctx context.Context, t *tier, req *Request, notes
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return nil, 0, pgerr.Convert(err)
 		}
+		switch pgerr.Code(err) {
+		case codeTooManyQueued:
+			t.rejected.Add(1)
+		case pgerr.QueryCanceled:
+			t.timedOut.Add(1)
+		}
 		return nil, 0, err
 	}
 	tried := map[*cluster]bool{}
@@ -310,6 +322,7 @@ func (r *Router) executeOnTier(ctx context.Context, t *tier, req *Request, notes
 		lastErr = err
 		r.log.Warn("trino attempt failed", "tier", t.cfg.Name, "cluster", c.cfg.Name, "error", err)
 		if next := t.pick(tried); next != nil && attempts < budget {
+			t.retries.Add(1)
 			notes.post(Notice{Kind: NoticeRetry, Tier: t.cfg.Name, Cluster: next.cfg.Name,
 				Message: fmt.Sprintf("Trino cluster %q failed before returning rows (%v); retrying on cluster %q", c.cfg.Name, err, next.cfg.Name)})
 		}
@@ -362,6 +375,7 @@ func (r *Router) attempt(ctx context.Context, t *tier, c *cluster, req *Request,
 				kind := classify(it.err)
 				switch kind {
 				case kindCluster:
+					c.failures.Add(1)
 					done(it.err)
 				case kindCanceled:
 					done(context.Canceled) // excluded: says nothing of the cluster
@@ -413,50 +427,64 @@ func (q *query) finish() {
 // Result is a running query's rows. It has engine.Stream's methods: Next
 // returns batches of the requested schema and (nil, nil) at the end; the
 // caller releases each batch. Close ends the query (killing it on Trino
-// if rows remain) and may be called at any time, more than once.
+// if rows remain) and may be called at any time, more than once, also
+// while another goroutine waits in Next.
 type Result struct {
 	q       *query
 	release func() // the tier's admission slot
-	first   item
-	used    bool
 	tier    string
 	cluster string
-	closed  bool
-	end     bool
+	closed  atomic.Bool
+
+	mu    sync.Mutex
+	first item // the batch Execute waited for, until Next takes it
+	used  bool
+	end   bool
 }
 
 // Next returns the next batch, (nil, nil) at the end. A canceled ctx ends
 // the query as Close does.
 func (r *Result) Next(ctx context.Context) (arrow.RecordBatch, error) {
-	if r.closed || r.end {
+	if r.closed.Load() {
 		return nil, nil
 	}
-	var it item
-	if !r.used {
-		r.used = true
-		it = r.first
-	} else {
-		for got := false; !got; {
+	r.mu.Lock()
+	if r.end {
+		r.mu.Unlock()
+		return nil, nil
+	}
+	it, got := r.first, !r.used
+	r.used, r.first = true, item{}
+	r.mu.Unlock()
+	for !got {
+		select {
+		case it = <-r.q.out:
+			got = true
+		case <-r.q.notes.wake:
+			r.q.notes.deliver(r.q.req.Notice)
+		case <-r.q.done:
 			select {
 			case it = <-r.q.out:
 				got = true
-			case <-r.q.notes.wake:
-				r.q.notes.deliver(r.q.req.Notice)
-			case <-ctx.Done():
-				r.Close()
-				return nil, pgerr.Convert(ctx.Err())
+			default:
+				// The reader stopped without a last word: Close or a
+				// cancel ended it.
+				it, got = item{err: context.Canceled}, true
 			}
+		case <-ctx.Done():
+			r.Close()
+			return nil, pgerr.Convert(ctx.Err())
 		}
 	}
 	r.q.notes.deliver(r.q.req.Notice)
-	switch {
-	case it.err != nil:
+	if it.err != nil || it.end {
+		r.mu.Lock()
 		r.end = true
+		r.mu.Unlock()
 		r.release()
-		return nil, toPG(it.err, r.cluster)
-	case it.end:
-		r.end = true
-		r.release()
+		if it.err != nil {
+			return nil, toPG(it.err, r.cluster)
+		}
 		return nil, nil
 	}
 	return it.rec, nil
@@ -465,14 +493,15 @@ func (r *Result) Next(ctx context.Context) (arrow.RecordBatch, error) {
 // Close ends the query. It returns once the reader has stopped (and the
 // Trino query is killed, when it had not finished).
 func (r *Result) Close() {
-	if r.closed {
+	if r.closed.Swap(true) {
 		return
 	}
-	r.closed = true
+	r.mu.Lock()
 	if !r.used && r.first.rec != nil {
 		r.first.rec.Release()
 	}
-	r.used = true
+	r.used, r.first = true, item{}
+	r.mu.Unlock()
 	r.q.finish()
 	r.release()
 }
@@ -504,13 +533,17 @@ func (r *Router) Clusters() []ClusterStatus {
 	return out
 }
 
-// TierStatus is a tier's admission state.
+// TierStatus is a tier's admission state and counters since start.
 type TierStatus struct {
-	Name     string
-	Running  int
-	Waiting  int
-	Clusters []string
-	Fallback string
+	Name      string
+	Running   int
+	Waiting   int
+	Clusters  []string
+	Fallback  string
+	Retries   int64 // attempts on another cluster after one failed before the first row
+	Failovers int64 // queries handed to the fallback tier
+	Rejected  int64 // refused with 53300: the queue was full
+	TimedOut  int64 // failed with 57014 after queue_timeout
 }
 
 // Tiers reports every tier, by name.
@@ -518,7 +551,8 @@ func (r *Router) Tiers() []TierStatus {
 	out := make([]TierStatus, 0, len(r.tiers))
 	for _, t := range r.tiers {
 		run, wait := t.adm.stats()
-		ts := TierStatus{Name: t.cfg.Name, Running: run, Waiting: wait, Fallback: t.cfg.Fallback}
+		ts := TierStatus{Name: t.cfg.Name, Running: run, Waiting: wait, Fallback: t.cfg.Fallback,
+			Retries: t.retries.Load(), Failovers: t.failovers.Load(), Rejected: t.rejected.Load(), TimedOut: t.timedOut.Load()}
 		for _, c := range t.clusters {
 			ts.Clusters = append(ts.Clusters, c.cfg.Name)
 		}
