@@ -354,7 +354,8 @@ type icebergSource struct {
 	cat icecat.Catalog // nil until connected
 	// tables are the tables of the last successful listing, by metadata
 	// location: an unchanged location is an unchanged table.
-	tables map[TableRef]*icebergBuilt
+	tables   map[TableRef]*icebergBuilt
+	comments map[string]string
 }
 
 type icebergBuilt struct {
@@ -366,6 +367,7 @@ type icebergBuilt struct {
 // icebergListing is what one catalog contributes to a refresh.
 type icebergListing struct {
 	schemas  []string
+	comments map[string]string // schema → its namespace's comment property
 	tables   []*Table
 	failed   map[TableRef]error
 	problems []Problem
@@ -376,9 +378,9 @@ type icebergListing struct {
 // previous listing is served again (with a problem saying why): its
 // snapshots are still consistent, only not the newest.
 func (l *Lake) listIceberg(ctx context.Context, src *icebergSource) *icebergListing {
-	out := &icebergListing{failed: map[TableRef]error{}}
+	out := &icebergListing{failed: map[TableRef]error{}, comments: map[string]string{}}
 	fail := func(err error) *icebergListing {
-		prev := &icebergListing{failed: map[TableRef]error{}}
+		prev := &icebergListing{failed: map[TableRef]error{}, comments: src.comments}
 		prev.problems = append(prev.problems, Problem{Message: fmt.Sprintf("iceberg catalog %q: %v", src.cfg.name(), err)})
 		seen := map[string]bool{}
 		for _, b := range src.tables {
@@ -412,6 +414,9 @@ func (l *Lake) listIceberg(ctx context.Context, src *icebergSource) *icebergList
 			continue
 		}
 		out.schemas = append(out.schemas, schemaName)
+		if props, err := src.cat.LoadNamespaceProperties(ctx, ns); err == nil && props["comment"] != "" {
+			out.comments[schemaName] = props["comment"]
+		}
 		for id, err := range src.cat.ListTables(ctx, ns) {
 			if err != nil {
 				return fail(fmt.Errorf("listing tables of namespace %s: %w", strings.Join(ns, "."), err))
@@ -436,6 +441,7 @@ func (l *Lake) listIceberg(ctx context.Context, src *icebergSource) *icebergList
 		}
 	}
 	src.tables = built
+	src.comments = out.comments
 	return out
 }
 
@@ -552,6 +558,9 @@ func (l *Lake) refreshIceberg(ctx context.Context, schemas map[string]*Schema, f
 				if name == publicSchemaName {
 					schemas[name].OID = PublicNamespaceOID
 				}
+			}
+			if c := il.comments[name]; c != "" && schemas[name].Comment == "" {
+				schemas[name].Comment = c // the namespace's comment property
 			}
 		}
 		for _, ref := range slices.SortedFunc(maps.Keys(il.failed), compareRefs) {

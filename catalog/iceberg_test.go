@@ -52,7 +52,7 @@ func icebergLake(t *testing.T) (string, icecat.Catalog) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { catalog.CloseIcebergCatalog(cat) })
-	if err := cat.CreateNamespace(context.Background(), icetable.Identifier{"gold"}, nil); err != nil {
+	if err := cat.CreateNamespace(context.Background(), icetable.Identifier{"gold"}, iceberg.Properties{"comment": "curated"}); err != nil {
 		t.Fatal(err)
 	}
 	return dir, cat
@@ -96,6 +96,9 @@ func TestIcebergTableInTheLake(t *testing.T) {
 	}
 	if len(empty.Files) != 0 || empty.SnapshotID != 0 || empty.RowCount != 0 {
 		t.Errorf("table without snapshot: %d files, snapshot %d, %d rows", len(empty.Files), empty.SnapshotID, empty.RowCount)
+	}
+	if sc := s.Schema("gold"); sc == nil || sc.Comment != "curated" {
+		t.Errorf("schema gold %+v: want the namespace's comment", sc)
 	}
 	if _, err := s.Table("raw", "events"); err != nil {
 		t.Errorf("the Hive-style layer next to the Iceberg catalog: %v", err)
