@@ -13,10 +13,10 @@ package parquet
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -253,18 +253,39 @@ func (s *Scanner) filter(b arrow.RecordBatch, keep []bool) (arrow.RecordBatch, e
 }
 
 // rowKey appends the key of row i of cols (nil columns are NULL): equal
-// values of the same types give equal keys.
+// values of the same types give equal keys. Both sides are converted to
+// the table's types first, so the common key types are compared by their
+// bytes; others by their text.
 func rowKey(buf []byte, cols []arrow.Array, i int) []byte {
 	for _, c := range cols {
 		if c == nil || c.IsNull(i) {
 			buf = append(buf, 'N')
 			continue
 		}
-		v := c.ValueStr(i)
-		buf = append(buf, 'V')
-		buf = strconv.AppendInt(buf, int64(len(v)), 10)
-		buf = append(buf, ':')
-		buf = append(buf, v...)
+		switch a := c.(type) {
+		case *array.Int64:
+			buf = binary.LittleEndian.AppendUint64(append(buf, '8'), uint64(a.Value(i)))
+		case *array.Int32:
+			buf = binary.LittleEndian.AppendUint32(append(buf, '4'), uint32(a.Value(i)))
+		case *array.Int16:
+			buf = binary.LittleEndian.AppendUint16(append(buf, '2'), uint16(a.Value(i)))
+		case *array.Date32:
+			buf = binary.LittleEndian.AppendUint32(append(buf, 'D'), uint32(a.Value(i)))
+		case *array.Timestamp:
+			buf = binary.LittleEndian.AppendUint64(append(buf, 'T'), uint64(a.Value(i)))
+		case *array.Decimal128:
+			v := a.Value(i)
+			buf = binary.LittleEndian.AppendUint64(append(buf, 'M'), v.LowBits())
+			buf = binary.LittleEndian.AppendUint64(buf, uint64(v.HighBits()))
+		case *array.String:
+			v := a.Value(i)
+			buf = binary.AppendUvarint(append(buf, 'S'), uint64(len(v)))
+			buf = append(buf, v...)
+		default:
+			v := c.ValueStr(i)
+			buf = binary.AppendUvarint(append(buf, 'V'), uint64(len(v)))
+			buf = append(buf, v...)
+		}
 	}
 	return buf
 }

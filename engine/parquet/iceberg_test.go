@@ -375,3 +375,37 @@ func iceSchemaArrow(t *testing.T, tbl *icetable.Table) *arrow.Schema {
 	}
 	return sc
 }
+
+// Equality deletes on several typed columns delete a row only when all
+// of its values match one delete row.
+func TestIcebergEqualityDeleteOnTwoColumns(t *testing.T) {
+	ctx := context.Background()
+	dir, tbl := iceLake(t)
+	tbl = iceAppend(t, tbl, iceRecord(t, tbl, 1, 9))
+	del := jsonRecord(t, tbl, `[{"id": 4, "amount": "4.25"}, {"id": 6, "amount": "999.00"}, {"id": 8, "amount": "8.25"}]`)
+	sc := arrow.NewSchema([]arrow.Field{del.Schema().Field(0), del.Schema().Field(2)}, nil)
+	keys := array.NewRecordBatch(sc, []arrow.Array{del.Column(0), del.Column(2)}, del.NumRows())
+	del.Release()
+	defer keys.Release()
+	tx := tbl.NewTransaction()
+	if err := tx.CommitEqualityDeletes(ctx, []int{1, 3}, func(yield func(arrow.RecordBatch, error) bool) { yield(keys, nil) }, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	l, err := catalog.OpenLake(dir, catalog.LakeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	tb, err := l.Current().Table("gold", "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := sluiceRows(t, tb, []int{0, 2})
+	want := []string{"1|1.25", "2|2.25", "3|3.25", "5|5.25", "6|6.25", "7|7.25"}
+	if !slices.Equal(got, want) {
+		t.Errorf("rows %v, want %v", got, want)
+	}
+}
