@@ -99,6 +99,10 @@ type Table struct {
 	// Rows computes the rows of a FormatSystem table for the state it
 	// belongs to; columns follow Columns.
 	Rows func(ctx context.Context) ([]arrow.RecordBatch, error)
+	// SessionDependent says Rows depend on the session reading them
+	// (pg_settings, pg_stat_activity: see SessionView), not only on the
+	// state: such rows must never be cached.
+	SessionDependent bool
 	// RowCount and SizeBytes come from lake metadata (-1 unknown).
 	RowCount  int64
 	SizeBytes int64

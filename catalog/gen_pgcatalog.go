@@ -7,7 +7,8 @@
 //   - pg_relations.tsv: every relation of pg_catalog and information_schema
 //     (tables, views, indexes) with its columns;
 //   - pg_static.tsv: the rows of catalogs that do not depend on the lake
-//     (casts, operators, operator classes, ranges, text search objects).
+//     (casts, operators, operator classes, ranges, text search objects);
+//   - pg_settings.tsv: the run-time parameters with their descriptions.
 //
 // Run with `go generate ./catalog/` on a machine with Debian's
 // postgresql-15 (make deps).
@@ -35,7 +36,7 @@ const typeQuery = `SELECT oid, typname, typnamespace, typowner, typlen, typbyval
 
 func main() {
 	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "gen_pgtype:", err)
+		fmt.Fprintln(os.Stderr, "gen_pgcatalog:", err)
 		os.Exit(1)
 	}
 }
@@ -86,8 +87,25 @@ func run() error {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
-	return os.WriteFile("pg_static.tsv", []byte(sb.String()), 0o644)
+	if err := os.WriteFile("pg_static.tsv", []byte(sb.String()), 0o644); err != nil {
+		return err
+	}
+
+	sb.Reset()
+	fmt.Fprintf(&sb, "# pg_settings of PostgreSQL %s at its compiled-in defaults, exported by gen_pgcatalog.go; \\N is NULL\n", version)
+	if err := export(ctx, conn, &sb, settingsQuery); err != nil {
+		return err
+	}
+	return os.WriteFile("pg_settings.tsv", []byte(sb.String()), 0o644)
 }
+
+// settingsQuery lists the run-time parameters at their compiled-in
+// defaults (boot_val), not the test server's own configuration: Sluice
+// overlays the values its sessions track.
+const settingsQuery = `SELECT name, boot_val AS setting, unit, category, short_desc, extra_desc, context, vartype,
+	'default' AS source, min_val, max_val, enumvals::text, boot_val, boot_val AS reset_val,
+	NULL AS sourcefile, NULL::int AS sourceline, false AS pending_restart
+	FROM pg_catalog.pg_settings ORDER BY name`
 
 // relationsQuery lists every column of every relation of pg_catalog and
 // information_schema, with what pg_class says of the relation. Types are
@@ -135,7 +153,8 @@ func staticQuery(ctx context.Context, conn *pgx.Conn, name string) (string, erro
 }
 
 // export writes a header line of column names and the rows of q as
-// tab-separated text, \N for NULL.
+// tab-separated text, \N for NULL, backslash, tab and newlines escaped as
+// COPY's text format does.
 func export(ctx context.Context, conn *pgx.Conn, sb *strings.Builder, q string) error {
 	rows, err := conn.Query(ctx, q, pgx.QueryResultFormats{pgx.TextFormatCode})
 	if err != nil {
@@ -155,11 +174,8 @@ func export(ctx context.Context, conn *pgx.Conn, sb *strings.Builder, q string) 
 				cells[i] = `\N`
 				continue
 			}
-			s := string(v)
-			if strings.ContainsAny(s, "\t\n\\") {
-				return fmt.Errorf("value %q needs escaping", s)
-			}
-			cells[i] = s
+			// COPY's text escapes, which the catalog undoes.
+			cells[i] = strings.NewReplacer(`\`, `\\`, "\t", `\t`, "\n", `\n`, "\r", `\r`).Replace(string(v))
 		}
 		sb.WriteString(strings.Join(cells, "\t") + "\n")
 	}

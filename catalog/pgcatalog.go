@@ -128,6 +128,9 @@ type sysTable struct {
 	hasIndex bool // relhasindex, as PostgreSQL's
 	cols     []Column
 	rows     func(st *State) [][]pgtype.Datum
+	// sessionRows, when set, computes rows from the state and the session
+	// view of the scan's context instead of rows.
+	sessionRows func(st *State, v SessionView) [][]pgtype.Datum
 }
 
 // addSystemSchemas appends pg_catalog (with pg_type and the tables of this
@@ -177,6 +180,7 @@ var systemDefs struct {
 
 func buildSystemTableDefs() (map[string][]*sysTable, map[string]*sysTable) {
 	pg := append([]*sysTable{pgTypeTableDef()}, pgCatalogTables()...)
+	pg = append(pg, sessionTables()...)
 	is := informationSchemaTables()
 	for _, d := range pg {
 		if r := exported().byName[pgCatalogName+"."+d.name]; r != nil {
@@ -231,6 +235,20 @@ func (d *sysTable) table(st *State, schema, version string) *Table {
 		Version:   version,
 		RowCount:  -1,
 		SizeBytes: -1,
+	}
+	if d.sessionRows != nil {
+		t.SessionDependent = true
+		t.Rows = func(ctx context.Context) ([]arrow.RecordBatch, error) {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			b, err := buildBatch(t.ArrowSchema(), d.sessionRows(st, sessionViewFrom(ctx)))
+			if err != nil {
+				return nil, err
+			}
+			return []arrow.RecordBatch{b}, nil
+		}
+		return t
 	}
 	// A state is immutable, so its rows are built once, on first use, and
 	// every scan gets its own reference.

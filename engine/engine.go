@@ -59,6 +59,12 @@ func WithCatalog(state *catalog.State, searchPath []string, user string) Option 
 	return func(e *expr.Env) { e.Catalog = &expr.CatalogEnv{State: state, SearchPath: searchPath, User: user} }
 }
 
+// WithSessionView gives the session's view of the server (its settings,
+// the live sessions) that pg_settings and pg_stat_activity show.
+func WithSessionView(v catalog.SessionView) Option {
+	return func(e *expr.Env) { e.Session = v }
+}
+
 // Execute starts running root with the given parameter values ($1 is
 // params[0]); rows come from the returned stream.
 func (e *Engine) Execute(ctx context.Context, root plan.Node, params []pgtype.Datum, opts ...Option) (Stream, error) {
@@ -185,7 +191,7 @@ func (b *builder) scan(s *plan.Scan) (operator, error) {
 	var op operator
 	switch s.Table.Format {
 	case catalog.FormatSystem:
-		op = &systemScan{table: s.Table, proj: s.Projection, schema: arrowSchema(s.Columns())}
+		op = &systemScan{table: s.Table, proj: s.Projection, schema: arrowSchema(s.Columns()), session: b.env.Session}
 	default:
 		sc, err := parquet.NewScanner(s.Table, s.Projection, parquet.Options{Allocator: b.mem})
 		if err != nil {

@@ -24,6 +24,7 @@ func (s *lakeScan) close()                                              { s.sc.C
 // systemScan reads a catalog-computed table and projects its columns.
 type systemScan struct {
 	table   *catalog.Table
+	session catalog.SessionView // for session-dependent tables
 	proj    []int
 	schema  *arrow.Schema
 	batches []arrow.RecordBatch
@@ -34,6 +35,9 @@ type systemScan struct {
 func (s *systemScan) next(ctx context.Context) (arrow.RecordBatch, error) {
 	if !s.loaded {
 		s.loaded = true
+		if s.session != nil {
+			ctx = catalog.WithSessionView(ctx, s.session)
+		}
 		bs, err := s.table.Rows(ctx)
 		if err != nil {
 			return nil, err

@@ -202,7 +202,7 @@ func (s *Session) execOptions() []engine.Option {
 		now = s.tx.start
 	}
 	return []engine.Option{engine.WithSettings(s.encoding()), engine.WithNow(now),
-		engine.WithCatalog(s.catalogState(), s.SearchPath(), s.User())}
+		engine.WithCatalog(s.catalogState(), s.SearchPath(), s.User()), engine.WithSessionView(s)}
 }
 
 // runRows runs a row-returning statement to its end in a throwaway

@@ -262,6 +262,8 @@ func (s *Session) Execute(ctx context.Context, name string, maxRows int, w wire.
 	if p, ok := s.portals[name]; ok {
 		sql = p.sql
 	}
+	s.activityStart(sql)
+	defer s.activityEnd()
 	sctx, cancel := s.statementContext(ctx)
 	err := s.execute(sctx, name, maxRows, w)
 	err = s.classify(ctx, sctx, err)

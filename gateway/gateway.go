@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/sluicesql/sluice/catalog"
@@ -70,6 +71,7 @@ type Gateway struct {
 	log      *slog.Logger
 	defaults map[string]string // boot values overlaid with Config.Settings
 	nextID   atomic.Uint64
+	sessions sync.Map // id → *Session, the live ones (pg_stat_activity)
 }
 
 // New returns a gateway serving catalog through planner and engine. metrics
@@ -197,6 +199,7 @@ func (g *Gateway) NewSession(ctx context.Context, info wire.StartupInfo) (wire.S
 			status = append(status, wire.ParameterStatus{Name: p.name, Value: v})
 		}
 	}
+	g.sessions.Store(s.id, s)
 	g.metrics.connectionsOpen.Inc()
 	g.log.Debug("session opened", "session", s.id, "user", s.user, "remote", addrString(info.RemoteAddr),
 		"application_name", s.showValue("application_name"))

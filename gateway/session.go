@@ -41,6 +41,8 @@ type Session struct {
 	cancelBase context.CancelFunc
 
 	route string // the route of the statement being run, for metrics
+
+	act *activity // what pg_stat_activity shows of this session
 }
 
 func newSession(g *Gateway, info wire.StartupInfo, db string) *Session {
@@ -63,6 +65,7 @@ func newSession(g *Gateway, info wire.StartupInfo, db string) *Session {
 		portals:    make(map[string]*portal),
 		base:       base,
 		cancelBase: cancel,
+		act:        newActivity(info, db, time.Now()),
 	}
 }
 
@@ -226,6 +229,8 @@ func (s *Session) catalogState() *catalog.State {
 // implicit transaction, as PostgreSQL runs them: an error stops the rest and
 // undoes the ones before it, unless a BEGIN made the block explicit.
 func (s *Session) SimpleQuery(ctx context.Context, sql string, w wire.ResultWriter) error {
+	s.activityStart(sql)
+	defer s.activityEnd()
 	// A Query message discards the unnamed statement and portal.
 	s.dropStatement("")
 	s.closePortal("")
@@ -283,6 +288,7 @@ func (s *Session) Close() {
 		s.closePortal(name)
 	}
 	s.cancelBase()
+	s.g.sessions.Delete(s.id)
 	s.g.metrics.connectionsOpen.Dec()
 	s.g.log.Debug("session closed", "session", s.id, "user", s.user)
 }

@@ -1342,6 +1342,17 @@ func (b *binder) sessionFunc(name string, args []plan.Expr, loc int32) (plan.Exp
 			elems = append(elems, s)
 		}
 		return &plan.Const{Value: pgtype.Array{Elem: pgtype.Name, Elements: elems, Lower: 1}, Typ: pgtype.Type{OID: pgtype.NameArrayOID, Typmod: -1}}, nil
+	case "pg_backend_pid":
+		if len(args) != 0 {
+			return nil, b.undefinedFunction(name, args, loc)
+		}
+		// The process ID of the connection's BackendKeyData; an Env that
+		// is not a connection (tests, tools) has none and says 0.
+		pid := int32(0)
+		if e, ok := b.env.(interface{ BackendPID() int32 }); ok {
+			pid = e.BackendPID()
+		}
+		return &plan.Const{Value: int64(pid), Typ: pgtype.Int4}, nil
 	case "current_database", "current_catalog":
 		return &plan.Const{Value: b.env.Database(), Typ: pgtype.Name}, nil
 	case "current_user", "session_user", "user", "current_role":

@@ -223,6 +223,7 @@ func (c *conn) run() error {
 	if err := c.srv.assignKey(c); err != nil {
 		return c.fatal(pgerr.Convert(err))
 	}
+	info.ProcessID = int32(c.pid)
 	sess, params, err := c.srv.cfg.Handler.NewSession(c.ctx, *info)
 	if err != nil {
 		return c.fatal(pgerr.Convert(err))

@@ -41,6 +41,9 @@ type StartupInfo struct {
 	Params     map[string]string // every StartupMessage parameter, options included
 	RemoteAddr net.Addr
 	TLS        bool
+	// ProcessID is the connection's BackendKeyData process ID, which
+	// pg_backend_pid() and pg_stat_activity.pid report.
+	ProcessID int32
 }
 
 // Handler makes sessions for authenticated connections. The gateway

@@ -16,6 +16,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/sluicesql/sluice/catalog"
 	"github.com/sluicesql/sluice/planner/plan"
 	"github.com/sluicesql/sluice/wire/pgerr"
 	"github.com/sluicesql/sluice/wire/pgtype"
@@ -37,6 +38,9 @@ type Env struct {
 	// Catalog answers the catalog functions (catalogfuncs.go); nil outside
 	// a session, where they see an empty catalog.
 	Catalog *CatalogEnv
+	// Session is what pg_settings and pg_stat_activity read; nil outside
+	// a session.
+	Session catalog.SessionView
 }
 
 // Evaluator computes one expression for every row of a batch.
