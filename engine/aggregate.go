@@ -81,6 +81,7 @@ func (a *aggregateOp) next(ctx context.Context) (arrow.RecordBatch, error) {
 	groups := map[string]*group{}
 	var order []*group // first-seen order, so output is deterministic
 	var keyBuf []byte
+	groupsSeen := 0
 	for {
 		b, err := a.input.next(ctx)
 		if err != nil {
@@ -100,6 +101,12 @@ func (a *aggregateOp) next(ctx context.Context) (arrow.RecordBatch, error) {
 		if err != nil {
 			return nil, err
 		}
+		// Each new group holds its keys and states on the Go heap.
+		perGroup := int64(96 + 32*len(a.keys) + 96*len(a.node.Aggs))
+		if err := checkMemory(a.env, int64(len(order)-groupsSeen)*perGroup, "hashing an aggregate's groups"); err != nil {
+			return nil, err
+		}
+		groupsSeen = len(order)
 	}
 	if a.fast != nil {
 		if err := a.fast.fold(order); err != nil {

@@ -7,6 +7,7 @@ package engine
 import (
 	"context"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -32,6 +33,8 @@ type Stream interface {
 type Engine struct {
 	mem     memory.Allocator
 	started time.Time // what pg_postmaster_start_time() reports
+	limits  MemoryLimits
+	inUse   atomic.Int64 // bytes the running queries hold (memory.go)
 }
 
 // New returns an engine.
@@ -68,19 +71,22 @@ func WithSessionView(v catalog.SessionView) Option {
 // Execute starts running root with the given parameter values ($1 is
 // params[0]); rows come from the returned stream.
 func (e *Engine) Execute(ctx context.Context, root plan.Node, params []pgtype.Datum, opts ...Option) (Stream, error) {
+	// The query's allocator is its memory account (memory.go).
+	mem := newBudget(e.mem, e.limits, &e.inUse)
 	env := &expr.Env{Params: params, Settings: pgtype.DefaultSettings(), Now: time.Now(), Started: e.started,
-		Rand: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x5eed)), Mem: e.mem}
+		Rand: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x5eed)), Mem: mem}
 	for _, o := range opts {
 		o(env)
 	}
-	b := &builder{env: env, mem: e.mem, work: map[int][]arrow.RecordBatch{}}
+	b := &builder{env: env, mem: mem, work: map[int][]arrow.RecordBatch{}}
 	subs := &subqueries{b: b, ctx: ctx, rows: map[plan.Node][][]pgtype.Datum{}}
 	env.Subquery = subs.run
 	op, err := b.build(root)
 	if err != nil {
+		mem.close()
 		return nil, err
 	}
-	return &stream{op: op, subs: subs}, nil
+	return &stream{op: op, subs: subs, mem: mem}, nil
 }
 
 // operator is one physical operator: a pull-based stream of batches whose
@@ -93,6 +99,7 @@ type operator interface {
 type stream struct {
 	op     operator
 	subs   *subqueries
+	mem    *budget
 	closed bool
 }
 
@@ -120,6 +127,7 @@ func (s *stream) Close() {
 	if !s.closed {
 		s.closed = true
 		s.op.close()
+		s.mem.close()
 	}
 }
 

@@ -185,6 +185,15 @@ func (j *joinOp) buildTable(ctx context.Context) error {
 			break
 		}
 		batches = append(batches, b)
+		// The build side is held whole: its batches count through the
+		// allocator, the table's links and keys are reserved here.
+		perRow := int64(8)
+		if j.buildIntCol < 0 {
+			perRow = 64
+		}
+		if err := checkMemory(j.env, perRow*b.NumRows(), "building a hash join's table"); err != nil {
+			return err
+		}
 		if j.buildIntCol >= 0 {
 			if j.tableInt == nil {
 				j.tableInt = newIntTable()
@@ -243,7 +252,7 @@ func (j *joinOp) buildTable(ctx context.Context) error {
 	for _, c := range cols {
 		c.Release()
 	}
-	return nil
+	return checkMemory(j.env, 0, "building a hash join's table")
 }
 
 func evalAll(evs []*expr.Evaluator, b arrow.RecordBatch) ([][]pgtype.Datum, error) {

@@ -83,6 +83,10 @@ func (s *sortOp) materialize(ctx context.Context) error {
 			}
 			keyCols[i] = append(keyCols[i], v...)
 		}
+		// The batches count through the allocator; the keys are Datums.
+		if err := checkMemory(s.env, b.NumRows()*int64(8+24*len(s.keys)), "sorting"); err != nil {
+			return err
+		}
 	}
 	if len(batches) == 0 {
 		return nil

@@ -43,6 +43,8 @@ type Config struct {
 	ShutdownGrace   Duration          `yaml:"shutdown_grace"`
 	Log             LogConfig         `yaml:"log"`
 	Settings        map[string]string `yaml:"settings"`
+	// Engine is the local engine's memory budgets and GC settings.
+	Engine EngineConfig `yaml:"engine"`
 	// Trino is the Trino tiers heavy queries may go to; none by default.
 	Trino router.Config `yaml:"trino"`
 	// Routing chooses each query's route: local or a Trino tier.
@@ -158,6 +160,7 @@ func (c *Config) applyDefaults() {
 	if c.ShutdownGrace == 0 {
 		c.ShutdownGrace = Duration(defaultShutdownGrace)
 	}
+	c.Engine.applyDefaults(availableMemory())
 	if c.Log.Level == "" {
 		c.Log.Level = "info"
 	}
@@ -202,6 +205,9 @@ func (c *Config) validate() error {
 		return err
 	}
 	if err := c.Trino.Validate(); err != nil {
+		return err
+	}
+	if err := c.Engine.validate(); err != nil {
 		return err
 	}
 	if err := c.Routing.validate(c.Trino); err != nil {

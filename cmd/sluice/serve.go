@@ -15,7 +15,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/sluicesql/sluice/catalog"
-	"github.com/sluicesql/sluice/engine"
 	"github.com/sluicesql/sluice/gateway"
 	"github.com/sluicesql/sluice/planner"
 	"github.com/sluicesql/sluice/wire"
@@ -32,6 +31,7 @@ type serving struct {
 // shutdown_grace to finish, and what still runs is then cancelled.
 // started, if not nil, is told the bound addresses once clients can connect.
 func serve(ctx context.Context, cfg *Config, log *slog.Logger, started func(serving)) error {
+	cfg.Engine.applyRuntime(log)
 	tlsCfg, err := cfg.tlsConfig()
 	if err != nil {
 		return err
@@ -56,7 +56,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, started func(serv
 	})
 	reg.MustRegister(authFailures, protocolErrors)
 
-	routes, stopRoutes, err := openRoutes(cfg, engine.New(), reg, log)
+	routes, stopRoutes, err := openRoutes(cfg, cfg.Engine.engine(), reg, log)
 	if err != nil {
 		return err
 	}
