@@ -5,7 +5,8 @@ package catalog
 // files that apply to each); the engine reads them with its own Parquet
 // reader. Manifests are read only when a table's metadata location moves
 // (a commit), and the plan of each snapshot is kept, so an unchanged table
-// costs one metadata read per refresh.
+// costs one metadata read per refresh; a commit that only appends costs
+// the manifests it added.
 //
 // Iceberg types map to PostgreSQL types as follows:
 //
@@ -204,7 +205,7 @@ func (h *icebergHistory) asOf(ctx context.Context, cur *Table, tt TimeTravel) (*
 	}
 	t := *cur
 	t.Files, t.RowCount, t.SizeBytes = nil, -1, -1
-	if err := planSnapshot(ctx, h, &t, snap); err != nil {
+	if err := planSnapshot(ctx, h, &t, snap, nil); err != nil {
 		return nil, pgerr.New(dataCorrupted, "relation %s as of %s cannot be read: %v", cur.QualifiedName(), tt, err)
 	}
 	t.Version = strconv.FormatInt(snap.SnapshotID, 10)
@@ -216,20 +217,35 @@ func (h *icebergHistory) asOf(ctx context.Context, cur *Table, tt TimeTravel) (*
 }
 
 // planSnapshot fills t's Files, SnapshotID, counts and commit time from
-// snapshot snap (nil: the table has no snapshot yet, so no rows).
-func planSnapshot(ctx context.Context, h *icebergHistory, t *Table, snap *icetable.Snapshot) error {
+// snapshot snap (nil: the table has no snapshot yet, so no rows). If base
+// (the table as of an earlier snapshot, or nil) is an ancestor reached by
+// appends only, only the manifests those appends added are read: base's
+// files stay as they were (an append adds no delete file, and older delete
+// files never apply to newer data files), the appended files follow.
+func planSnapshot(ctx context.Context, h *icebergHistory, t *Table, snap *icetable.Snapshot, base *Table) error {
 	t.SnapshotID, t.RowCount, t.SizeBytes, t.Files = 0, 0, 0, nil
 	if snap == nil {
 		return nil
 	}
 	t.SnapshotID = snap.SnapshotID
 	t.LastModified = time.UnixMilli(snap.TimestampMs).UTC()
-	tasks, err := h.tbl.Scan(icetable.WithSnapshotID(snap.SnapshotID)).PlanFiles(ctx)
+	var (
+		tasks []icetable.FileScanTask
+		err   error
+	)
+	if base != nil && appendsSince(h.meta, base.SnapshotID, snap) {
+		t.Files = slices.Clone(base.Files)
+		tasks, err = h.tbl.NewIncrementalAppendScan().FromSnapshotExclusive(base.SnapshotID).ToSnapshot(snap.SnapshotID).PlanFiles(ctx)
+	} else {
+		tasks, err = h.tbl.Scan(icetable.WithSnapshotID(snap.SnapshotID)).PlanFiles(ctx)
+	}
 	if err != nil {
 		return fmt.Errorf("planning snapshot %d: %w", snap.SnapshotID, err)
 	}
 	seen := map[string]bool{}
-	var rows, posDeletes int64
+	for _, f := range t.Files {
+		seen[f.IcebergPath] = true
+	}
 	for _, task := range tasks {
 		df := task.File
 		if seen[df.FilePath()] {
@@ -259,7 +275,6 @@ func planSnapshot(ctx context.Context, h *icebergHistory, t *Table, snap *icetab
 				return err
 			}
 			f.Deletes = append(f.Deletes, DeleteFile{Path: dp, Size: d.FileSizeBytes(), Rows: d.Count()})
-			posDeletes += d.Count()
 		}
 		for _, d := range task.EqualityDeleteFiles {
 			dp, err := localPath(d.FilePath())
@@ -271,17 +286,26 @@ func planSnapshot(ctx context.Context, h *icebergHistory, t *Table, snap *icetab
 			}
 			f.Deletes = append(f.Deletes, DeleteFile{Path: dp, Size: d.FileSizeBytes(), Rows: d.Count(), EqualityFieldIDs: slices.Clone(d.EqualityFieldIDs())})
 		}
-		for _, d := range f.Deletes {
-			if d.Size > 0 {
-				t.SizeBytes += d.Size
-			}
-		}
 		t.Files = append(t.Files, f)
-		rows += df.Count()
-		t.SizeBytes += df.FileSizeBytes()
 	}
 	// The snapshot summary has the totals iceberg-go and every other writer
 	// maintain; the planned files are the fallback.
+	var rows, posDeletes int64
+	seenDelete := map[string]bool{}
+	for _, f := range t.Files {
+		rows += f.Rows
+		t.SizeBytes += f.Size
+		for _, d := range f.Deletes {
+			if seenDelete[d.Path] {
+				continue
+			}
+			seenDelete[d.Path] = true
+			t.SizeBytes += d.Size
+			if len(d.EqualityFieldIDs) == 0 {
+				posDeletes += d.Rows
+			}
+		}
+	}
 	t.RowCount = rows - posDeletes
 	if snap.Summary != nil {
 		p := snap.Summary.Properties
@@ -299,6 +323,23 @@ func planSnapshot(ctx context.Context, h *icebergHistory, t *Table, snap *icetab
 		}
 	}
 	return nil
+}
+
+// appendsSince reports whether snapshot from is a strict ancestor of snap
+// and every snapshot after it up to snap is an append.
+func appendsSince(meta icetable.Metadata, from int64, snap *icetable.Snapshot) bool {
+	if from == 0 || snap.SnapshotID == from {
+		return false
+	}
+	for s := snap; s.SnapshotID != from; {
+		if s.Summary == nil || s.Summary.Operation != icetable.OpAppend || s.ParentSnapshotID == nil {
+			return false
+		}
+		if s = meta.SnapshotByID(*s.ParentSnapshotID); s == nil {
+			return false
+		}
+	}
+	return true
 }
 
 func relTo(base, path string) string {
@@ -452,8 +493,12 @@ func (l *Lake) buildIcebergTable(ctx context.Context, src *icebergSource, id ice
 	if err != nil {
 		return nil, fmt.Errorf("loading Iceberg table %s: %w", strings.Join(id, "."), err)
 	}
-	if old, ok := src.tables[ref]; ok && old.metadataLocation == it.MetadataLocation() {
-		return old, nil
+	var base *Table // the previous plan, which appends only extend
+	if old, ok := src.tables[ref]; ok {
+		if old.metadataLocation == it.MetadataLocation() {
+			return old, nil
+		}
+		base = old.table
 	}
 	meta := it.Metadata()
 	var notes []Problem
@@ -500,7 +545,7 @@ func (l *Lake) buildIcebergTable(ctx context.Context, src *icebergSource, id ice
 	h := &icebergHistory{tbl: it, meta: meta, footers: l.footers, cache: l.fileCache}
 	t.history = h
 	snap := meta.CurrentSnapshot()
-	if err := planSnapshot(ctx, h, t, snap); err != nil {
+	if err := planSnapshot(ctx, h, t, snap, base); err != nil {
 		return nil, err
 	}
 	t.Version = "0"

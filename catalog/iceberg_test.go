@@ -175,6 +175,26 @@ func TestIcebergTableInTheLake(t *testing.T) {
 	if len(commits) != 2 || !commits[1].Touches("gold", "orders") {
 		t.Errorf("the append reached no subscriber: %v", commits)
 	}
+	// The refresh planned only the appended manifests; a fresh plan of
+	// the snapshot has the same files.
+	fresh, err := catalog.OpenLake(dir, catalog.LakeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	full, _ := fresh.Current().Table("gold", "orders")
+	paths := func(tb *catalog.Table) []string {
+		var out []string
+		for _, f := range tb.Files {
+			out = append(out, f.IcebergPath)
+		}
+		slices.Sort(out)
+		return out
+	}
+	if !slices.Equal(paths(t2), paths(full)) || t2.RowCount != full.RowCount || t2.SizeBytes != full.SizeBytes {
+		t.Errorf("incremental plan %v (%d rows, %d bytes), full plan %v (%d rows, %d bytes)",
+			paths(t2), t2.RowCount, t2.SizeBytes, paths(full), full.RowCount, full.SizeBytes)
+	}
 	// The old state still holds the old snapshot.
 	if again, _ := s1.Table("gold", "orders"); len(again.Files) != 1 {
 		t.Errorf("the old state's table changed: %d files", len(again.Files))
