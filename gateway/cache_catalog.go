@@ -16,8 +16,10 @@ import (
 	"github.com/sluicesql/sluice/wire/pgtype"
 )
 
-// cacheSchema is the schema of Sluice's own server-state tables.
-const cacheSchema = "sluice"
+// cacheSchema is the schema of Sluice's own server-state tables. Not
+// "sluice": that is the default role's name, and search_path's "$user"
+// would then make it every default session's current_schema().
+const cacheSchema = "sluice_server"
 
 // OIDs of the sluice schema and its table: below PostgreSQL's first user
 // OID (16384, where the lake's begin) and unused by PostgreSQL 15's
@@ -28,7 +30,7 @@ const (
 )
 
 // cacheSource serves the catalog's states with the sluice schema added:
-// sluice.cache_entries lists the result cache. Cache entries are server
+// sluice_server.cache_entries lists the result cache. Cache entries are server
 // state, not catalog state, so the table lives here and the catalog never
 // learns of the cache; its rows are read live at each scan.
 type cacheSource struct {
@@ -122,7 +124,7 @@ type committer interface {
 
 // useCache wires the result cache to a catalog source: commits invalidate
 // the entries that read the changed tables, the cache's counters join the
-// metrics, and the source gains sluice.cache_entries.
+// metrics, and the source gains sluice_server.cache_entries.
 func useCache(c *cache.Cache, source catalog.Source, m *Metrics) catalog.Source {
 	if l, ok := source.(committer); ok {
 		l.Subscribe(func(cm catalog.Commit) {

@@ -3,6 +3,9 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sluicesql/sluice/cache"
@@ -20,7 +23,8 @@ import (
 // Arrow batches through the same stream, so the wire encoding (text or
 // binary, max_rows chunking, cursors) is the same as a fresh one's.
 func (s *Session) open(ctx context.Context, b *planner.Bound, params []pgtype.Datum, opts []engine.Option) (engine.Stream, error) {
-	if err := s.timeTravel(b); err != nil {
+	b, err := s.timeTravel(ctx, b)
+	if err != nil {
 		return nil, err
 	}
 	cp := s.planCache(b, params)
@@ -50,6 +54,10 @@ func (s *Session) open(ctx context.Context, b *planner.Bound, params []pgtype.Da
 // miss (with the key) or why it is not cached. EXPLAIN sees no parameter
 // values, so a query with parameters is looked up as if they were NULL.
 func (s *Session) explainCache(b *planner.Bound) []string {
+	b, err := s.timeTravel(context.Background(), b)
+	if err != nil {
+		return []string{"Cache: not cacheable: " + pgerr.Convert(err).Message}
+	}
 	cp := s.planCache(b, nil)
 	if cp.reason != "" {
 		return []string{"Cache: " + cp.reason}
@@ -69,24 +77,77 @@ func (s *Session) explainCache(b *planner.Bound) []string {
 	return []string{fmt.Sprintf("Cache: miss (key %s)", cp.key)}
 }
 
-// timeTravel checks a query against sluice.as_of: only tables with a
-// snapshot history can be read as of an older snapshot, and a query must
-// never silently read the current one instead. System tables describe the
-// catalog now and are read as they are.
-func (s *Session) timeTravel(b *planner.Bound) error {
-	if s.showValue(settingAsOf) == "" {
-		return nil
+// timeTravel applies sluice.as_of: the query is bound again against a
+// state whose Iceberg tables are as of the snapshot asked for (so its
+// table versions, and its cache key, are that snapshot's). A table without
+// snapshot history is an error naming it (State.AsOf's), never a silent
+// read of the current data. System tables describe the catalog now and are
+// read as they are.
+func (s *Session) timeTravel(ctx context.Context, b *planner.Bound) (*planner.Bound, error) {
+	v := s.showValue(settingAsOf)
+	if v == "" {
+		return b, nil
 	}
+	tt, err := parseAsOf(v)
+	if err != nil {
+		return nil, err
+	}
+	st := s.catalogState()
+	var at *catalog.State
 	for _, t := range b.Tables {
-		switch t.Format {
-		case catalog.FormatSystem:
-		case catalog.FormatHiveParquet:
-			return pgerr.New(pgerr.FeatureNotSupported,
-				"relation %s has no snapshot history: time travel needs an Iceberg table", t.QualifiedName()).
-				WithHint("RESET sluice.as_of to read the current data.")
-		default:
-			return pgerr.New(pgerr.FeatureNotSupported, "sluice.as_of is not applied to relation %s yet", t.QualifiedName())
+		if t.Format == catalog.FormatSystem {
+			continue
 		}
+		old, err := st.AsOf(ctx, t.Schema, t.Name, tt)
+		if err != nil {
+			return nil, err
+		}
+		if old == t {
+			continue
+		}
+		if at == nil {
+			cp := *st
+			cp.Schemas = slices.Clone(st.Schemas)
+			at = &cp
+		}
+		replaceTable(at, old)
 	}
-	return nil
+	if at == nil || b.Query == nil {
+		return b, nil
+	}
+	return s.g.planner.Bind(b.Query, at, s, b.ParamTypes)
+}
+
+// replaceTable puts t in place of the table of the same name in st, whose
+// Schemas slice (but not its schemas) is st's own.
+func replaceTable(st *catalog.State, t *catalog.Table) {
+	for i, sc := range st.Schemas {
+		if sc.Name != t.Schema {
+			continue
+		}
+		cp := *sc
+		cp.Tables = slices.Clone(sc.Tables)
+		for j, x := range cp.Tables {
+			if x.Name == t.Name {
+				cp.Tables[j] = t
+			}
+		}
+		st.Schemas[i] = &cp
+	}
+}
+
+// parseAsOf reads sluice.as_of as checkAsOf canonicalised it.
+func parseAsOf(v string) (catalog.TimeTravel, error) {
+	if id, ok := strings.CutPrefix(v, "snapshot:"); ok {
+		n, err := strconv.ParseInt(id, 10, 64)
+		if err != nil {
+			return catalog.TimeTravel{}, pgerr.New(pgerr.InvalidParameterValue, "invalid value for parameter \"%s\": \"%s\"", settingAsOf, v)
+		}
+		return catalog.TimeTravel{SnapshotID: n}, nil
+	}
+	d, err := pgtype.Decode(pgtype.Timestamptz, 0, []byte(v), pgtype.DefaultSettings())
+	if err != nil {
+		return catalog.TimeTravel{}, pgerr.New(pgerr.InvalidParameterValue, "invalid value for parameter \"%s\": \"%s\"", settingAsOf, v)
+	}
+	return catalog.TimeTravel{At: time.UnixMicro(int64(d.(pgtype.TimestampValue))).UTC()}, nil
 }

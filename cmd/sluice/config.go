@@ -43,6 +43,8 @@ type Config struct {
 	ShutdownGrace   Duration          `yaml:"shutdown_grace"`
 	Log             LogConfig         `yaml:"log"`
 	Settings        map[string]string `yaml:"settings"`
+	// Cache is the dashboard result cache, on by default.
+	Cache CacheConfig `yaml:"cache"`
 	// Engine is the local engine's memory budgets and GC settings.
 	Engine EngineConfig `yaml:"engine"`
 	// Trino is the Trino tiers heavy queries may go to; none by default.
@@ -161,6 +163,7 @@ func (c *Config) applyDefaults() {
 		c.ShutdownGrace = Duration(defaultShutdownGrace)
 	}
 	c.Engine.applyDefaults(availableMemory())
+	c.Cache.applyDefaults()
 	if c.Log.Level == "" {
 		c.Log.Level = "info"
 	}
@@ -199,6 +202,9 @@ func (c *Config) validate() error {
 		return err
 	}
 	if err := gateway.CheckSettings(c.Settings); err != nil {
+		return err
+	}
+	if err := c.Cache.validate(); err != nil {
 		return err
 	}
 	if err := c.Lake.validateIceberg(); err != nil {

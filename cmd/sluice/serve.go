@@ -61,7 +61,11 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, started func(serv
 		return err
 	}
 	defer stopRoutes()
-	gw, err := gateway.New(gateway.Config{Database: cfg.Database, Version: sluiceVersion(), Settings: cfg.Settings},
+	resultCache := cfg.Cache.gateway()
+	if resultCache.Cache != nil {
+		defer resultCache.Cache.Close()
+	}
+	gw, err := gateway.New(gateway.Config{Database: cfg.Database, Version: sluiceVersion(), Settings: cfg.Settings, Cache: resultCache},
 		lake, planner.New(), routes, metrics, log)
 	if err != nil {
 		return err

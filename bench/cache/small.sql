@@ -1,0 +1,1 @@
+SELECT id, name, amount FROM small ORDER BY id;
