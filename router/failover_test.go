@@ -347,21 +347,23 @@ func TestDrain(t *testing.T) {
 // timeout gets 57014; all messages name the tier.
 func TestQueueLimits(t *testing.T) {
 	srv := trinoSrv.Get(t)
-	r, err := New(Config{Tiers: []TierConfig{{Name: "etl", Clusters: []ClusterConfig{{Name: "a", URL: srv.URL}},
-		MaxConcurrency: 1, QueueLength: 1, QueueTimeout: 1500 * time.Millisecond}}})
+	r, err := New(Config{Tiers: []TierConfig{
+		{Name: "etl", Clusters: []ClusterConfig{{Name: "a", URL: srv.URL}}, MaxConcurrency: 1, QueueLength: 1, QueueTimeout: time.Minute},
+		{Name: "short", Clusters: []ClusterConfig{{Name: "b", URL: srv.URL}}, MaxConcurrency: 1, QueueLength: 1, QueueTimeout: 1500 * time.Millisecond},
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	hold := func() *Result {
-		res, err := r.Execute(context.Background(), "etl", Request{SQL: "SELECT * FROM tpch.sf1.lineitem", User: "alice"})
+	hold := func(tier string) *Result {
+		res, err := r.Execute(context.Background(), tier, Request{SQL: "SELECT * FROM tpch.sf1.lineitem", User: "alice"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return res
 	}
 	waitWaiting := func(n int) {
-		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 			if r.Tiers()[0].Waiting == n {
 				return
 			}
@@ -369,7 +371,7 @@ func TestQueueLimits(t *testing.T) {
 		t.Fatalf("tier never had %d waiting: %+v", n, r.Tiers())
 	}
 
-	first := hold()
+	first := hold("etl")
 	type outcome struct {
 		res     *Result
 		err     error
@@ -400,24 +402,28 @@ func TestQueueLimits(t *testing.T) {
 		t.Errorf("queued query's notices %+v", o.notices)
 	}
 
-	first = hold()
+	if ts := r.Tiers()[0]; ts.Running != 0 || ts.Waiting != 0 || ts.Rejected != 1 {
+		t.Errorf("after both ran: %+v", ts)
+	}
+
+	first = hold("short")
 	start := time.Now()
-	_, err = r.Execute(context.Background(), "etl", Request{SQL: "SELECT 1", User: "bob"})
-	if pe := pgerr.Convert(err); pgerr.Code(err) != pgerr.QueryCanceled || !strings.Contains(pe.Message, `"etl"`) || time.Since(start) < 1400*time.Millisecond {
+	_, err = r.Execute(context.Background(), "short", Request{SQL: "SELECT 1", User: "bob"})
+	if pe := pgerr.Convert(err); pgerr.Code(err) != pgerr.QueryCanceled || !strings.Contains(pe.Message, `"short"`) || time.Since(start) < 1400*time.Millisecond {
 		t.Errorf("after %s in the queue: %v, want 57014 naming the tier after the 1.5 s timeout", time.Since(start), err)
 	}
 	// A caller that gives up while queued leaves the queue.
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	_, err = r.Execute(ctx, "etl", Request{SQL: "SELECT 1", User: "bob"})
+	_, err = r.Execute(ctx, "short", Request{SQL: "SELECT 1", User: "bob"})
 	cancel()
 	if pgerr.Code(err) != pgerr.QueryCanceled || !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		t.Errorf("canceled while queued: %v", err)
 	}
-	if ts := r.Tiers()[0]; ts.Waiting != 0 || ts.Running != 1 {
+	if ts := r.Tiers()[1]; ts.Waiting != 0 || ts.Running != 1 {
 		t.Errorf("tier %+v", ts)
 	}
 	first.Close()
-	if ts := r.Tiers()[0]; ts.Running != 0 || ts.Rejected != 1 || ts.TimedOut != 1 {
+	if ts := r.Tiers()[1]; ts.Running != 0 || ts.TimedOut != 1 {
 		t.Errorf("after close: %+v", ts)
 	}
 }

@@ -52,6 +52,7 @@ type query struct {
 	mu        sync.Mutex
 	schema    *arrow.Schema
 	completed bool // Trino reported the end of the result
+	killed    sync.Once
 	started   time.Time
 }
 
@@ -66,7 +67,13 @@ func (r *Router) start(ctx context.Context, t *tier, c *cluster, req *Request, s
 		ctx: qctx, cancel: cancel, sink: sink,
 		out: make(chan item, 1), done: make(chan struct{}), notes: notes, started: time.Now(),
 	}
-	q.unhook = context.AfterFunc(ctx, cancel)
+	// The caller's ctx and the router's Close both end the query.
+	unhookCaller := context.AfterFunc(ctx, cancel)
+	unhookRouter := context.AfterFunc(r.life, cancel)
+	q.unhook = func() bool {
+		a, b := unhookCaller(), unhookRouter()
+		return a && b
+	}
 	c.inflight.Add(1)
 	c.attempts.Add(1)
 	r.wg.Add(1)
@@ -89,21 +96,58 @@ func (q *query) run(sqlText string) {
 	defer close(q.done)
 	err := q.stream(sqlText)
 	q.c.inflight.Add(-1)
-	q.mu.Lock()
-	completed := q.completed
-	q.mu.Unlock()
-	if !completed && q.ctx.Err() != nil {
-		// Stopped before the end (Close, the caller's cancel): make sure
-		// Trino stops too, whatever the client library managed to send.
-		if id := q.sink.get(); id != "" {
-			_ = q.c.kill(id, q.user, 2*time.Second)
-		}
+	if q.ctx.Err() != nil {
+		// Stopped before the end (Close, the caller's cancel, the router's
+		// Close): make sure Trino stops too, whatever the client library
+		// managed to send.
+		q.killIfRunning()
 	}
 	if err != nil {
 		q.send(item{err: err})
 	} else {
 		q.send(item{end: true})
 	}
+	if q.ctx.Err() != nil {
+		// Nobody will read what is left: release it.
+		for {
+			select {
+			case it := <-q.out:
+				if it.rec != nil {
+					it.rec.Release()
+				}
+			default:
+				return
+			}
+		}
+	}
+}
+
+// abort ends the attempt without waiting for its reader: the Trino query is
+// killed at once (the client library's own cleanup can take seconds on a
+// busy cluster) and the reader finishes in the background.
+func (q *query) abort() {
+	q.cancel()
+	q.unhook()
+	q.killIfRunning()
+}
+
+// killIfRunning sends DELETE /v1/query/{id}, once, unless Trino already
+// reported the end of the result.
+func (q *query) killIfRunning() {
+	q.mu.Lock()
+	completed := q.completed
+	q.mu.Unlock()
+	id := q.sink.get()
+	if completed || id == "" {
+		return
+	}
+	q.killed.Do(func() {
+		q.r.wg.Add(1) // the reader is still counted, so the group is not at zero
+		go func() {
+			defer q.r.wg.Done()
+			_ = q.c.kill(id, q.user, 2*time.Second)
+		}()
+	})
 }
 
 // send hands an item to the caller unless the attempt has ended.

@@ -26,6 +26,7 @@ type Router struct {
 	clusters map[string]*cluster
 	order    []*cluster // config order, for Clusters()
 
+	life context.Context // ends at Close: pollers and running queries stop
 	stop context.CancelFunc
 	wg   sync.WaitGroup // health pollers and reading goroutines
 }
@@ -80,7 +81,7 @@ func New(cfg Config, opts ...Option) (*Router, error) {
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	r.stop = cancel
+	r.life, r.stop = ctx, cancel
 	for _, c := range r.order {
 		r.wg.Add(1)
 		go r.watch(ctx, c)
@@ -392,7 +393,7 @@ func (r *Router) attempt(ctx context.Context, t *tier, c *cluster, req *Request,
 			return &Result{q: q, first: it, release: release, tier: t.cfg.Name, cluster: c.cfg.Name}, nil
 		case <-ctx.Done():
 			done(context.Canceled)
-			q.finish()
+			q.abort()
 			return nil, pgerr.Convert(ctx.Err())
 		}
 	}
@@ -490,8 +491,9 @@ func (r *Result) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	return it.rec, nil
 }
 
-// Close ends the query. It returns once the reader has stopped (and the
-// Trino query is killed, when it had not finished).
+// Close ends the query: a Trino query still running is killed at once, the
+// tier's slot is free for the next query, and the reading goroutine
+// finishes in the background (Router.Close waits for it).
 func (r *Result) Close() {
 	if r.closed.Swap(true) {
 		return
@@ -502,7 +504,7 @@ func (r *Result) Close() {
 	}
 	r.used, r.first = true, item{}
 	r.mu.Unlock()
-	r.q.finish()
+	r.q.abort()
 	r.release()
 }
 

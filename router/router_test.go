@@ -412,6 +412,23 @@ func TestCancelKillsTrinoQuery(t *testing.T) {
 		res.Close()
 	})
 
+	t.Run("router close", func(t *testing.T) {
+		r2 := oneCluster(t, srv.URL, nil)
+		res, err := r2.Execute(context.Background(), "adhoc", Request{SQL: "SELECT * FROM tpch.sf1.lineitem", User: "alice"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		closed := make(chan struct{})
+		go func() { r2.Close(); close(closed) }() // the result is still open
+		select {
+		case <-closed:
+		case <-time.After(30 * time.Second):
+			t.Fatal("Router.Close hangs on an open result")
+		}
+		waitKilled(t, srv.URL, res.QueryID())
+		res.Close()
+	})
+
 	t.Run("close", func(t *testing.T) {
 		res, err := r.Execute(context.Background(), "adhoc", Request{SQL: "SELECT * FROM tpch.sf1.lineitem", User: "alice"})
 		if err != nil {
