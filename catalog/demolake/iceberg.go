@@ -134,7 +134,9 @@ func (g *icebergGold) commitTable(ctx context.Context, cat icecat.Catalog, dir s
 	}
 	sc := iceberg.NewSchemaWithIdentifiers(0, ids, fields...)
 	opts := []icecat.CreateTableOpt{
-		icecat.WithProperties(iceberg.Properties{"comment": meta.comment, "format-version": "2"}),
+		// Row groups of 128k rows, as the Hive-style layers have: the
+		// reader reads row groups in parallel (iceberg-go's default is 1M).
+		icecat.WithProperties(iceberg.Properties{"comment": meta.comment, "format-version": "2", icetable.ParquetRowGroupLimitKey: "131072"}),
 		icecat.WithLocation("file://" + filepath.Join(dir, catalog.EmbeddedIcebergDir, "warehouse", "gold", t.name)),
 	}
 	if dt, ok := sc.FindFieldByName("dt"); ok && t.name == "orders" {

@@ -36,6 +36,7 @@ func BenchmarkIcebergScan(b *testing.B) {
 	}
 	tbl, err := cat.CreateTable(ctx, icetable.Identifier{"gold", "t"}, iceSchema, icecat.WithProperties(iceberg.Properties{
 		"format-version": "2", icetable.WriteDeleteModeKey: icetable.WriteModeMergeOnRead,
+		icetable.ParquetRowGroupLimitKey: "131072", // parallel row groups, as the Hive-style benchmark has
 	}))
 	if err != nil {
 		b.Fatal(err)
