@@ -71,6 +71,12 @@ func WithSessionView(v catalog.SessionView) Option {
 // Execute starts running root with the given parameter values ($1 is
 // params[0]); rows come from the returned stream.
 func (e *Engine) Execute(ctx context.Context, root plan.Node, params []pgtype.Datum, opts ...Option) (Stream, error) {
+	return e.execute(ctx, root, params, nil, opts)
+}
+
+// execute builds and starts root's operators; with an analysis, each is
+// measured (analyze.go).
+func (e *Engine) execute(ctx context.Context, root plan.Node, params []pgtype.Datum, analysis *Analysis, opts []Option) (Stream, error) {
 	// The query's allocator is its memory account (memory.go).
 	mem := newBudget(e.mem, e.limits, &e.inUse)
 	env := &expr.Env{Params: params, Settings: pgtype.DefaultSettings(), Now: time.Now(), Started: e.started,
@@ -78,7 +84,10 @@ func (e *Engine) Execute(ctx context.Context, root plan.Node, params []pgtype.Da
 	for _, o := range opts {
 		o(env)
 	}
-	b := &builder{env: env, mem: mem, work: map[int][]arrow.RecordBatch{}}
+	if analysis == nil {
+		analysis = mem.analysis // WithAnalysis
+	}
+	b := &builder{env: env, mem: mem, work: map[int][]arrow.RecordBatch{}, analysis: analysis}
 	subs := &subqueries{b: b, ctx: ctx, rows: map[plan.Node][][]pgtype.Datum{}}
 	env.Subquery = subs.run
 	op, err := b.build(root)
@@ -137,15 +146,29 @@ type builder struct {
 	// work holds each running recursive union's previous step, read by
 	// its work table.
 	work map[int][]arrow.RecordBatch
+	// analysis, if set, gets every node's figures; unwrapped is the node
+	// whose measuring wrapper is being built around it.
+	analysis  *Analysis
+	unwrapped plan.Node
+	// pruneWith is the filter right above the scan being built: its
+	// conjuncts may rule out row groups by their statistics.
+	pruneWith plan.Expr
 }
 
 func (b *builder) build(n plan.Node) (operator, error) {
+	if b.analysis != nil && b.unwrapped != n {
+		return b.profiled(n)
+	}
+	b.unwrapped = nil
 	switch x := n.(type) {
 	case *plan.Scan:
 		return b.scan(x)
 	case *plan.Values:
 		return newValues(x, b.env)
 	case *plan.Filter:
+		if _, ok := x.Input.(*plan.Scan); ok {
+			b.pruneWith = x.Predicate
+		}
 		in, err := b.build(x.Input)
 		if err != nil {
 			return nil, err
@@ -201,12 +224,24 @@ func (b *builder) scan(s *plan.Scan) (operator, error) {
 	case catalog.FormatSystem:
 		op = &systemScan{table: s.Table, proj: s.Projection, schema: arrowSchema(s.Columns()), session: b.env.Session}
 	default:
-		sc, err := parquet.NewScanner(s.Table, s.Projection, parquet.Options{Allocator: b.mem})
+		opts := parquet.Options{Allocator: b.mem}
+		pr := &rowGroupPruner{table: s.Table, tests: pruneTests(s, b.pruneWith)}
+		pr.tests = append(pr.tests, pruneTests(s, s.Filter)...)
+		if b.analysis != nil {
+			pr.stats = b.analysis.stats(s)
+			pr.stats.Scan = true
+		}
+		if len(pr.tests) > 0 || pr.stats != nil {
+			opts.KeepRowGroup = pr.keep
+		}
+		sc, err := parquet.NewScanner(s.Table, s.Projection, opts)
 		if err != nil {
 			return nil, err
 		}
+		pr.finishFile()
 		op = &lakeScan{sc: sc}
 	}
+	b.pruneWith = nil
 	if s.Filter != nil {
 		ev, err := expr.Compile(s.Filter, b.env)
 		if err != nil {

@@ -44,6 +44,9 @@ type budget struct {
 	used     atomic.Int64 // Arrow bytes live plus reservations
 	reserved atomic.Int64 // the reservations alone, returned at close
 	peak     atomic.Int64
+	// analysis is the query's EXPLAIN ANALYZE figures, set by
+	// WithAnalysis: options see only the Env, whose allocator this is.
+	analysis *Analysis
 }
 
 func newBudget(alloc memory.Allocator, limits MemoryLimits, server *atomic.Int64) *budget {

@@ -266,15 +266,14 @@ func (s *Session) explainSpec(x *planner.Explain, a args) (*rowSpec, error) {
 	spec.open = func(ctx context.Context) (engine.Stream, error) {
 		lines := s.explainRoute(b)
 		lines = append(lines, s.explainCache(b)...)
-		lines = append(lines, plan.Explain(b.Root)...)
 		if x.Analyze {
-			start := time.Now()
-			n, err := s.drain(ctx, b, a.params)
+			analyzed, err := s.explainAnalyze(ctx, b, a.params)
 			if err != nil {
 				return nil, err
 			}
-			lines = append(lines, fmt.Sprintf("Rows: %d", n),
-				fmt.Sprintf("Execution Time: %.3f ms", float64(time.Since(start).Microseconds())/1000))
+			lines = append(lines, analyzed...)
+		} else {
+			lines = append(lines, plan.Explain(b.Root)...)
 		}
 		rows := make([][]string, len(lines))
 		for i, l := range lines {
@@ -283,27 +282,6 @@ func (s *Session) explainSpec(x *planner.Explain, a args) (*rowSpec, error) {
 		return &memStream{batches: []arrow.RecordBatch{textBatch(fields, rows)}}, nil
 	}
 	return spec, nil
-}
-
-// drain runs a plan and counts its rows (EXPLAIN ANALYZE).
-func (s *Session) drain(ctx context.Context, b *planner.Bound, params []pgtype.Datum) (int64, error) {
-	stream, err := s.open(ctx, b, params, s.execOptions())
-	if err != nil {
-		return 0, err
-	}
-	defer stream.Close()
-	var n int64
-	for {
-		rec, err := stream.Next(ctx)
-		if err != nil {
-			return n, err
-		}
-		if rec == nil {
-			return n, nil
-		}
-		n += rec.NumRows()
-		rec.Release()
-	}
 }
 
 // execCopy runs COPY ... TO STDOUT, streaming batches into CopyData.
