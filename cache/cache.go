@@ -81,9 +81,13 @@ type Request struct {
 	// MaxStaleness is how long after a commit invalidated it an entry may
 	// still answer this request (0: never).
 	MaxStaleness time.Duration
-	// Exec runs the query. A background refresh calls it too, with a
-	// context of the cache's, after the request has returned.
+	// Exec runs the query.
 	Exec func(ctx context.Context) (Stream, error)
+	// Background runs it for a background refresh of a stale entry, with a
+	// context of the cache's, after the request has returned: it must not
+	// depend on the requester (its session). Nil: stale entries are served
+	// but not refreshed in the background.
+	Background func(ctx context.Context) (Stream, error)
 }
 
 // Stats are the cache's counters since it was made.
@@ -355,7 +359,7 @@ func (c *Cache) replayLocked(e *entry) Stream {
 // startRefreshLocked recomputes a stale entry in the background, unless
 // one refresh of it runs already or MaxRefreshes do.
 func (c *Cache) startRefreshLocked(req Request, digest [32]byte) {
-	if c.refreshing[req.Key.Base] || c.refreshes >= c.cfg.MaxRefreshes {
+	if req.Background == nil || c.refreshing[req.Key.Base] || c.refreshes >= c.cfg.MaxRefreshes {
 		return
 	}
 	if _, ok := c.flights[digest]; ok {
@@ -376,7 +380,9 @@ func (c *Cache) startRefreshLocked(req Request, digest [32]byte) {
 			c.mu.Unlock()
 		}()
 		c.refreshed.Add(1)
-		s, _, err := c.lead(c.base, req, digest, f, gens)
+		run := req
+		run.Exec = req.Background
+		s, _, err := c.lead(c.base, run, digest, f, gens)
 		if err == nil && s != nil {
 			s.Close()
 		}

@@ -325,7 +325,7 @@ func TestStaleServedWithOneRefresh(t *testing.T) {
 	// Accepting 15 minutes: the stale entry answers, 10 times, while one
 	// refresh runs.
 	for i := 0; i < 10; i++ {
-		rows, o := open(t, c, Request{Key: k2, MaxStaleness: 15 * time.Minute, Exec: fresh.exec})
+		rows, o := open(t, c, Request{Key: k2, MaxStaleness: 15 * time.Minute, Exec: fresh.exec, Background: fresh.exec})
 		if o != StaleHit || len(rows) != 1 {
 			t.Fatalf("%d: %v %v", i, o, rows)
 		}

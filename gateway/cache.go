@@ -60,7 +60,7 @@ func (s *Session) planCache(b *planner.Bound, params []pgtype.Datum) cachePlan {
 	if mode == "off" {
 		return cachePlan{reason: "off (sluice.cache = off)"}
 	}
-	route := routeOf(b)
+	route := s.cacheRoute(b)
 	if cfg.Routes != nil && !containsString(cfg.Routes, route) {
 		return cachePlan{reason: fmt.Sprintf("off for route %s", route)}
 	}
@@ -114,6 +114,21 @@ func (s *Session) planCache(b *planner.Bound, params []pgtype.Datum) cachePlan {
 		kb.Catalog(strconv.FormatUint(s.catalogState().Version, 10))
 	}
 	return cachePlan{key: kb.Key(), staleness: s.staleness(b), refresh: mode == "refresh"}
+}
+
+// cacheRoute names the route a query will take, for cache.routes: the
+// catalog, local, or the Trino tier the routing rules (or SET
+// sluice.route) choose.
+func (s *Session) cacheRoute(b *planner.Bound) string {
+	route := routeOf(b)
+	rt, ok := s.g.engine.(*Routes)
+	if !ok || !rt.routing() || route == routeCatalog {
+		return route
+	}
+	if c := s.choose(rt, b); c.deny == nil && c.route != "" {
+		return c.route
+	}
+	return route
 }
 
 // staleness is how stale a result this query may be served: the session's

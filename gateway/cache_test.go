@@ -414,6 +414,7 @@ func TestCacheVolatileNeverServed(t *testing.T) {
 		"SELECT random() FROM gold.products LIMIT 1":                           "calls random()",
 		"SELECT now(), count(*) FROM gold.orders":                              "calls now()",
 		"SELECT count(*) FROM gold.orders WHERE created_at > current_date - 3": "calls now()",
+		"SELECT pg_backend_pid()":                                              "calls pg_backend_pid()",
 		"SELECT clock_timestamp()":                                             "calls clock_timestamp()",
 		"SELECT (SELECT max(amount) FROM gold.orders WHERE random() < 2)":      "calls random()",
 		"SELECT current_setting('TimeZone'), count(*) FROM gold.products":      "calls current_setting()",
@@ -683,5 +684,48 @@ func TestCacheSchemaNotUserSchema(t *testing.T) {
 	c := connectX(t, cs.dsn("sluice", "sluice", "search_path=\"$user\",gold"))
 	if got := rowsText(t, c, "SELECT current_schema()"); got != "[gold];" {
 		t.Fatalf("current_schema() with the cache: %s", got)
+	}
+}
+
+// cache.routes and cache.staleness from the configuration.
+func TestCacheRoutesAndLayerStaleness(t *testing.T) {
+	cs := startCacheServer(t, testLake(t), cache.Config{}, CacheConfig{Routes: []string{routeCatalog}})
+	c := connectX(t, cs.dsn("sluice", "sluice"))
+	if e := explainText(t, c, dashboardQuery); !strings.Contains(e, "Cache: off for route local") {
+		t.Fatalf("EXPLAIN with only the catalog route cached: %s", e)
+	}
+	const catalogQuery = "SELECT count(*) FROM pg_catalog.pg_class WHERE relkind = 'r'"
+	rowsText(t, c, catalogQuery)
+	rowsText(t, c, catalogQuery)
+	if st := cs.cache.Stats(); st.Hits != 1 || st.Entries != 1 {
+		t.Fatalf("catalog route: %+v", st)
+	}
+
+	lake := privateLake(t)
+	cs = startCacheServer(t, lake, cache.Config{KeepStale: time.Hour},
+		CacheConfig{Staleness: map[string]time.Duration{"gold": 15 * time.Minute}})
+	c = connectX(t, cs.dsn("sluice", "sluice"))
+	const gold, raw = "SELECT count(*) FROM gold.orders", "SELECT count(*) FROM raw.events"
+	goldBefore, rawBefore := rowsText(t, c, gold), rowsText(t, c, raw)
+	addPartition(t, lake, "gold/orders", "2026-11-21", "2026-11-22")
+	addPartition(t, lake, "raw/events", "2026-11-21", "2026-11-22")
+	if _, err := cs.lake.Refresh(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	// gold allows 15 minutes: the stale entry answers (and a refresh
+	// starts); raw allows none: the new rows.
+	if got := rowsText(t, c, gold); got != goldBefore {
+		t.Fatalf("gold, 15 min allowed: %s, want the stale %s", got, goldBefore)
+	}
+	if got := rowsText(t, c, raw); got == rawBefore {
+		t.Fatalf("raw, no staleness allowed: still %s", got)
+	}
+	// sluice.max_staleness = 0 means "the layers'"; a session that wants
+	// the current rows now sets sluice.cache = refresh.
+	if _, err := c.Exec(testCtx(t), "SET sluice.cache = refresh"); err != nil {
+		t.Fatal(err)
+	}
+	if got := rowsText(t, c, gold); got == goldBefore {
+		t.Fatalf("refresh under layer staleness: still %s", got)
 	}
 }

@@ -31,9 +31,6 @@ func (s *Session) open(ctx context.Context, b *planner.Bound, params []pgtype.Da
 	if cp.reason != "" {
 		return s.openRoute(ctx, b, params, opts)
 	}
-	// Exec also serves a background refresh of a stale entry, after this
-	// call returns: b, params and opts are immutable, and openRoute must
-	// not change the session.
 	exec := func(ctx context.Context) (cache.Stream, error) {
 		st, err := s.openRoute(ctx, b, params, opts)
 		if err != nil {
@@ -41,8 +38,19 @@ func (s *Session) open(ctx context.Context, b *planner.Bound, params []pgtype.Da
 		}
 		return st, nil
 	}
+	// A background refresh of a stale entry runs after this call returns,
+	// beside the session: it must not read the session (openRoute's route
+	// choice does), so it runs on the local engine, whose results are the
+	// same. b, params and opts are immutable.
+	refresh := func(ctx context.Context) (cache.Stream, error) {
+		st, err := s.g.engine.Execute(ctx, b.Root, params, opts...)
+		if err != nil {
+			return nil, err
+		}
+		return st, nil
+	}
 	st, outcome, err := s.g.cfg.Cache.Cache.Open(ctx, cache.Request{Key: cp.key, Refresh: cp.refresh,
-		MaxStaleness: cp.staleness, Exec: exec})
+		MaxStaleness: cp.staleness, Exec: exec, Background: refresh})
 	s.g.log.Debug("result cache", "session", s.id, "key", cp.key.String(), "outcome", outcome.String())
 	if err != nil {
 		return nil, err
