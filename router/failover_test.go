@@ -133,7 +133,7 @@ func TestFailoverUnderLoad(t *testing.T) {
 	// Warm Trino first (a fresh JVM compiles as it goes): twenty clients
 	// on a cold server on two busy cores would spend the test compiling.
 	for i := 0; i < 10; i++ {
-		res, err := r.Execute(context.Background(), "etl", Request{SQL: "SELECT count(*), max(r_name) FROM tpch.tiny.region", User: "alice"})
+		res, err := r.Execute(context.Background(), "etl", Request{SQL: "SELECT CAST(5 AS bigint), 'ASIA'", User: "alice"})
 		if err != nil {
 			t.Fatalf("warm-up: %v", err)
 		}
@@ -167,7 +167,10 @@ func TestFailoverUnderLoad(t *testing.T) {
 				// the cut may finish after it with rows it already had.
 				ph := cur.Load()
 				res, err := r.Execute(context.Background(), "etl", Request{
-					SQL:     "SELECT count(*), max(r_name) FROM tpch.tiny.region",
+					// The cheapest statement Trino runs: the test is about
+					// the router, and twenty clients on two shared cores
+					// wait for Trino as it is.
+					SQL:     "SELECT CAST(5 AS bigint), 'ASIA'",
 					User:    []string{"alice", "bob"}[i%2],
 					Columns: schemaOf(types...), Types: types,
 				})
