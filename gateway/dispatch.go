@@ -23,16 +23,26 @@ import (
 // Arrow batches through the same stream, so the wire encoding (text or
 // binary, max_rows chunking, cursors) is the same as a fresh one's.
 func (s *Session) open(ctx context.Context, b *planner.Bound, params []pgtype.Datum, opts []engine.Option) (engine.Stream, error) {
-	b, err := s.timeTravel(ctx, b)
+	tb, err := s.timeTravel(ctx, b)
 	if err != nil {
 		return nil, err
 	}
+	route := s.openRoute
+	if tb != b {
+		// Reading older snapshots is the local engine's: what the Trino
+		// routes send names tables, not snapshots, and would read the
+		// current data.
+		route = func(ctx context.Context, b *planner.Bound, params []pgtype.Datum, opts []engine.Option) (engine.Stream, error) {
+			return s.g.engine.Execute(ctx, b.Root, params, opts...)
+		}
+		b = tb
+	}
 	cp := s.planCache(b, params)
 	if cp.reason != "" {
-		return s.openRoute(ctx, b, params, opts)
+		return route(ctx, b, params, opts)
 	}
 	exec := func(ctx context.Context) (cache.Stream, error) {
-		st, err := s.openRoute(ctx, b, params, opts)
+		st, err := route(ctx, b, params, opts)
 		if err != nil {
 			return nil, err
 		}
