@@ -91,7 +91,8 @@ type sluiceServer struct {
 // that line says it is ready); search_path is tpch so the queries' bare table
 // names resolve; GOMAXPROCS caps the engine at threads cores, as SET threads
 // caps DuckDB. timeout becomes statement_timeout, so a runaway query stops in
-// the server as well as in the client.
+// the server as well as in the client. The result cache is off: every timed
+// run must execute the query, as DuckDB's does.
 func startSluice(ctx context.Context, bin, workDir, lakeDir string, threads int, timeout time.Duration, logPath string) (*sluiceServer, error) {
 	cfg := fmt.Sprintf(`listen: 127.0.0.1:0
 http: 127.0.0.1:0
@@ -108,6 +109,8 @@ log:
 settings:
   search_path: %s
   statement_timeout: %dms
+cache:
+  enabled: false
 `, strconv.Quote(lakeDir), schemaName, timeout.Milliseconds())
 	cfgPath := filepath.Join(workDir, "sluice.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
