@@ -153,7 +153,7 @@ func (s *Session) openRoute(ctx context.Context, b *planner.Bound, params []pgty
 	rt.count(router.RouteLocal, c.rule, "local")
 	stream, err := rt.Local.Execute(ctx, b.Root, params, opts...)
 	if err != nil {
-		if tier := rt.fallbackFor(err, c); tier != "" {
+		if tier := rt.fallbackFor(err, c, b); tier != "" {
 			rt.count(tier, c.rule, "fallback")
 			return rt.forward(ctx, tier, fw)
 		}
@@ -211,9 +211,14 @@ func fallbackCode(err error) bool {
 }
 
 // fallbackFor is the tier that takes a query the local engine failed to
-// run, or "" when the failure stands.
-func (rt *Routes) fallbackFor(err error, c choice) string {
+// run, or "" when the failure stands: also when Trino could not run the
+// plan as PostgreSQL would (the local error says more than a refusal to
+// translate).
+func (rt *Routes) fallbackFor(err error, c choice, b *planner.Bound) string {
 	if rt.Fallback == "" || c.explicit || !fallbackCode(err) || rt.Router == nil || !rt.Router.HasTier(rt.Fallback) {
+		return ""
+	}
+	if translatable(b) != nil {
 		return ""
 	}
 	return rt.Fallback
@@ -236,7 +241,7 @@ func (f *fallbackStream) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		f.started = true
 		return rec, err
 	}
-	tier := f.rt.fallbackFor(err, f.c)
+	tier := f.rt.fallbackFor(err, f.c, f.fw.b)
 	if tier == "" {
 		return nil, err
 	}

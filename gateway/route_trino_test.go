@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,45 +16,12 @@ import (
 	"github.com/sluicesql/sluice/catalog"
 	"github.com/sluicesql/sluice/engine"
 	"github.com/sluicesql/sluice/planner/plan"
+	"github.com/sluicesql/sluice/planner/trinoeq"
 	"github.com/sluicesql/sluice/router"
 	"github.com/sluicesql/sluice/router/trinotest"
 	"github.com/sluicesql/sluice/wire/pgerr"
 	"github.com/sluicesql/sluice/wire/pgtype"
 )
-
-// trinoDDL is the Trino type of a demo lake column as its Parquet files
-// store it ("" when Trino's hive connector cannot read it).
-func trinoDDL(typ pgtype.Type) string {
-	if typ.IsArray() {
-		if e := trinoDDL(typ.Elem()); e != "" {
-			return "array(" + e + ")"
-		}
-		return ""
-	}
-	switch typ.OID {
-	case pgtype.Int2OID:
-		return "smallint"
-	case pgtype.Int4OID:
-		return "integer"
-	case pgtype.Int8OID:
-		return "bigint"
-	case pgtype.Float8OID:
-		return "double"
-	case pgtype.BoolOID:
-		return "boolean"
-	case pgtype.DateOID:
-		return "date"
-	case pgtype.TimestampOID, pgtype.TimestamptzOID:
-		return "timestamp(3)"
-	case pgtype.NumericOID:
-		if p, s, ok := pgtype.NumericPrecisionScale(typ.Typmod); ok {
-			return fmt.Sprintf("decimal(%d,%d)", p, s)
-		}
-	case pgtype.TextOID, pgtype.VarcharOID, pgtype.JSONOID, pgtype.JSONBOID:
-		return "varchar"
-	}
-	return ""
-}
 
 // trinoOverLake is a real Trino whose hive catalog reads dir, with the
 // demo lake's gold and silver tables registered as external tables.
@@ -72,46 +38,12 @@ func trinoOverLake(t *testing.T) (url, dir string) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	run := func(q string) {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatalf("Trino: %s: %v", q, err)
-		}
-	}
 	lake, err := catalog.OpenLake(dir, catalog.LakeOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, sc := range lake.Current().Schemas {
-		if sc.Name != "gold" && sc.Name != "silver" {
-			continue
-		}
-		run(fmt.Sprintf("CREATE SCHEMA IF NOT EXISTS hive.%s WITH (location = 'local:///%s')", sc.Name, sc.Name))
-		for _, tb := range sc.Tables {
-			var cols, parts, partNames []string
-			ok := tb.Format == catalog.FormatHiveParquet
-			for _, c := range tb.Columns {
-				tt := trinoDDL(c.Type)
-				ok = ok && tt != ""
-				if c.Partition {
-					parts = append(parts, fmt.Sprintf("%q %s", c.Name, tt))
-					partNames = append(partNames, "'"+c.Name+"'")
-				} else {
-					cols = append(cols, fmt.Sprintf("%q %s", c.Name, tt))
-				}
-			}
-			if !ok {
-				continue
-			}
-			rel, _ := filepath.Rel(dir, tb.Location)
-			with := fmt.Sprintf("format = 'PARQUET', external_location = 'local:///%s'", filepath.ToSlash(rel))
-			if len(partNames) > 0 {
-				with += ", partitioned_by = ARRAY[" + strings.Join(partNames, ", ") + "]"
-			}
-			run(fmt.Sprintf("CREATE TABLE IF NOT EXISTS hive.%s.%s (%s) WITH (%s)", sc.Name, tb.Name, strings.Join(append(cols, parts...), ", "), with))
-			if len(partNames) > 0 {
-				run(fmt.Sprintf("CALL hive.system.sync_partition_metadata('%s', '%s', 'FULL')", sc.Name, tb.Name))
-			}
-		}
+	if err := trinoeq.RegisterLake(context.Background(), db, dir, lake.Current(), "gold", "silver"); err != nil {
+		t.Fatal(err)
 	}
 	return url, dir
 }
@@ -258,6 +190,10 @@ func TestRoutingToTrino(t *testing.T) {
 	}
 	if n := routedCount(t, ts2, "etl", "none", "fallback"); n != 1 {
 		t.Errorf("fallbacks counted: %v", n)
+	}
+	// A plan Trino cannot run as PostgreSQL would keeps the local error.
+	if got := render(ctx, c2, "SELECT count(*) FROM gold.orders WHERE regexp_replace(status, 'a', 'b') <> ''"); !strings.Contains(got, "ERROR 53200") {
+		t.Errorf("an untranslatable plan must keep the local error: %s", got)
 	}
 	// An explicit local route is not taken over.
 	render(ctx, c2, "SET sluice.route = 'local'")
