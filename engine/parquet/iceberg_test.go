@@ -290,6 +290,17 @@ func TestIcebergColumnsByFieldID(t *testing.T) {
 	if !slices.Equal(names, []string{"id", "label", "amount", "note"}) || tb.Columns[3].Comment != "a remark" {
 		t.Fatalf("columns %v", tb.Columns)
 	}
+	// Row-group statistics find the renamed column by its id too (by its
+	// new name the old file would look all NULL and be pruned wrongly).
+	for _, f := range tb.Files {
+		st, err := parquet.RowGroupStats(tb, &f, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(st) == 0 || st[0].Min == nil || st[0].NullCount != 0 {
+			t.Errorf("stats of label in %s: %+v", f.RelPath, st)
+		}
+	}
 	got := sluiceRows(t, tb, []int{0, 1, 3})
 	want := []string{"1|n1|(null)", "2|n2|(null)", "9|new|hi"}
 	if !slices.Equal(got, want) {

@@ -37,8 +37,17 @@ func RowGroupStats(tbl *catalog.Table, f *catalog.File, col int) ([]ColumnStats,
 	out := make([]ColumnStats, ft.Meta.NumRowGroups())
 	leaf := -1
 	if !c.Partition {
-		if idx := ft.Schema.FieldIndices(c.Name); len(idx) > 0 {
-			if sf := ft.Manifest.Fields[idx[0]]; sf.IsLeaf() {
+		// The column as the scan finds it: by Iceberg field id, else by
+		// name. A renamed Iceberg column found by its old name would
+		// look absent (all NULL) and prune row groups that match.
+		field := -1
+		if tbl.Format == catalog.FormatIceberg {
+			field = icebergField(ft, tbl, c.FieldID, c.Name)
+		} else if idx := ft.Schema.FieldIndices(c.Name); len(idx) > 0 {
+			field = idx[0]
+		}
+		if field >= 0 {
+			if sf := ft.Manifest.Fields[field]; sf.IsLeaf() {
 				leaf = sf.ColIndex
 			}
 		} else {
