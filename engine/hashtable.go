@@ -38,6 +38,21 @@ func (t *intTable) slot(k int64) int {
 	return int((uint64(k) * 0x9E3779B97F4A7C15) >> t.shift)
 }
 
+// reserve makes room for n more keys and rows up to row last, so a
+// batch's inserts do not grow the table one step at a time.
+func (t *intTable) reserve(n int, last int) {
+	if last >= len(t.next) {
+		t.next = append(t.next, make([]int32, last+1-len(t.next))...)
+	}
+	size := len(t.keys)
+	for (t.used+n)*2 > size {
+		size *= 2
+	}
+	if size > len(t.keys) {
+		t.resize(size)
+	}
+}
+
 // insert adds build row r (rows arrive in increasing order) with key k.
 func (t *intTable) insert(k int64, r int32) {
 	for int(r) >= len(t.next) {
@@ -62,9 +77,11 @@ func (t *intTable) insert(k int64, r int32) {
 	}
 }
 
-func (t *intTable) grow() {
+func (t *intTable) grow() { t.resize(len(t.keys) * 2) }
+
+func (t *intTable) resize(size int) {
 	keys, heads, tails := t.keys, t.heads, t.tails
-	t.alloc(len(keys) * 2)
+	t.alloc(size)
 	mask := len(t.keys) - 1
 	for i, h := range heads {
 		if h < 0 {

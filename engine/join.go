@@ -32,9 +32,16 @@ type joinOp struct {
 	probeKeys []*expr.Evaluator
 	buildKeys []*expr.Evaluator
 	on        *expr.Evaluator
+	// The residual condition reads only onCols of the left-then-right
+	// columns: candidate pairs gather those alone, into onSchema, and the
+	// condition runs as typed loops when its shape allows (onVec).
+	onCols   []int
+	onSchema *arrow.Schema
+	onVec    *expr.Predicate
+	onMask   expr.Mask
 
 	leftSchema, rightSchema *arrow.Schema
-	outSchema, bothSchema   *arrow.Schema
+	outSchema               *arrow.Schema
 
 	built      bool
 	buildBatch arrow.RecordBatch // all build rows; nil when none
@@ -68,7 +75,6 @@ func (b *builder) join(j *plan.Join) (operator, error) {
 		leftSchema: arrowSchema(j.Left.Columns()), rightSchema: arrowSchema(j.Right.Columns()),
 		outSchema: arrowSchema(j.Columns())}
 	both := append(append([]plan.Column(nil), j.Left.Columns()...), j.Right.Columns()...)
-	op.bothSchema = arrowSchema(both)
 	probeKeys, buildKeys := j.LeftKeys, j.RightKeys
 	if j.BuildLeft {
 		op.probe, op.build = right, left
@@ -92,9 +98,12 @@ func (b *builder) join(j *plan.Join) (operator, error) {
 		op.buildKeys = append(op.buildKeys, bk)
 	}
 	if j.On != nil {
-		if op.on, err = expr.Compile(j.On, b.env); err != nil {
+		on, cols, schema := compactRefs(j.On, both)
+		if op.on, err = expr.Compile(on, b.env); err != nil {
 			return fail(err)
 		}
+		op.onCols, op.onSchema = cols, schema
+		op.onVec, _ = op.on.Predicate()
 	}
 	op.probeIntCol, op.buildIntCol = -1, -1
 	if p, ok := intKeyColumn(probeKeys); ok {
@@ -391,17 +400,27 @@ func (j *joinOp) pairs(b arrow.RecordBatch, pr, br []int32, matched []bool) erro
 		keep[i] = true
 	}
 	if j.on != nil {
-		both, err := j.combine(b, pr, br, j.bothSchema)
+		both, err := j.gatherOn(b, pr, br)
 		if err != nil {
 			return err
 		}
-		vals, err := j.on.Datums(both)
+		ok := false
+		if j.onVec != nil {
+			if ok, err = j.onVec.Eval(both, &j.onMask); err == nil && ok {
+				copy(keep, j.onMask.True)
+			}
+		}
+		if !ok && err == nil {
+			var vals []pgtype.Datum
+			if vals, err = j.on.Datums(both); err == nil {
+				for i, v := range vals {
+					keep[i] = v == true
+				}
+			}
+		}
 		both.Release()
 		if err != nil {
 			return err
-		}
-		for i, v := range vals {
-			keep[i] = v == true
 		}
 	}
 	var kp, kb []int32
@@ -597,6 +616,63 @@ func intKeyColumn(keys []plan.Expr) (int, bool) {
 	return -1, false
 }
 
+// compactRefs rewrites e over cols to read only the columns it references,
+// renumbered in order; it returns the new expression, the original indexes
+// of those columns and their schema.
+func compactRefs(e plan.Expr, cols []plan.Column) (plan.Expr, []int, *arrow.Schema) {
+	used := make([]bool, len(cols))
+	plan.Walk(e, func(x plan.Expr) bool {
+		if c, ok := x.(*plan.ColumnRef); ok {
+			used[c.Index] = true
+		}
+		return true
+	})
+	remap := make([]int, len(cols))
+	var idx []int
+	var sub []plan.Column
+	for i, u := range used {
+		if u {
+			remap[i] = len(idx)
+			idx = append(idx, i)
+			sub = append(sub, cols[i])
+		}
+	}
+	out := plan.Map(e, func(x plan.Expr) plan.Expr {
+		if c, ok := x.(*plan.ColumnRef); ok {
+			cc := *c
+			cc.Index = remap[c.Index]
+			return &cc
+		}
+		return x
+	})
+	return out, idx, arrowSchema(sub)
+}
+
+// gatherOn builds the columns the residual condition reads for candidate
+// pairs of probe rows pr (of b) and build rows br.
+func (j *joinOp) gatherOn(b arrow.RecordBatch, pr, br []int32) (arrow.RecordBatch, error) {
+	nl := j.leftSchema.NumFields()
+	cols := make([]arrow.Array, len(j.onCols))
+	for i, c := range j.onCols {
+		left := c < nl
+		col := c
+		if !left {
+			col = c - nl
+		}
+		src, idx := b, pr
+		if left == j.buildLeft {
+			src, idx = j.buildBatch, br
+		}
+		arr, err := takeArray(j.env.Mem, src.Column(col), idx)
+		if err != nil {
+			releaseAll(cols[:i])
+			return nil, err
+		}
+		cols[i] = arr
+	}
+	return record(j.onSchema, cols, len(pr)), nil
+}
+
 // nextRow follows a key's chain of build rows.
 func (j *joinOp) nextRow(r int32) int32 {
 	if j.tableInt != nil {
@@ -640,6 +716,7 @@ func insertInts(t *intTable, col arrow.Array, base int) error {
 		return err
 	}
 	nullable := col.NullN() > 0
+	t.reserve(len(vals), base+len(vals)-1)
 	for r, k := range vals {
 		if nullable && col.IsNull(r) {
 			if base+r >= len(t.next) {
