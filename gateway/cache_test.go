@@ -443,7 +443,7 @@ func TestCacheVolatileNeverServed(t *testing.T) {
 func TestCacheReplayWire(t *testing.T) {
 	cs := startCacheServer(t, testLake(t), cache.Config{}, CacheConfig{})
 	ctx := testCtx(t)
-	const q = `SELECT order_id, customer_id, status, amount, created_at, dt FROM gold.orders WHERE order_id < 200 ORDER BY order_id`
+	const q = `SELECT order_id, customer_id, status, amount, created_at, dt FROM gold.orders ORDER BY order_id LIMIT 200`
 	run := func(c *pgconn.PgConn, formats int16, maxRows uint32) []string {
 		return exchange(ctx, t, c,
 			&pgproto3.Parse{Query: q},
@@ -465,10 +465,29 @@ func TestCacheReplayWire(t *testing.T) {
 			if cs.cache.Stats().Hits != hits+1 {
 				t.Fatalf("format %d max_rows %d: not a hit", formats, maxRows)
 			}
+			if n := strings.Count(strings.Join(want, "\n"), "DataRow"); n != 200 {
+				t.Fatalf("format %d max_rows %d: %d rows, want 200", formats, maxRows, n)
+			}
 			if strings.Join(got, "\n") != strings.Join(want, "\n") {
 				t.Fatalf("format %d max_rows %d: cached\n%s\nfresh\n%s", formats, maxRows,
 					strings.Join(got, "\n"), strings.Join(want, "\n"))
 			}
+		}
+	}
+	// COPY TO STDOUT, text and CSV.
+	for _, copySQL := range []string{"COPY (" + q + ") TO STDOUT", "COPY (" + q + ") TO STDOUT (FORMAT csv, HEADER)"} {
+		var want, got strings.Builder
+		fresh := connectPG(t, cs.dsn("sluice", "sluice", "sluice.cache=off"))
+		cached := connectPG(t, cs.dsn("sluice", "sluice"))
+		if _, err := fresh.CopyTo(ctx, &want, copySQL); err != nil {
+			t.Fatal(err)
+		}
+		hits := cs.cache.Stats().Hits
+		if _, err := cached.CopyTo(ctx, &got, copySQL); err != nil {
+			t.Fatal(err)
+		}
+		if cs.cache.Stats().Hits != hits+1 || got.String() != want.String() || want.Len() == 0 {
+			t.Fatalf("%s: hit %v, cached %d bytes, fresh %d bytes", copySQL, cs.cache.Stats().Hits != hits, got.Len(), want.Len())
 		}
 	}
 	// Cursors: FETCH in steps, backwards on a SCROLL cursor.
