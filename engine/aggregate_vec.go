@@ -24,6 +24,11 @@ import (
 type aggFast struct {
 	keys []fastKey
 	aggs []fastAgg
+	// One integer key: its groups found by the value itself in an
+	// open-addressing table (no key string per row); the string-keyed
+	// map still holds every group for batches on the other paths.
+	intGroups *intTable
+	byInt     []*group
 }
 
 type fastKey struct {
@@ -109,8 +114,28 @@ func (f *aggFast) consume(a *aggregateOp, b arrow.RecordBatch, groups map[string
 	if len(f.keys) == 0 && n > 0 {
 		g = f.groupFor(a, groups, order, "", nil, 0)
 	}
+	var ints []int64
+	if len(f.keys) == 1 {
+		if vals, err := int64s(cols[0]); err == nil {
+			ints = vals
+			if f.intGroups == nil {
+				f.intGroups = newIntTable()
+			}
+		}
+	}
+	nullable := len(cols) == 1 && cols[0].NullN() > 0
 	for r := 0; r < n; r++ {
-		if len(f.keys) > 0 {
+		if ints != nil && !(nullable && cols[0].IsNull(r)) {
+			if gi := f.intGroups.first(ints[r]); gi >= 0 {
+				g = f.byInt[gi]
+			} else {
+				buf := appendFastKey((*keyBuf)[:0], cols[0], f.keys[0].typ, r)
+				*keyBuf = buf
+				g = f.groupFor(a, groups, order, string(buf), cols, r)
+				f.intGroups.insert(ints[r], int32(len(f.byInt)))
+				f.byInt = append(f.byInt, g)
+			}
+		} else if len(f.keys) > 0 {
 			buf := (*keyBuf)[:0]
 			for i, col := range cols {
 				buf = appendFastKey(buf, col, f.keys[i].typ, r)
