@@ -60,7 +60,13 @@ func (s *Session) planCache(b *planner.Bound, params []pgtype.Datum) cachePlan {
 	if mode == "off" {
 		return cachePlan{reason: "off (sluice.cache = off)"}
 	}
-	route := s.cacheRoute(b)
+	route, denied := s.cacheRoute(b)
+	if denied {
+		// The route's rules refuse it: a hit must not go around them
+		// (a rule may match what the key does not hold, application_name
+		// or client tags).
+		return cachePlan{reason: "off (a routing rule denies the query)"}
+	}
 	if cfg.Routes != nil && !containsString(cfg.Routes, route) {
 		return cachePlan{reason: fmt.Sprintf("off for route %s", route)}
 	}
@@ -118,17 +124,21 @@ func (s *Session) planCache(b *planner.Bound, params []pgtype.Datum) cachePlan {
 
 // cacheRoute names the route a query will take, for cache.routes: the
 // catalog, local, or the Trino tier the routing rules (or SET
-// sluice.route) choose.
-func (s *Session) cacheRoute(b *planner.Bound) string {
-	route := routeOf(b)
+// sluice.route) choose; denied if a rule refuses the query.
+func (s *Session) cacheRoute(b *planner.Bound) (route string, denied bool) {
+	route = routeOf(b)
 	rt, ok := s.g.engine.(*Routes)
 	if !ok || !rt.routing() || route == routeCatalog {
-		return route
+		return route, false
 	}
-	if c := s.choose(rt, b); c.deny == nil && c.route != "" {
-		return c.route
+	c := s.choose(rt, b)
+	if c.deny != nil {
+		return route, true
 	}
-	return route
+	if c.route != "" {
+		route = c.route
+	}
+	return route, false
 }
 
 // staleness is how stale a result this query may be served: the session's

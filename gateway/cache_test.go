@@ -27,6 +27,7 @@ import (
 	"github.com/sluicesql/sluice/engine"
 	"github.com/sluicesql/sluice/planner"
 	"github.com/sluicesql/sluice/planner/plan"
+	"github.com/sluicesql/sluice/router"
 	"github.com/sluicesql/sluice/wire"
 	"github.com/sluicesql/sluice/wire/pgtype"
 )
@@ -51,6 +52,13 @@ type cacheServer struct {
 // startCacheServer serves lakeDir with a result cache.
 func startCacheServer(t testing.TB, lakeDir string, cfg cache.Config, cc CacheConfig) *cacheServer {
 	t.Helper()
+	return startCacheServerWith(t, lakeDir, cfg, cc, nil)
+}
+
+// startCacheServerWith is startCacheServer with the gateway's engine made
+// by wrap from the counting engine (routing rules, say).
+func startCacheServerWith(t testing.TB, lakeDir string, cfg cache.Config, cc CacheConfig, wrap func(Engine) Engine) *cacheServer {
+	t.Helper()
 	lake, err := catalog.OpenLake(lakeDir, catalog.LakeOptions{})
 	if err != nil {
 		t.Fatalf("opening the lake: %v", err)
@@ -64,8 +72,12 @@ func startCacheServer(t testing.TB, lakeDir string, cfg cache.Config, cc CacheCo
 	ce := &countingEngine{Engine: engine.New()}
 	ts := &testServer{reg: prometheus.NewRegistry(), lake: lake, log: &syncBuffer{}, stopped: make(chan error, 1)}
 	logger := slog.New(slog.NewTextHandler(ts.log, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	var eng Engine = ce
+	if wrap != nil {
+		eng = wrap(ce)
+	}
 	ts.gw, err = New(Config{Version: "test", Settings: map[string]string{"search_path": "gold"}, Cache: cc},
-		lake, planner.New(), ce, NewMetrics(ts.reg), logger)
+		lake, planner.New(), eng, NewMetrics(ts.reg), logger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -746,5 +758,31 @@ func TestCacheRoutesAndLayerStaleness(t *testing.T) {
 	}
 	if got := rowsText(t, c, gold); got == goldBefore {
 		t.Fatalf("refresh under layer staleness: still %s", got)
+	}
+}
+
+// A routing rule that denies a query by what the key does not hold
+// (application_name) is never bypassed by a cache hit.
+func TestCacheRespectsDenyRules(t *testing.T) {
+	rules, err := router.NewRuleSet(router.Rules{{Name: "no-excel", Applications: []string{"excel"}, Deny: "not from excel"}}, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := startCacheServerWith(t, testLake(t), cache.Config{}, CacheConfig{}, func(e Engine) Engine {
+		return NewRoutes(e, nil, rules, "", nil)
+	})
+	ok := connectX(t, cs.dsn("sluice", "sluice", "application_name=psql"))
+	rowsText(t, ok, dashboardQuery)
+	rowsText(t, ok, dashboardQuery)
+	if cs.cache.Stats().Hits != 1 {
+		t.Fatalf("not cached for an allowed application: %+v", cs.cache.Stats())
+	}
+	excel := connectX(t, cs.dsn("sluice", "sluice", "application_name=excel"))
+	_, err = excel.Exec(testCtx(t), dashboardQuery)
+	if err == nil || !strings.Contains(err.Error(), "not from excel") {
+		t.Fatalf("denied application: %v", err)
+	}
+	if e := explainText(t, ok, dashboardQuery); !strings.Contains(e, "Cache: hit") {
+		t.Fatalf("EXPLAIN for the allowed application: %s", e)
 	}
 }
