@@ -132,7 +132,7 @@ func TestLayersAndPartitionInference(t *testing.T) {
 	for _, sc := range s.Schemas {
 		names = append(names, sc.Name)
 	}
-	if got := strings.Join(names, ","); got != "bronze,gold,information_schema,pg_catalog,public,raw,silver" {
+	if got := strings.Join(names, ","); got != "bronze,gold,information_schema,pg_catalog,public,raw,silver,sluice" {
 		t.Errorf("schemas = %s", got)
 	}
 	if !hasProblem(s, "my-layer", "not a valid identifier") {
@@ -462,7 +462,8 @@ func TestOIDsAreStableAndDistinct(t *testing.T) {
 			t.Errorf("%s and %s share OID %d", name, other, oid)
 		}
 		seen[oid] = name
-		system := strings.HasPrefix(name, "pg_catalog") || name == "public" || strings.HasPrefix(name, "information_schema")
+		system := strings.HasPrefix(name, "pg_catalog") || name == "public" || strings.HasPrefix(name, "information_schema") ||
+			name == catalog.SluiceSchemaName || strings.HasPrefix(name, catalog.SluiceSchemaName+".")
 		if !system && (oid < 16384 || oid >= 1<<31) {
 			t.Errorf("%s: OID %d outside the user range", name, oid)
 		}
@@ -481,13 +482,13 @@ func TestOpenLakeErrors(t *testing.T) {
 	if _, err := catalog.OpenLake(f, catalog.LakeOptions{}); err == nil {
 		t.Error("a file accepted as lake directory")
 	}
-	// An empty lake is fine: only PostgreSQL's own schemas.
+	// An empty lake is fine: only the server's own schemas.
 	s := openLake(t, t.TempDir()).Current()
 	var names []string
 	for _, sc := range s.Schemas {
 		names = append(names, sc.Name)
 	}
-	if got := strings.Join(names, ","); got != "information_schema,pg_catalog,public" {
+	if got := strings.Join(names, ","); got != "information_schema,pg_catalog,public,sluice" {
 		t.Errorf("empty lake schemas: %s", got)
 	}
 }

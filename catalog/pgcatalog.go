@@ -145,6 +145,13 @@ func addSystemSchemas(st *State) {
 	if st.Schema(publicSchemaName) == nil {
 		st.Schemas = append(st.Schemas, &Schema{Name: publicSchemaName, OID: PublicNamespaceOID, Comment: "standard public schema"})
 	}
+	if st.Schema(SluiceSchemaName) == nil {
+		sl := &Schema{Name: SluiceSchemaName, OID: SluiceNamespaceOID, Comment: "Sluice's views of the lake"}
+		for _, d := range systemTableDefs()[SluiceSchemaName] {
+			sl.Tables = append(sl.Tables, d.table(st, SluiceSchemaName, version))
+		}
+		st.Schemas = append(st.Schemas, sl)
+	}
 	if st.Schema(informationSchemaName) == nil {
 		is := &Schema{Name: informationSchemaName, OID: InformationSchemaOID}
 		for _, d := range systemTableDefs()[informationSchemaName] {
@@ -193,6 +200,7 @@ func buildSystemTableDefs() (map[string][]*sysTable, map[string]*sysTable) {
 	bySchema := map[string][]*sysTable{
 		pgCatalogName:         append(pg, exportedSysTables(pgCatalogName, pg)...),
 		informationSchemaName: append(is, exportedSysTables(informationSchemaName, is)...),
+		SluiceSchemaName:      sluiceTables(),
 	}
 	byName := map[string]*sysTable{}
 	for schema, defs := range bySchema {
@@ -206,7 +214,7 @@ func buildSystemTableDefs() (map[string][]*sysTable, map[string]*sysTable) {
 // isSystemSchema says whether a schema is PostgreSQL's rather than a
 // layer's: pg_stat_user_tables and friends leave it out.
 func isSystemSchema(name string) bool {
-	return name == pgCatalogName || name == informationSchemaName
+	return name == pgCatalogName || name == informationSchemaName || name == SluiceSchemaName
 }
 
 // lakeDigest identifies what the catalog tables describe (the lake's
@@ -301,6 +309,8 @@ func appendDatum(fb array.Builder, v pgtype.Datum) error {
 		fb.Append(v.(int64))
 	case *array.Float32Builder:
 		fb.Append(float32(v.(float64)))
+	case *array.Float64Builder:
+		fb.Append(v.(float64))
 	case *array.BooleanBuilder:
 		fb.Append(v.(bool))
 	case *array.StringBuilder:

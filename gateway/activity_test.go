@@ -87,3 +87,15 @@ func TestSessionViewsAreNeverCached(t *testing.T) {
 		t.Errorf("pg_settings after SET TimeZone: %s", got)
 	}
 }
+
+// The sluice system schema is never a session's "$user" schema, though the
+// default role is named sluice: current_schema() is the first layer.
+func TestSluiceSchemaIsNotTheUserSchema(t *testing.T) {
+	ts := startServer(t, serverOptions{settings: map[string]string{"search_path": `"$user", gold, public`}})
+	ctx := testCtx(t)
+	c := connectPG(t, ts.dsn("sluice", "sluice"))
+	got := render(ctx, c, "SELECT current_schema(), current_schemas(false), count(*) > 0 FROM sluice.tables")
+	if !strings.Contains(got, `"gold","{gold,public}","t"`) {
+		t.Errorf("current_schema with a sluice schema and user sluice: %s", got)
+	}
+}

@@ -718,7 +718,13 @@ func (b *binder) searchPath(withImplicit bool) []string {
 	listed := false
 	for _, s := range b.env.SearchPath() {
 		if s == "$user" {
+			// A schema named like the user, unless it is one of the
+			// server's own (the default role is called sluice, like the
+			// sluice schema).
 			s = b.env.User()
+			if catalog.IsSystemSchema(s) {
+				continue
+			}
 		}
 		if s == "pg_catalog" {
 			listed = true

@@ -222,6 +222,9 @@ func (ce *CatalogEnv) path() []string {
 	for _, s := range ce.SearchPath {
 		if s == "$user" {
 			s = ce.User
+			if catalog.IsSystemSchema(s) {
+				continue // as the planner resolves "$user"
+			}
 		}
 		path = append(path, s)
 	}
