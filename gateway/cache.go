@@ -109,7 +109,7 @@ func (s *Session) planCache(b *planner.Bound, params []pgtype.Datum) cachePlan {
 	catalogDep := dep.catalog
 	for _, t := range b.Tables {
 		if t.Format == catalog.FormatSystem {
-			if t.Schema == cacheSchema || t.SessionDependent {
+			if t.SessionDependent {
 				return cachePlan{reason: "not cacheable: reads server state (" + t.Schema + "." + t.Name + ")"}
 			}
 			catalogDep = true

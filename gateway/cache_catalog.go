@@ -16,21 +16,16 @@ import (
 	"github.com/sluicesql/sluice/wire/pgtype"
 )
 
-// cacheSchema is the schema of Sluice's own server-state tables. Not
-// "sluice": that is the default role's name, and search_path's "$user"
-// would then make it every default session's current_schema().
-const cacheSchema = "sluice_server"
+// cacheSchema is the schema of Sluice's own tables, where cache_entries
+// joins the catalog's sluice.tables and sluice.freshness.
+const cacheSchema = catalog.SluiceSchemaName
 
-// OIDs of the sluice schema and its table: below PostgreSQL's first user
-// OID (16384, where the lake's begin) and unused by PostgreSQL 15's
-// catalogs.
-const (
-	cacheSchemaOID  = 9900
-	cacheEntriesOID = 9901
-)
+// cacheEntriesOID is next to the catalog's sluice tables' OIDs: below
+// PostgreSQL's first user OID and unused by PostgreSQL 15.
+const cacheEntriesOID = catalog.SluiceNamespaceOID + 3
 
-// cacheSource serves the catalog's states with the sluice schema added:
-// sluice_server.cache_entries lists the result cache. Cache entries are server
+// cacheSource serves the catalog's states with sluice.cache_entries added
+// to the sluice schema: it lists the result cache. Cache entries are server
 // state, not catalog state, so the table lives here and the catalog never
 // learns of the cache; its rows are read live at each scan.
 type cacheSource struct {
@@ -54,8 +49,9 @@ func newCacheSource(src catalog.Source, c *cache.Cache) *cacheSource {
 			{Name: "age", Type: pgtype.Interval, NotNull: true},
 		},
 		// Never equal between two reads: nothing may cache these rows.
-		Version:  "live",
-		RowCount: -1, SizeBytes: -1,
+		Version:          "live",
+		SessionDependent: true,
+		RowCount:         -1, SizeBytes: -1,
 	}
 	t.Rows = func(ctx context.Context) ([]arrow.RecordBatch, error) {
 		if err := ctx.Err(); err != nil {
@@ -77,12 +73,15 @@ func (c *cacheSource) Current() *catalog.State {
 		return p[1]
 	}
 	ext := *st
-	if ext.Schema(cacheSchema) != nil {
-		return st // the lake has a layer of that name: it wins
+	i := slices.IndexFunc(st.Schemas, func(sc *catalog.Schema) bool { return sc.Name == cacheSchema })
+	if i < 0 || st.Schemas[i].OID != catalog.SluiceNamespaceOID {
+		return st // a lake layer of that name took the schema's place: it wins
 	}
-	ext.Schemas = append(slices.Clone(st.Schemas), &catalog.Schema{Name: cacheSchema, OID: cacheSchemaOID,
-		Comment: "Sluice server state", Tables: []*catalog.Table{c.entries}})
-	slices.SortFunc(ext.Schemas, func(a, b *catalog.Schema) int { return strings.Compare(a.Name, b.Name) })
+	sc := *st.Schemas[i]
+	sc.Tables = append(slices.Clone(sc.Tables), c.entries)
+	slices.SortFunc(sc.Tables, func(a, b *catalog.Table) int { return strings.Compare(a.Name, b.Name) })
+	ext.Schemas = slices.Clone(st.Schemas)
+	ext.Schemas[i] = &sc
 	c.last.Store(&[2]*catalog.State{st, &ext})
 	return &ext
 }
@@ -124,7 +123,7 @@ type committer interface {
 
 // useCache wires the result cache to a catalog source: commits invalidate
 // the entries that read the changed tables, the cache's counters join the
-// metrics, and the source gains sluice_server.cache_entries.
+// metrics, and the source gains sluice.cache_entries.
 func useCache(c *cache.Cache, source catalog.Source, m *Metrics) catalog.Source {
 	if l, ok := source.(committer); ok {
 		l.Subscribe(func(cm catalog.Commit) {

@@ -213,16 +213,16 @@ func TestCacheDashboardQuery(t *testing.T) {
 	if got := cs.engine.runs.Load(); got != runs+1 {
 		t.Fatalf("a different literal did not execute (%d runs)", got-runs)
 	}
-	// sluice_server.cache_entries lists both, with the table and its version.
+	// sluice.cache_entries lists both, with the table and its version.
 	v := cs.lake.Current()
 	orders, _ := v.Table("gold", "orders")
-	entries := rowsText(t, c, "SELECT tables, hits, bytes > 0, rows FROM sluice_server.cache_entries ORDER BY hits DESC")
+	entries := rowsText(t, c, "SELECT tables, hits, bytes > 0, rows FROM sluice.cache_entries ORDER BY hits DESC")
 	want := fmt.Sprintf("[gold.orders@%s 1 true", orders.Version)
 	if !strings.HasPrefix(entries, want) || strings.Count(entries, ";") != 2 {
 		t.Fatalf("cache_entries: %s, want first %s", entries, want)
 	}
 	// The system table itself is never cached, and EXPLAIN says why.
-	if e := explainText(t, c, "SELECT * FROM sluice_server.cache_entries"); !strings.Contains(e, "not cacheable: reads server state") {
+	if e := explainText(t, c, "SELECT * FROM sluice.cache_entries"); !strings.Contains(e, "not cacheable: reads server state") {
 		t.Fatalf("EXPLAIN of cache_entries: %s", e)
 	}
 	if h := cacheMetric(t, cs.reg, "sluice_cache_hits_total"); h < 1 {
