@@ -104,17 +104,9 @@ func parseExport(relations, static string) (*exportedCatalog, error) {
 			}
 			cols = r.cols
 		default:
-			cells := strings.Split(line, "\t")
-			if len(cells) != len(cols) {
-				return nil, fmt.Errorf("pg_static.tsv line %d: %d cells", i+1, len(cells))
-			}
-			row := make([]pgtype.Datum, len(cells))
-			for j, s := range cells {
-				d, err := typeCell(cols[j].Type, s)
-				if err != nil {
-					return nil, fmt.Errorf("pg_static.tsv line %d, %s.%s: %w", i+1, name, cols[j].Name, err)
-				}
-				row[j] = d
+			row, err := parseRow(line, cols)
+			if err != nil {
+				return nil, fmt.Errorf("pg_static.tsv line %d, %s: %w", i+1, name, err)
 			}
 			c.static[name] = append(c.static[name], row)
 		}

@@ -108,17 +108,9 @@ func parseTypeTSV(text string) (builtinTypeSet, error) {
 			}
 			continue
 		}
-		cells := strings.Split(line, "\t")
-		if len(cells) != len(pgTypeColumns) {
-			return set, fmt.Errorf("line %d has %d cells", i+1, len(cells))
-		}
-		row := make([]pgtype.Datum, len(cells))
-		for j, c := range cells {
-			d, err := typeCell(pgTypeColumns[j].Type, c)
-			if err != nil {
-				return set, fmt.Errorf("line %d, %s: %w", i+1, pgTypeColumns[j].Name, err)
-			}
-			row[j] = d
+		row, err := parseRow(line, pgTypeColumns)
+		if err != nil {
+			return set, fmt.Errorf("line %d: %w", i+1, err)
 		}
 		oid := uint32(row[typOID].(int64))
 		set.rows = append(set.rows, row)
@@ -129,6 +121,23 @@ func parseTypeTSV(text string) (builtinTypeSet, error) {
 		}
 	}
 	return set, nil
+}
+
+// parseRow converts one exported line to the Datums of cols.
+func parseRow(line string, cols []Column) ([]pgtype.Datum, error) {
+	cells := strings.Split(line, "\t")
+	if len(cells) != len(cols) {
+		return nil, fmt.Errorf("%d cells for %d columns", len(cells), len(cols))
+	}
+	row := make([]pgtype.Datum, len(cells))
+	for j, c := range cells {
+		d, err := typeCell(cols[j].Type, c)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", cols[j].Name, err)
+		}
+		row[j] = d
+	}
+	return row, nil
 }
 
 // typeCell converts one exported text value to the Datum its column holds.
@@ -144,7 +153,7 @@ func typeCell(t pgtype.Type, s string) (pgtype.Datum, error) {
 	case pgtype.BoolOID:
 		return s == "t", nil
 	case pgtype.NameOID, pgtype.CharOID, pgtype.TextOID, pgtype.VarcharOID:
-		return s, nil
+		return unescapeTSV(s), nil
 	}
 	return nil, fmt.Errorf("unexpected non-NULL value %q of type %d", s, t.OID)
 }
