@@ -24,86 +24,15 @@ ROOT=$(pwd)
 DURATION=${DURATION:-20}
 CLIENTS=${CLIENTS:-8}
 THREADS=${THREADS:-2}
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
-for b in initdb pg_ctl pgbench; do
-	if [ ! -x "$PGBIN/$b" ]; then
-		echo "bench: $PGBIN/$b is missing: run make deps" >&2
-		exit 1
-	fi
-done
-command -v psql >/dev/null || {
-	echo "bench: psql is missing: run make deps" >&2
-	exit 1
-}
+NAME=select1
+# shellcheck source=../lib.sh
+. bench/lib.sh
 
-stamp=$(date -u +%Y%m%dT%H%M%SZ)
-OUT=$ROOT/bench/results/select1-$stamp
-mkdir -p "$OUT"
-WORK=$(mktemp -d /tmp/sluice-bench-XXXXXX)
-chmod 755 "$WORK"
-
-# PostgreSQL refuses to run as root: run it (and initdb) as the postgres user.
-as_pg() {
-	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u postgres -- "$@"
-	else
-		"$@"
-	fi
-}
-
-free_port() {
-	# Ask the kernel for a free port.
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
-SLUICE_PID=""
-cleanup() {
-	if [ -n "$SLUICE_PID" ] && kill -0 "$SLUICE_PID" 2>/dev/null; then
-		kill -TERM "$SLUICE_PID" 2>/dev/null || true
-		wait "$SLUICE_PID" 2>/dev/null || true
-	fi
-	if [ -f "$WORK/pg/data/postmaster.pid" ]; then
-		as_pg "$PGBIN/pg_ctl" -D "$WORK/pg/data" -m fast -w stop >/dev/null 2>&1 || true
-	fi
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-wait_sql() { # host port user db
-	for _ in $(seq 1 600); do
-		if PGCONNECT_TIMEOUT=2 psql -X -q -h "$1" -p "$2" -U "$3" -d "$4" -c 'select 1' >/dev/null 2>&1; then
-			return 0
-		fi
-		sleep 0.2
-	done
-	echo "bench: $1:$2 did not answer" >&2
-	return 1
-}
-
-# SLUICE_BIN: a prebuilt binary to measure instead of building one.
-SLUICE=${SLUICE_BIN:-$WORK/sluice}
-if [ -z "${SLUICE_BIN:-}" ]; then
-	echo "bench: building sluice"
-	go build -o "$SLUICE" ./cmd/sluice
-fi
 go build -o "$WORK/latency" ./bench/latency
 LAT_DURATION=${LAT_DURATION:-10}
 
-echo "bench: starting PostgreSQL"
-mkdir -p "$WORK/pg"
-[ "$(id -u)" -eq 0 ] && chown postgres "$WORK/pg"
-PG_PORT=$(free_port)
-as_pg "$PGBIN/initdb" -D "$WORK/pg/data" -U postgres --auth=trust --locale=C -E UTF8 --no-sync >/dev/null
-as_pg "$PGBIN/pg_ctl" -D "$WORK/pg/data" -w -l "$WORK/pg/log" \
-	-o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$WORK/pg -c max_connections=50 -c fsync=off" start >/dev/null
-wait_sql 127.0.0.1 "$PG_PORT" postgres postgres
-
-echo "bench: starting sluice demo"
-SL_PORT=$(free_port)
-SL_HTTP=$(free_port)
-"$SLUICE" demo --dir "$WORK/lake" --listen "127.0.0.1:$SL_PORT" --http "127.0.0.1:$SL_HTTP" >"$OUT/sluice.log" 2>&1 &
-SLUICE_PID=$!
-wait_sql 127.0.0.1 "$SL_PORT" sluice sluice
+start_postgres
+start_sluice_demo
 
 # p50 of the per-transaction latencies (µs, 3rd field of pgbench's log) and
 # the share logged as 0 µs.
@@ -123,7 +52,7 @@ run_one() { # name host port user db mode
 		echo "bench: pgbench against $name failed" >&2
 		exit 1
 	}
-	TPS[$name-$mode]=$(sed -nE 's/^tps = ([0-9.]+) .*/\1/p' "$OUT/pgbench-$name-$mode.txt" | head -n 1)
+	TPS[$name-$mode]=$(pgbench_tps "$OUT/pgbench-$name-$mode.txt")
 	LOGP50[$name-$mode]=$(log_p50_ms "$dir"/tx.*)
 	rm -rf "$dir"
 	local lat
@@ -131,7 +60,7 @@ run_one() { # name host port user db mode
 		-duration "${LAT_DURATION}s" -mode "$mode" | tee "$OUT/latency-$name-$mode.txt")
 	P50[$name-$mode]=$(sed -nE 's/.*p50_ms=([0-9.]+).*/\1/p' <<<"$lat")
 	P99[$name-$mode]=$(sed -nE 's/.*p99_ms=([0-9.]+).*/\1/p' <<<"$lat")
-	AVG[$name-$mode]=$(sed -nE 's/^latency average = ([0-9.]+) ms.*/\1/p' "$OUT/pgbench-$name-$mode.txt" | head -n 1)
+	AVG[$name-$mode]=$(pgbench_avg "$OUT/pgbench-$name-$mode.txt")
 }
 
 for mode in prepared simple; do
@@ -139,7 +68,6 @@ for mode in prepared simple; do
 	run_one sluice 127.0.0.1 "$SL_PORT" sluice sluice "$mode"
 done
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "nan"; else printf "%.2f", a / b }'; }
 {
 	echo "# SELECT 1: Sluice vs PostgreSQL 15 ($stamp, $(nproc) cores)"
 	echo
