@@ -215,7 +215,7 @@ func (b *builder) build(n plan.Node) (operator, error) {
 	case *plan.WorkTable:
 		return b.workTable(x)
 	}
-	return nil, pgerr.New(pgerr.FeatureNotSupported, "plan node %T is not supported by the engine", n)
+	return b.buildExtended(n)
 }
 
 func (b *builder) scan(s *plan.Scan) (operator, error) {

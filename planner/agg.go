@@ -71,7 +71,12 @@ func (b *binder) aggExpr(n *pg_query.Node) (plan.Expr, error) {
 			return b.aggCall(name, fc)
 		}
 	}
-	if !containsAggregate(n) {
+	if sl := n.GetSubLink(); sl != nil {
+		// A subquery's outer references must be group keys: it binds over
+		// the input with the aggregate context kept (bindOuterRefs).
+		return b.subLink(sl, ac.input)
+	}
+	if !containsAggregate(n) && !containsSetFunc(n) && !containsWindow(n) {
 		// A whole expression equal to a group key reads that key.
 		b.agg = nil
 		e, err := b.exprNoAgg(n, ac.input)
@@ -116,6 +121,11 @@ func (b *binder) aggCall(name string, fc *pg_query.FuncCall) (plan.Expr, error) 
 	}
 	if ordered && !fc.AggWithinGroup {
 		return nil, b.errAt(fc.Location, pgerr.New(pgerr.WrongObjectType, "WITHIN GROUP is required for ordered-set aggregate %s", name))
+	}
+	for _, a := range fc.Args {
+		if containsWindow(a) {
+			return nil, b.errAt(fc.Location, pgerr.New(pgerr.GroupingError, "aggregate function calls cannot contain window function calls"))
+		}
 	}
 	ac.inside = true
 	defer func() { ac.inside = false }()

@@ -29,6 +29,12 @@ type binder struct {
 	// cur is the input of the SELECT being bound, which decorrelation
 	// extends with joins.
 	cur *plan.Node
+	// srf collects the set-returning functions of the select list being
+	// bound; nil where they are not allowed.
+	srf *srfContext
+	// win collects the window calls of the SELECT being bound; nil where
+	// they are not allowed.
+	win *windowContext
 }
 
 // paramSet tracks $n types: declared by the client, or inferred from the
@@ -121,9 +127,6 @@ func (b *binder) bindSelect(n *pg_query.Node) (plan.Node, []plan.Column, error) 
 	if len(sel.LockingClause) > 0 {
 		return nil, nil, pgerr.New(pgerr.ReadOnlySQLTransaction, "cannot execute SELECT FOR UPDATE in a read-only transaction")
 	}
-	if len(sel.WindowClause) > 0 {
-		return nil, nil, pgerr.New(pgerr.FeatureNotSupported, "window functions are not supported yet")
-	}
 	if len(sel.ValuesLists) > 0 {
 		return b.bindValues(sel)
 	}
@@ -135,7 +138,7 @@ func (b *binder) bindSelect(n *pg_query.Node) (plan.Node, []plan.Column, error) 
 		input = &plan.Values{Rows: [][]plan.Expr{{}}}
 	} else {
 		var err error
-		if input, sc, err = b.bindFromList(sel.FromClause); err != nil {
+		if input, sc, err = b.bindFrom(sel.FromClause); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -161,6 +164,12 @@ func (b *binder) bindSelect(n *pg_query.Node) (plan.Node, []plan.Column, error) 
 	if err != nil {
 		return nil, nil, err
 	}
+	wc, err := b.newWindowContext(sel, sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	savedWin := b.win
+	defer func() { b.win = savedWin }()
 
 	// Aggregation.
 	hasAgg := len(sel.GroupClause) > 0 || sel.HavingClause != nil
@@ -177,21 +186,24 @@ func (b *binder) bindSelect(n *pg_query.Node) (plan.Node, []plan.Column, error) 
 	exprScope := sc
 	if hasAgg {
 		ac := &aggContext{input: sc}
-		for _, g := range sel.GroupClause {
-			e, err := b.groupKey(g, sc, targets)
-			if err != nil {
-				return nil, nil, err
-			}
-			ac.keys = append(ac.keys, e)
+		sets, err := b.groupClause(sel.GroupClause, sc, targets, ac)
+		if err != nil {
+			return nil, nil, err
 		}
 		b.agg = ac
 		defer func() { b.agg = nil }()
 		exprScope = nil // every expression now goes through the aggregate context
 		// Bind targets and HAVING now so every aggregate call is known
 		// before the Aggregate node is built.
+		srf := &srfContext{}
 		for i := range targets {
 			if targets[i].expr == nil {
+				if err := b.checkSRFPlacement(targets[i].node); err != nil {
+					return nil, nil, err
+				}
+				b.srf, b.win = srf, wc
 				e, err := b.expr(targets[i].node, sc)
+				b.srf, b.win = nil, nil
 				if err != nil {
 					return nil, nil, err
 				}
@@ -212,29 +224,46 @@ func (b *binder) bindSelect(n *pg_query.Node) (plan.Node, []plan.Column, error) 
 			having = h
 		}
 		// Sort keys may add aggregate calls too; bind them before building.
+		b.win = wc
 		sortExprs, err := b.sortExprs(sel, targets, sc)
+		b.win = nil
 		if err != nil {
 			return nil, nil, err
 		}
-		agg := ac.build(input)
-		input = agg
+		input = ac.buildGrouping(input, sets)
 		if having != nil {
 			input = &plan.Filter{Input: input, Predicate: having}
 		}
+		input = b.buildWindow(wc, input, targets, sortExprs, srf)
+		input = b.projectSet(srf, input, targets, sortExprs)
 		return b.finishSelect(sel, input, targets, sortExprs, sc)
 	}
+	srf := &srfContext{}
 	for i := range targets {
 		if targets[i].expr == nil {
+			if err := b.checkSRFPlacement(targets[i].node); err != nil {
+				return nil, nil, err
+			}
+			b.srf, b.win = srf, wc
 			e, err := b.expr(targets[i].node, exprScope)
+			b.srf, b.win = nil, nil
 			if err != nil {
 				return nil, nil, err
 			}
 			targets[i].expr = e
 		}
 	}
+	b.win = wc
 	sortExprs, err := b.sortExprs(sel, targets, sc)
+	b.win = nil
 	if err != nil {
 		return nil, nil, err
+	}
+	input = b.buildWindow(wc, input, targets, sortExprs, srf)
+	input = b.projectSet(srf, input, targets, sortExprs)
+	if !isDistinctOn(sel) {
+		// DISTINCT ON binds expressions over the input later.
+		input = pruneBelowExtended(input, targets, sortExprs)
 	}
 	return b.finishSelect(sel, input, targets, sortExprs, sc)
 }
@@ -317,7 +346,7 @@ func (b *binder) finishSelect(sel *pg_query.SelectStmt, input plan.Node, targets
 				}
 			}
 			if idx < 0 {
-				if len(sel.DistinctClause) > 0 {
+				if len(sel.DistinctClause) > 0 && !isDistinctOn(sel) {
 					return nil, nil, b.errAt(nodeLocation(sb.Node), pgerr.New(pgerr.InvalidColumnReference, "for SELECT DISTINCT, ORDER BY expressions must appear in select list"))
 				}
 				exprs = append(exprs, e)
@@ -340,11 +369,17 @@ func (b *binder) finishSelect(sel *pg_query.SelectStmt, input plan.Node, targets
 		keys = append(keys, plan.SortKey{Expr: &plan.ColumnRef{Index: idx, Name: cols[idx].Name, Typ: cols[idx].Type}, Desc: desc, NullsFirst: nullsFirst})
 	}
 
-	var out plan.Node = &plan.Project{Input: input, Exprs: exprs, Cols: cols}
-	if len(sel.DistinctClause) > 0 {
-		if len(sel.DistinctClause) > 1 || sel.DistinctClause[0] != nil && sel.DistinctClause[0].Node != nil {
-			return nil, nil, pgerr.New(pgerr.FeatureNotSupported, "DISTINCT ON is not supported yet")
+	var distinctCols []int
+	if isDistinctOn(sel) {
+		n := len(exprs)
+		var err error
+		if distinctCols, keys, err = b.distinctOn(sel, targets, &exprs, &cols, keys, sc); err != nil {
+			return nil, nil, err
 		}
+		hidden += len(exprs) - n
+	}
+	var out plan.Node = &plan.Project{Input: input, Exprs: exprs, Cols: cols}
+	if len(sel.DistinctClause) > 0 && !isDistinctOn(sel) {
 		keysE := make([]plan.Expr, len(cols))
 		for i, c := range cols {
 			keysE[i] = &plan.ColumnRef{Index: i, Name: c.Name, Typ: c.Type}
@@ -353,6 +388,13 @@ func (b *binder) finishSelect(sel *pg_query.SelectStmt, input plan.Node, targets
 	}
 	if len(keys) > 0 {
 		out = &plan.Sort{Input: out, Keys: keys}
+	}
+	if distinctCols != nil {
+		u := &plan.Unique{Input: out}
+		for _, i := range distinctCols {
+			u.Keys = append(u.Keys, &plan.ColumnRef{Index: i, Name: cols[i].Name, Typ: cols[i].Type})
+		}
+		out = u
 	}
 	if hidden > 0 {
 		n := len(targets)
@@ -572,6 +614,12 @@ func colnameStrength(n *pg_query.Node) (string, int) {
 		return name, strength
 	case *pg_query.Node_CollateClause:
 		return colnameStrength(x.CollateClause.Arg)
+	case *pg_query.Node_AIndirection:
+		ind := x.AIndirection.Indirection
+		if s := ind[len(ind)-1].GetString_(); s != nil {
+			return s.Sval, 2
+		}
+		return colnameStrength(x.AIndirection.Arg)
 	case *pg_query.Node_CaseExpr:
 		if x.CaseExpr.Defresult != nil {
 			if name, strength := colnameStrength(x.CaseExpr.Defresult); strength == 2 {
@@ -581,6 +629,8 @@ func colnameStrength(n *pg_query.Node) (string, int) {
 		return "case", 1
 	case *pg_query.Node_CoalesceExpr:
 		return "coalesce", 2
+	case *pg_query.Node_GroupingFunc:
+		return "grouping", 2
 	case *pg_query.Node_MinMaxExpr:
 		if x.MinMaxExpr.Op == pg_query.MinMaxOp_IS_GREATEST {
 			return "greatest", 2
@@ -676,7 +726,8 @@ func (b *binder) bindFromItem(n *pg_query.Node) (plan.Node, *scope, error) {
 	case *pg_query.Node_JoinExpr:
 		return b.bindJoin(x.JoinExpr)
 	case *pg_query.Node_RangeFunction:
-		return nil, nil, b.errAt(nodeLocation(n), pgerr.New(pgerr.FeatureNotSupported, "functions in FROM are not supported yet"))
+		node, sc, _, err := b.rangeFunction(x.RangeFunction, nil, nil)
+		return node, sc, err
 	}
 	return nil, nil, pgerr.New(pgerr.FeatureNotSupported, "unsupported FROM item")
 }
@@ -858,6 +909,10 @@ func containsAggregate(n *pg_query.Node) bool {
 	walk = func(m any) {
 		x := m.(*pg_query.Node)
 		if found || x == nil {
+			return
+		}
+		if x.GetGroupingFunc() != nil {
+			found = true // GROUPING() makes a query grouped, as aggregates do
 			return
 		}
 		if fc := x.GetFuncCall(); fc != nil && fc.Over == nil {

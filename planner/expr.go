@@ -130,6 +130,10 @@ func (b *binder) exprNoAgg(n *pg_query.Node, sc *scope) (plan.Expr, error) {
 		return b.arrayExpr(x.AArrayExpr, sc, pgtype.Unknown)
 	case *pg_query.Node_SubLink:
 		return b.subLink(x.SubLink, sc)
+	case *pg_query.Node_AIndirection:
+		return b.indirection(x.AIndirection, sc)
+	case *pg_query.Node_GroupingFunc:
+		return b.groupingFunc(x.GroupingFunc)
 	}
 	return nil, b.errAt(nodeLocation(n), pgerr.New(pgerr.FeatureNotSupported, "expression %s is not supported yet", nodeKind(n)))
 }
@@ -686,7 +690,7 @@ func (b *binder) binaryOp(op string, l, r plan.Expr, loc int32) (plan.Expr, erro
 	switch {
 	case op == "||":
 		if l.Type().IsArray() || r.Type().IsArray() {
-			return nil, noOp()
+			return b.arrayConcat(l, r, loc, noOp)
 		}
 		if l, err = b.concatArg(l, loc); err != nil {
 			return nil, err
@@ -1057,7 +1061,19 @@ func (b *binder) funcCall(fc *pg_query.FuncCall, sc *scope) (plan.Expr, error) {
 	}
 	name := funcName(parts)
 	if fc.Over != nil {
-		return nil, b.errAt(fc.Location, pgerr.New(pgerr.FeatureNotSupported, "window functions are not supported yet"))
+		if _, ok := windowFuncs[name]; !ok && !isAggregate(name) {
+			if _, scalar := scalarFuncs[name]; scalar || isSetFunc(name) {
+				return nil, b.errAt(fc.Location, pgerr.New(pgerr.WrongObjectType, "OVER specified, but %s is not a window function nor an aggregate function", name))
+			}
+			return nil, b.undefinedFunction(name, nil, fc.Location)
+		}
+		return b.windowCall(name, fc, sc)
+	}
+	if _, ok := windowFuncs[name]; ok {
+		return nil, b.errAt(fc.Location, pgerr.New(pgerr.WrongObjectType, "window function %s requires an OVER clause", name))
+	}
+	if isSetFunc(name) {
+		return b.setFuncCall(name, fc, sc)
 	}
 	if isAggregate(name) {
 		return nil, b.errAt(fc.Location, pgerr.New(pgerr.GroupingError, "aggregate functions are not allowed here"))
@@ -1076,20 +1092,37 @@ func (b *binder) funcCall(fc *pg_query.FuncCall, sc *scope) (plan.Expr, error) {
 	if !ok {
 		return nil, b.undefinedFunction(name, args, fc.Location)
 	}
+	out, ret, err := b.resolveOverload(name, overloads, args, fc.Location)
+	if err != nil {
+		return nil, err
+	}
+	if (name == "round" || name == "trunc") && ret.OID == pgtype.NumericOID {
+		ret = b.roundType(out)
+	}
+	impl := name
+	if name == "div" {
+		impl = "div_trunc" // "div" is the / operator's implementation
+	}
+	return &plan.Call{Func: impl, Op: name, Args: out, Typ: ret}, nil
+}
+
+// resolveOverload picks the overload of a function that fits its bound
+// arguments, coerces them to it and returns them with the result type.
+func (b *binder) resolveOverload(name string, overloads []funcSig, args []plan.Expr, loc int32) ([]plan.Expr, pgtype.Type, error) {
 	got := make([]pgtype.Type, len(args))
 	for i, a := range args {
 		got[i] = a.Type()
 	}
 	cand, found, ambiguous := selectFunc(overloads, got)
 	if !found {
-		return nil, b.undefinedFunction(name, args, fc.Location)
+		return nil, pgtype.Unknown, b.undefinedFunction(name, args, loc)
 	}
 	if ambiguous {
 		types := make([]string, len(args))
 		for i, a := range args {
 			types[i] = a.Type().String()
 		}
-		return nil, b.errAt(fc.Location, pgerr.New(pgerr.AmbiguousFunction, "function %s(%s) is not unique", name, strings.Join(types, ", ")).
+		return nil, pgtype.Unknown, b.errAt(loc, pgerr.New(pgerr.AmbiguousFunction, "function %s(%s) is not unique", name, strings.Join(types, ", ")).
 			WithHint("Could not choose a best candidate function. You might need to add explicit type casts."))
 	}
 	out := make([]plan.Expr, len(args))
@@ -1104,11 +1137,11 @@ func (b *binder) funcCall(fc *pg_query.FuncCall, sc *scope) (plan.Expr, error) {
 			}
 		}
 		if want.IsArray() && a.Type().IsArray() && a.Type().OID != want.OID {
-			return nil, b.undefinedFunction(name, args, fc.Location)
+			return nil, pgtype.Unknown, b.undefinedFunction(name, args, loc)
 		}
 		e, err := b.widen(a, want)
 		if err != nil {
-			return nil, err
+			return nil, pgtype.Unknown, err
 		}
 		out[i] = e
 	}
@@ -1122,14 +1155,7 @@ func (b *binder) funcCall(fc *pg_query.FuncCall, sc *scope) (plan.Expr, error) {
 			ret, _ = pgtype.ArrayOf(cand.elem)
 		}
 	}
-	if (name == "round" || name == "trunc") && ret.OID == pgtype.NumericOID {
-		ret = b.roundType(out)
-	}
-	impl := name
-	if name == "div" {
-		impl = "div_trunc" // "div" is the / operator's implementation
-	}
-	return &plan.Call{Func: impl, Op: name, Args: out, Typ: ret}, nil
+	return out, ret, nil
 }
 
 // funcArgs binds a call's arguments, placing named ones (make_interval(days
@@ -1193,7 +1219,7 @@ func (b *binder) funcArgs(name string, fc *pg_query.FuncCall, sc *scope) ([]plan
 // applied to each element, combined with OR (ANY) or AND (ALL) and their
 // NULL semantics.
 func (b *binder) arrayCompare(op string, a *pg_query.A_Expr, sc *scope) (plan.Expr, error) {
-	if a.Rexpr.GetSubLink() != nil {
+	if sl := a.Rexpr.GetSubLink(); sl != nil && sl.SubLinkType != pg_query.SubLinkType_ARRAY_SUBLINK && sl.SubLinkType != pg_query.SubLinkType_EXPR_SUBLINK {
 		return nil, b.errAt(a.Location, pgerr.New(pgerr.FeatureNotSupported, "%s with a subquery is not supported here", op))
 	}
 	fn, ok := comparisons[op]

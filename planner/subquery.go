@@ -78,17 +78,12 @@ func hasOuterRef(e plan.Expr) bool {
 	return found
 }
 
-func errCorrelated(loc int32) error {
-	return pgerr.New(pgerr.FeatureNotSupported, "this correlated subquery is not supported: Sluice decorrelates EXISTS, NOT EXISTS and IN subqueries in WHERE whose outer references are in their WHERE clause").
-		WithHint("Rewrite the subquery as a join.")
-}
-
 // subLink binds a subquery used as an expression. Uncorrelated ones run
 // once per execution; correlated ones are only allowed where bindWhere
 // turns them into joins.
 func (b *binder) subLink(sl *pg_query.SubLink, sc *scope) (plan.Expr, error) {
 	switch sl.SubLinkType {
-	case pg_query.SubLinkType_EXPR_SUBLINK, pg_query.SubLinkType_EXISTS_SUBLINK:
+	case pg_query.SubLinkType_EXPR_SUBLINK, pg_query.SubLinkType_EXISTS_SUBLINK, pg_query.SubLinkType_ARRAY_SUBLINK:
 	case pg_query.SubLinkType_ANY_SUBLINK, pg_query.SubLinkType_ALL_SUBLINK:
 		op := "="
 		if len(sl.OperName) > 0 {
@@ -118,9 +113,15 @@ func (b *binder) subLink(sl *pg_query.SubLink, sc *scope) (plan.Expr, error) {
 				return e, nil
 			}
 		}
-		return nil, b.errAt(sl.Location, pgerr.Convert(errCorrelated(sl.Location)))
+		return b.correlatedSubquery(sl, node, cols, sc)
 	}
 	switch sl.SubLinkType {
+	case pg_query.SubLinkType_ARRAY_SUBLINK:
+		t, err := b.arraySubqueryType(sl, cols)
+		if err != nil {
+			return nil, err
+		}
+		return &plan.Subquery{Kind: plan.SubArray, Plan: optimize(node), Typ: t}, nil
 	case pg_query.SubLinkType_EXISTS_SUBLINK:
 		one := &plan.Limit{Input: node, Count: &plan.Const{Value: int64(1), Typ: pgtype.Int8}}
 		return &plan.Subquery{Kind: plan.SubExists, Plan: optimize(one), Typ: pgtype.Bool}, nil
@@ -249,9 +250,11 @@ func (b *binder) decorrelate(sl *pg_query.SubLink, not bool, input plan.Node, sc
 	// The shape that decorrelates: a projection over an optional filter
 	// over an uncorrelated input; the filter's outer references become the
 	// join condition.
+	// Other shapes are bound as expressions: correlated subqueries the
+	// engine runs per outer row.
 	p, ok := node.(*plan.Project)
 	if !ok {
-		return nil, b.errAt(sl.Location, pgerr.Convert(errCorrelated(sl.Location)))
+		return nil, nil
 	}
 	from := p.Input
 	var pred plan.Expr
@@ -259,7 +262,7 @@ func (b *binder) decorrelate(sl *pg_query.SubLink, not bool, input plan.Node, sc
 		from, pred = f.Input, f.Predicate
 	}
 	if correlated(from) || isIn && hasOuterRef(p.Exprs[0]) {
-		return nil, b.errAt(sl.Location, pgerr.Convert(errCorrelated(sl.Location)))
+		return nil, nil
 	}
 	nl := len(input.Columns())
 	toJoin := func(e plan.Expr) plan.Expr {

@@ -112,7 +112,8 @@ func catalogOracle(t *testing.T, d *sluiceProc) target {
 	}
 	defer admin.Close(context.Background())
 	for _, stmt := range []string{
-		"create role " + demoUser + " login",
+		// sluice's role has every attribute (psql's \du shows them).
+		"create role " + demoUser + " login superuser createrole createdb replication bypassrls",
 		"create database " + demoDB + " owner " + demoUser,
 		"alter database " + demoDB + " set search_path to " + searchPath,
 	} {
@@ -155,6 +156,10 @@ func TestPsqlMetaCommandsMatchPostgres(t *testing.T) {
 		`\dv`,
 		`\di`,
 		`\df`,
+		`\d gold.orders`,
+		`\d+ gold.orders`,
+		`\d gold.customers`,
+		`\du ` + demoUser,
 	} {
 		args := []string{"-v", "ON_ERROR_STOP=1", "-c", cmd}
 		got, gerr, err := psql(t, d.target(), args...)

@@ -30,6 +30,9 @@ const (
 // family are not all strict, and an OID no object has answers NULL rather
 // than an error, as in PostgreSQL.
 func (c *compiler) catalogFunc(name string, types []pgtype.Type) (func([]pgtype.Datum) (pgtype.Datum, error), bool) {
+	if fn, ok := arrayOpFunc(name, types); ok {
+		return fn, true
+	}
 	ce := c.env.Catalog
 	if ce == nil || ce.State == nil {
 		ce = &CatalogEnv{State: &catalog.State{}}

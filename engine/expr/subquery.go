@@ -16,6 +16,12 @@ func (c *compiler) subquery(x *plan.Subquery) (colFn, error) {
 	if c.env.Subquery == nil {
 		return nil, pgerr.New(pgerr.FeatureNotSupported, "subqueries cannot run here")
 	}
+	if len(x.Outer) > 0 {
+		return c.correlatedSubquery(x)
+	}
+	if x.Kind == plan.SubArray {
+		return c.arraySubquery(x)
+	}
 	env := c.env
 	rows := func() ([][]pgtype.Datum, error) { return env.Subquery(x.Plan) }
 	fill := func(b arrow.RecordBatch, v pgtype.Datum) []pgtype.Datum {

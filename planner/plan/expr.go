@@ -218,6 +218,9 @@ func Walk(e Expr, fn func(Expr) bool) {
 		}
 	case *Subquery:
 		Walk(x.Test, fn) // the subquery's plan reads its own input
+		for _, o := range x.Outer {
+			Walk(o, fn)
+		}
 	}
 }
 
@@ -260,6 +263,12 @@ func Map(e Expr, fn func(Expr) Expr) Expr {
 	case *Subquery:
 		c := *x
 		c.Test = Map(x.Test, fn)
+		if x.Outer != nil {
+			c.Outer = all(x.Outer)
+		}
+		e = &c
+	case *CorrelatedRef:
+		c := *x
 		e = &c
 	}
 	return fn(e)

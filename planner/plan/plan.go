@@ -336,17 +336,23 @@ const (
 	// SubIn is whether Test equals a value of the one column, with SQL's
 	// NULL semantics (x IN (..., NULL) is NULL when no value equals x).
 	SubIn
+	// SubArray is ARRAY(subquery): the one column's values as an array
+	// (empty, not NULL, for no rows).
+	SubArray
 )
 
-// Subquery is an uncorrelated subquery used as an expression: the engine
-// runs Plan once per execution. Not negates EXISTS and IN (NOT IN keeps
-// PostgreSQL's NULL semantics).
+// Subquery is a subquery used as an expression. Uncorrelated (no Outer),
+// the engine runs Plan once per execution; correlated, Plan's
+// CorrelatedRef slot k stands for Outer[k], an expression over the
+// enclosing input, and the plan runs once per distinct outer values. Not
+// negates EXISTS and IN (NOT IN keeps PostgreSQL's NULL semantics).
 type Subquery struct {
-	Kind SubqueryKind
-	Plan Node
-	Test Expr
-	Not  bool
-	Typ  pgtype.Type
+	Kind  SubqueryKind
+	Plan  Node
+	Test  Expr
+	Not   bool
+	Typ   pgtype.Type
+	Outer []Expr
 }
 
 func (s *Subquery) Type() pgtype.Type { return s.Typ }
@@ -360,6 +366,8 @@ func (s *Subquery) String() string {
 		return not + "EXISTS(subquery)"
 	case SubIn:
 		return s.Test.String() + " " + not + "IN (subquery)"
+	case SubArray:
+		return "ARRAY(subquery)"
 	}
 	return "(subquery)"
 }
@@ -406,6 +414,8 @@ func Exprs(n Node) []Expr {
 		out = append(out, x.LeftKeys...)
 		out = append(out, x.RightKeys...)
 		out = append(out, x.On)
+	default:
+		out = extendedExprs(n)
 	}
 	return out
 }

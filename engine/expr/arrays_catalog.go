@@ -1,0 +1,71 @@
+package expr
+
+import (
+	"github.com/sluicesql/sluice/wire/pgtype"
+)
+
+// arrayOpFunc implements array subscripts and || on arrays, which
+// PostgreSQL's catalog queries use; NULLs reach them (array_cat and
+// array_append treat a NULL array as empty).
+func arrayOpFunc(name string, types []pgtype.Type) (func([]pgtype.Datum) (pgtype.Datum, error), bool) {
+	elemOf := func(t pgtype.Type) pgtype.Type { return pgtype.Type{OID: t.Elem().OID, Typmod: -1} }
+	build := func(elem pgtype.Type, parts ...[]pgtype.Datum) pgtype.Array {
+		var out []pgtype.Datum
+		for _, p := range parts {
+			out = append(out, p...)
+		}
+		if out == nil {
+			out = []pgtype.Datum{}
+		}
+		return pgtype.Array{Elem: elem, Elements: out, Lower: 1}
+	}
+	elems := func(d pgtype.Datum) []pgtype.Datum {
+		if d == nil {
+			return nil
+		}
+		return d.(pgtype.Array).Elements
+	}
+	switch name {
+	case "array_subscript":
+		return func(a []pgtype.Datum) (pgtype.Datum, error) {
+			if a[0] == nil || a[1] == nil {
+				return nil, nil
+			}
+			arr := a[0].(pgtype.Array)
+			lower := int64(arr.Lower)
+			if lower == 0 {
+				lower = 1
+			}
+			i := a[1].(int64) - lower
+			if i < 0 || i >= int64(len(arr.Elements)) {
+				return nil, nil
+			}
+			return arr.Elements[i], nil
+		}, true
+	case "array_cat":
+		elem := elemOf(types[0])
+		return func(a []pgtype.Datum) (pgtype.Datum, error) {
+			if a[0] == nil && a[1] == nil {
+				return nil, nil
+			}
+			if a[0] == nil {
+				return a[1], nil
+			}
+			if a[1] == nil {
+				return a[0], nil
+			}
+			return build(elem, elems(a[0]), elems(a[1])), nil
+		}, true
+	case "array_append":
+		elem := elemOf(types[0])
+		return func(a []pgtype.Datum) (pgtype.Datum, error) {
+			return build(elem, elems(a[0]), []pgtype.Datum{a[1]}), nil
+		}, true
+	case "array_prepend":
+		elem := elemOf(types[1])
+		return func(a []pgtype.Datum) (pgtype.Datum, error) {
+			return build(elem, []pgtype.Datum{a[0]}, elems(a[1])), nil
+		}, true
+	}
+	return nil, false
+}

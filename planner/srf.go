@@ -1,0 +1,416 @@
+package planner
+
+import (
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/sluicesql/sluice/planner/plan"
+	"github.com/sluicesql/sluice/wire/pgerr"
+	"github.com/sluicesql/sluice/wire/pgtype"
+)
+
+// setFuncs lists the set-returning functions the engine implements, each
+// yielding one column of the overload's result type.
+var setFuncs = map[string][]funcSig{
+	"generate_series": sigs(Immutable, "int4,int4,int4?->int4", "int8,int8,int8?->int8", "numeric,numeric,numeric?->numeric",
+		"timestamp,timestamp,interval->timestamp", "timestamptz,timestamptz,interval->timestamptz"),
+	"unnest":              sigs(Immutable, "anyarray->anyelement"),
+	"generate_subscripts": sigs(Immutable, "anyarray,int4,bool?->int4"),
+	"pg_get_keywords":     sigs(Stable, "->text"),
+}
+
+// setFuncColumns are the columns of the set-returning functions that
+// return several (OUT parameters), usable in FROM only.
+var setFuncColumns = map[string][]plan.Column{
+	"pg_get_keywords": {{Name: "word", Type: pgtype.Text}, {Name: "catcode", Type: pgtype.Type{OID: pgtype.CharOID, Typmod: -1}},
+		{Name: "barelabel", Type: pgtype.Bool}, {Name: "catdesc", Type: pgtype.Text}, {Name: "baredesc", Type: pgtype.Text}},
+}
+
+func isSetFunc(name string) bool {
+	_, ok := setFuncs[name]
+	return ok
+}
+
+// srfRef stands, while a select list is bound, for the column a
+// set-returning function will produce in the ProjectSet built below the
+// projection.
+type srfRef struct {
+	k   int
+	typ pgtype.Type
+}
+
+func (s *srfRef) Type() pgtype.Type { return s.typ }
+func (s *srfRef) String() string    { return "srf" }
+
+// srfContext collects the set-returning functions of a select list.
+type srfContext struct {
+	funcs []*plan.SetFunc
+}
+
+// bindSetFunc binds a set-returning function call's arguments and
+// resolves its overload.
+func (b *binder) bindSetFunc(name string, fc *pg_query.FuncCall, sc *scope) (*plan.SetFunc, error) {
+	if fc.Over != nil || fc.AggStar || fc.AggDistinct || fc.AggFilter != nil || len(fc.AggOrder) > 0 {
+		return nil, b.errAt(fc.Location, pgerr.New(pgerr.WrongObjectType, "%s is not an aggregate function", name))
+	}
+	args, err := b.funcArgs(name, fc, sc)
+	if err != nil {
+		return nil, err
+	}
+	out, ret, err := b.resolveOverload(name, setFuncs[name], args, fc.Location)
+	if err != nil {
+		return nil, err
+	}
+	if ret.OID == pgtype.UnknownOID {
+		return nil, b.errAt(fc.Location, pgerr.New(pgerr.IndeterminateDatatype, "could not determine polymorphic type because input has type unknown"))
+	}
+	f := &plan.SetFunc{Func: name, Args: out, Types: []pgtype.Type{ret}}
+	if cols, ok := setFuncColumns[name]; ok {
+		f.Types = nil
+		for _, c := range cols {
+			f.Types = append(f.Types, c.Type)
+		}
+	}
+	return f, nil
+}
+
+// setFuncCall binds a set-returning function in an expression: allowed in
+// a select list (srf set), where it becomes a ProjectSet column.
+func (b *binder) setFuncCall(name string, fc *pg_query.FuncCall, sc *scope) (plan.Expr, error) {
+	if b.srf == nil {
+		return nil, b.errAt(fc.Location, pgerr.New(pgerr.FeatureNotSupported, "set-returning functions are not allowed in this context"))
+	}
+	srf := b.srf
+	b.srf = nil // arguments hold no set-returning functions
+	f, err := b.bindSetFunc(name, fc, sc)
+	b.srf = srf
+	if err != nil {
+		return nil, err
+	}
+	if len(f.Types) != 1 {
+		return nil, b.errAt(fc.Location, pgerr.New(pgerr.FeatureNotSupported, "%s returns a record: call it in FROM", name))
+	}
+	srf.funcs = append(srf.funcs, f)
+	return &srfRef{k: len(srf.funcs) - 1, typ: f.Types[0]}, nil
+}
+
+// checkSRFPlacement rejects set-returning functions where PostgreSQL does
+// in a select list: inside CASE, COALESCE and aggregate or window calls.
+func (b *binder) checkSRFPlacement(n *pg_query.Node) error {
+	var err error
+	var walk func(m any, where string)
+	walk = func(m any, where string) {
+		x := m.(*pg_query.Node)
+		if err != nil || x == nil {
+			return
+		}
+		if x.GetSelectStmt() != nil || x.GetSubLink() != nil {
+			return
+		}
+		inner := where
+		switch {
+		case x.GetCaseExpr() != nil:
+			inner = "CASE"
+		case x.GetCoalesceExpr() != nil:
+			inner = "COALESCE"
+		case x.GetFuncCall() != nil:
+			fc := x.GetFuncCall()
+			var parts []string
+			for _, f := range fc.Funcname {
+				parts = append(parts, f.GetString_().GetSval())
+			}
+			name := funcName(parts)
+			if isSetFunc(name) && where != "" {
+				switch where {
+				case "aggregate":
+					err = b.errAt(fc.Location, pgerr.New(pgerr.FeatureNotSupported, "aggregate function calls cannot contain set-returning function calls"))
+				case "window":
+					err = b.errAt(fc.Location, pgerr.New(pgerr.FeatureNotSupported, "window function calls cannot contain set-returning function calls"))
+				default:
+					err = b.errAt(fc.Location, pgerr.New(pgerr.FeatureNotSupported, "set-returning functions are not allowed in %s", where))
+				}
+				return
+			}
+			if fc.Over != nil {
+				inner = "window"
+			} else if isAggregate(name) {
+				inner = "aggregate"
+			}
+		}
+		walkChildren(x, func(c any) { walk(c, inner) })
+	}
+	walk(n, "")
+	return err
+}
+
+// containsSetFunc reports a set-returning function call outside
+// subqueries.
+func containsSetFunc(n *pg_query.Node) bool {
+	found := false
+	var walk func(any)
+	walk = func(m any) {
+		x := m.(*pg_query.Node)
+		if found || x == nil || x.GetSelectStmt() != nil || x.GetSubLink() != nil {
+			return
+		}
+		if fc := x.GetFuncCall(); fc != nil {
+			var parts []string
+			for _, f := range fc.Funcname {
+				parts = append(parts, f.GetString_().GetSval())
+			}
+			if isSetFunc(funcName(parts)) {
+				found = true
+				return
+			}
+		}
+		walkChildren(x, walk)
+	}
+	walk(n)
+	return found
+}
+
+// projectSet puts the select list's set-returning functions below the
+// projection: a ProjectSet over input, and each srfRef becomes its column.
+func (b *binder) projectSet(srf *srfContext, input plan.Node, targets []target, sortExprs []plan.Expr) plan.Node {
+	if srf == nil || len(srf.funcs) == 0 {
+		return input
+	}
+	in := input.Columns()
+	cols := append([]plan.Column(nil), in...)
+	for _, f := range srf.funcs {
+		cols = append(cols, plan.Column{Name: f.Func, Type: f.Types[0]})
+	}
+	resolve := func(e plan.Expr) plan.Expr {
+		return plan.Map(e, func(x plan.Expr) plan.Expr {
+			if r, ok := x.(*srfRef); ok {
+				return &plan.ColumnRef{Index: len(in) + r.k, Name: srf.funcs[r.k].Func, Typ: r.typ}
+			}
+			return x
+		})
+	}
+	for i := range targets {
+		targets[i].expr = resolve(targets[i].expr)
+	}
+	for i, e := range sortExprs {
+		sortExprs[i] = resolve(e)
+	}
+	return &plan.ProjectSet{Input: input, Funcs: srf.funcs, Cols: cols}
+}
+
+// rangeFunction binds a function in FROM: set-returning functions (in
+// lockstep for ROWS FROM and multi-argument unnest) or a scalar function
+// (one row), optionally WITH ORDINALITY. lateral is the scope of the FROM
+// items to its left: when the arguments read it, the result is a
+// ProjectSet over left (LATERAL), else over one empty row.
+func (b *binder) rangeFunction(rf *pg_query.RangeFunction, left plan.Node, lateral *scope) (plan.Node, *scope, bool, error) {
+	argScope := &scope{parent: b.outer}
+	if lateral != nil {
+		argScope.cols = lateral.cols
+	}
+	var funcs []*plan.SetFunc
+	var names []string
+	for _, item := range rf.Functions {
+		l := item.GetList()
+		if l == nil || len(l.Items) == 0 {
+			return nil, nil, false, pgerr.New(pgerr.FeatureNotSupported, "unsupported function in FROM")
+		}
+		if len(l.Items) > 1 && l.Items[1] != nil && len(l.Items[1].GetList().GetItems()) > 0 {
+			return nil, nil, false, pgerr.New(pgerr.FeatureNotSupported, "column definition lists are not supported")
+		}
+		fn := l.Items[0]
+		fc := fn.GetFuncCall()
+		if fc != nil {
+			var parts []string
+			for _, f := range fc.Funcname {
+				parts = append(parts, f.GetString_().GetSval())
+			}
+			name := funcName(parts)
+			if name == "unnest" && len(fc.Args) > 1 && len(rf.Functions) == 1 {
+				// unnest(a, b, ...) in FROM is ROWS FROM (unnest(a), unnest(b), ...).
+				for _, a := range fc.Args {
+					one := &pg_query.FuncCall{Funcname: fc.Funcname, Args: []*pg_query.Node{a}, Location: fc.Location}
+					f, err := b.bindSetFunc(name, one, argScope)
+					if err != nil {
+						return nil, nil, false, err
+					}
+					funcs = append(funcs, f)
+					names = append(names, name)
+				}
+				continue
+			}
+			if isSetFunc(name) {
+				f, err := b.bindSetFunc(name, fc, argScope)
+				if err != nil {
+					return nil, nil, false, err
+				}
+				funcs = append(funcs, f)
+				names = append(names, name)
+				continue
+			}
+		}
+		// A scalar function in FROM yields one row.
+		e, err := b.exprNoAgg(fn, argScope)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		if isUnknown(e) {
+			if e, err = b.coerceTo(e, pgtype.Text, "", -1); err != nil {
+				return nil, nil, false, err
+			}
+		}
+		funcs = append(funcs, &plan.SetFunc{Func: "scalar_row", Args: []plan.Expr{e}, Types: []pgtype.Type{e.Type()}})
+		names = append(names, figureColname(fn))
+	}
+	usesLeft := false
+	for _, f := range funcs {
+		for _, a := range f.Args {
+			if hasInnerRef(a) {
+				usesLeft = true
+			}
+		}
+	}
+	qual := names[0]
+	var colAliases []string
+	if rf.Alias != nil {
+		qual = rf.Alias.Aliasname
+		for _, c := range rf.Alias.Colnames {
+			colAliases = append(colAliases, c.GetString_().GetSval())
+		}
+	}
+	var cols []plan.Column
+	for i, f := range funcs {
+		if named, ok := setFuncColumns[f.Func]; ok {
+			cols = append(cols, named...)
+			continue
+		}
+		name := names[i]
+		if len(funcs) == 1 && rf.Alias != nil {
+			name = rf.Alias.Aliasname // a one-column function's column takes the alias
+		}
+		cols = append(cols, plan.Column{Name: name, Type: f.Types[0]})
+	}
+	if rf.Ordinality {
+		cols = append(cols, plan.Column{Name: "ordinality", Type: pgtype.Int8})
+	}
+	if len(colAliases) > len(cols) {
+		return nil, nil, false, pgerr.New(pgerr.InvalidColumnReference, "too many column aliases specified for function %s", names[0])
+	}
+	for i, a := range colAliases {
+		cols[i].Name = a
+	}
+	var input plan.Node = &plan.Values{Rows: [][]plan.Expr{{}}}
+	sc := &scope{}
+	if usesLeft {
+		input = left
+		sc.cols = append(sc.cols, lateral.cols...)
+	}
+	for _, c := range cols {
+		sc.cols = append(sc.cols, scopeCol{qual: qual, name: c.Name, typ: c.Type})
+	}
+	all := append(append([]plan.Column(nil), input.Columns()...), cols...)
+	return &plan.ProjectSet{Input: input, Funcs: funcs, Ordinality: rf.Ordinality, Cols: all}, sc, usesLeft, nil
+}
+
+// bindFrom binds a FROM list. Functions and LATERAL subqueries may read
+// the items to their left; the other lists go to bindFromList.
+func (b *binder) bindFrom(items []*pg_query.Node) (plan.Node, *scope, error) {
+	lateral := false
+	for _, it := range items {
+		if it.GetRangeFunction() != nil || it.GetRangeSubselect().GetLateral() {
+			lateral = true
+		}
+	}
+	if !lateral {
+		return b.bindFromList(items)
+	}
+	var input plan.Node
+	var sc *scope
+	for _, item := range items {
+		var n plan.Node
+		var s *scope
+		var err error
+		switch {
+		case item.GetRangeFunction() != nil && input != nil:
+			var joined bool
+			n, s, joined, err = b.rangeFunction(item.GetRangeFunction(), input, sc)
+			if err != nil {
+				return nil, nil, err
+			}
+			if joined {
+				if err := b.checkDuplicateNames(sc, &scope{cols: s.cols[len(sc.cols):]}, nodeLocation(item)); err != nil {
+					return nil, nil, err
+				}
+				input, sc = n, s
+				continue
+			}
+		case item.GetRangeSubselect().GetLateral() && input != nil:
+			var joined bool
+			n, s, joined, err = b.lateralSubquery(item.GetRangeSubselect(), input, sc)
+			if err != nil {
+				return nil, nil, err
+			}
+			if joined {
+				input, sc = n, s
+				continue
+			}
+		default:
+			n, s, err = b.bindFromItem(item)
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if input == nil {
+			input, sc = n, s
+			continue
+		}
+		if err := b.checkDuplicateNames(sc, s, nodeLocation(item)); err != nil {
+			return nil, nil, err
+		}
+		input = &plan.Join{Left: input, Right: n, Kind: plan.JoinInner}
+		sc = &scope{cols: append(append([]scopeCol(nil), sc.cols...), s.cols...)}
+	}
+	sc.parent = b.outer
+	return input, sc, nil
+}
+
+// lateralSubquery binds LATERAL (SELECT ...) after the FROM items of
+// scope left: correlated with them, it becomes an Apply that runs it per
+// left row; otherwise it is an ordinary subquery in FROM.
+func (b *binder) lateralSubquery(rs *pg_query.RangeSubselect, left plan.Node, lsc *scope) (plan.Node, *scope, bool, error) {
+	inner := &binder{source: b.source, state: b.state, env: b.env, settings: b.settings, params: b.params, outer: &scope{cols: lsc.cols}, ctes: b.ctes}
+	node, cols, err := inner.bindSelect(rs.Subquery)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	b.tables = append(b.tables, inner.tables...)
+	qual := ""
+	var colAliases []string
+	if rs.Alias != nil {
+		qual = rs.Alias.Aliasname
+		for _, c := range rs.Alias.Colnames {
+			colAliases = append(colAliases, c.GetString_().GetSval())
+		}
+	}
+	rsc := &scope{}
+	for i, c := range node.Columns() {
+		if i >= len(cols) {
+			break
+		}
+		name := cols[i].Name
+		if i < len(colAliases) {
+			name = colAliases[i]
+		}
+		rsc.cols = append(rsc.cols, scopeCol{qual: qual, name: name, typ: c.Type})
+	}
+	if !correlated(node) {
+		return node, rsc, false, nil
+	}
+	saved := b.agg
+	b.agg = nil
+	node, outer, err := b.bindOuterRefs(node, -1)
+	b.agg = saved
+	if err != nil {
+		return nil, nil, false, err
+	}
+	sc := &scope{cols: append(append([]scopeCol(nil), lsc.cols...), rsc.cols...)}
+	return &plan.Apply{Left: left, Right: optimize(node), Outer: outer}, sc, true, nil
+}
