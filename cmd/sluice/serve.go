@@ -40,10 +40,16 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, started func(serv
 	if err != nil {
 		return err
 	}
-	lake, err := catalog.OpenLake(cfg.Lake.Dir, catalog.LakeOptions{Logger: log, Database: cfg.Database, Roles: catalogRoles(cfg.Auth)})
+	lake, err := catalog.OpenLake(cfg.Lake.Dir, catalog.LakeOptions{Logger: log, Database: cfg.Database, Roles: catalogRoles(cfg.Auth), Iceberg: cfg.Lake.IcebergCatalogs()})
 	if err != nil {
 		return err
 	}
+	// The Iceberg catalogs hold connections (a SQL catalog's database).
+	defer func() {
+		if err := lake.Close(); err != nil {
+			log.Warn("closing the lake's Iceberg catalogs", "err", err)
+		}
+	}()
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
