@@ -33,7 +33,7 @@ func trinoOverLake(t *testing.T) (url, dir string) {
 		dir = testLake(t)
 		url = trinotest.Start(t, trinotest.Options{Lake: dir}).URL
 	}
-	db, err := sql.Open("trino", strings.Replace(url, "://", "://sluice@", 1)+"?catalog=hive&schema=default&session_properties=hive.timestamp_precision:MICROSECONDS")
+	db, err := sql.Open("trino", strings.Replace(url, "://", "://sluice@", 1)+"?catalog=hive&schema=default")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -135,8 +135,10 @@ EOF
 	cat >"$dir/etc/log.properties" <<EOF
 io.trino=WARN
 EOF
-	# Everyone may do everything, except the user "denied", who may read no
-	# table: the tests' permission errors come from real access control.
+	# Everyone may do everything (procedures such as
+	# system.sync_partition_metadata included), except the user "denied",
+	# who may read no table: the tests' permission errors come from real
+	# access control.
 	cat >"$dir/etc/access-control.properties" <<EOF
 access-control.name=file
 security.config-file=$dir/etc/rules.json
@@ -146,6 +148,10 @@ EOF
   "tables": [
     {"user": "denied", "privileges": []},
     {"privileges": ["SELECT", "INSERT", "DELETE", "UPDATE", "OWNERSHIP", "GRANT_SELECT"]}
+  ],
+  "procedures": [
+    {"user": "denied", "privileges": []},
+    {"privileges": ["EXECUTE"]}
   ]
 }
 EOF
@@ -156,6 +162,10 @@ EOF
 		mkdir -p "$LAKE"
 		local lake
 		lake=$(cd "$LAKE" && pwd)
+		# Timestamps in microseconds, as the lake's Parquet files store them
+		# (the default, MILLISECONDS, rounds them and rejects timestamp(6)
+		# columns in CREATE TABLE): every session and every view agrees, not
+		# only sessions that set hive.timestamp_precision.
 		cat >"$dir/etc/catalog/hive.properties" <<EOF
 connector.name=hive
 hive.metastore=file
@@ -163,6 +173,7 @@ hive.metastore.catalog.dir=local:///_metastore/hive
 fs.native-local.enabled=true
 local.location=$lake
 hive.non-managed-table-writes-enabled=true
+hive.timestamp-precision=MICROSECONDS
 EOF
 	fi
 	if [ -n "$ICEBERG_URL" ]; then

@@ -94,7 +94,7 @@ func (tl *trinoLake) exec(t *testing.T, q string) {
 // into the same directory, and registers the demo lake's tables in Trino.
 func setupTrinoLake(t *testing.T) *trinoLake {
 	url, lakeDir := startTrino(t)
-	db, err := sql.Open("trino", strings.Replace(url, "://", "://sluice@", 1)+"?catalog=hive&schema=default&session_properties=hive.timestamp_precision:MICROSECONDS")
+	db, err := sql.Open("trino", strings.Replace(url, "://", "://sluice@", 1)+"?catalog=hive&schema=default")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,9 +191,8 @@ func (testEnv) ValueSettings() *pgtype.Settings { return pgtype.DefaultSettings(
 
 // canon renders one value for comparison: numbers to 8 significant digits
 // (Trino's decimal arithmetic keeps other scales than PostgreSQL's),
-// times in UTC rounded to the millisecond (Trino's hive catalog reads the
-// files' microseconds rounded to milliseconds inside views, which do not
-// see the session's hive.timestamp_precision).
+// times in UTC to the microsecond (the test Trino's hive catalog reads
+// timestamps in microseconds: hive.timestamp-precision in scripts/trino.sh).
 func canon(typ pgtype.Type, v any) string {
 	if v == nil {
 		return "NULL"
@@ -220,15 +219,15 @@ func canon(typ pgtype.Type, v any) string {
 	case pgtype.DateValue:
 		return time.Unix(int64(x)*86400, 0).UTC().Format("2006-01-02")
 	case pgtype.TimestampValue:
-		return time.UnixMicro(int64(x)).UTC().Round(time.Millisecond).Format("2006-01-02 15:04:05.000")
+		return time.UnixMicro(int64(x)).UTC().Format("2006-01-02 15:04:05.000000")
 	case time.Time:
 		if typ.OID == pgtype.DateOID {
 			return x.Format("2006-01-02")
 		}
 		if typ.OID == pgtype.TimestampOID {
-			return time.Date(x.Year(), x.Month(), x.Day(), x.Hour(), x.Minute(), x.Second(), x.Nanosecond(), time.UTC).Round(time.Millisecond).Format("2006-01-02 15:04:05.000")
+			return time.Date(x.Year(), x.Month(), x.Day(), x.Hour(), x.Minute(), x.Second(), x.Nanosecond(), time.UTC).Format("2006-01-02 15:04:05.000000")
 		}
-		return x.UTC().Round(time.Millisecond).Format("2006-01-02 15:04:05.000")
+		return x.UTC().Format("2006-01-02 15:04:05.000000")
 	case string:
 		switch typ.OID {
 		case pgtype.NumericOID, pgtype.Float8OID, pgtype.Float4OID:

@@ -19,8 +19,9 @@ import (
 
 // DDLType is the Trino type of a lake column as its Parquet files store it
 // ("" when Trino's hive connector cannot read it). Timestamps have
-// microseconds: sessions must set hive.timestamp_precision to
-// MICROSECONDS.
+// microseconds: the hive catalog must read them so
+// (hive.timestamp-precision=MICROSECONDS, as scripts/trino.sh sets it), or
+// CREATE TABLE rejects the column.
 func DDLType(typ pgtype.Type) string {
 	if typ.IsArray() {
 		if e := DDLType(typ.Elem()); e != "" {
