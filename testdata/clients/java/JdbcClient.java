@@ -19,6 +19,7 @@
 //   - Connection.isValid, which sends an empty query.
 import java.math.BigDecimal;
 import java.sql.Connection;
+import java.sql.DatabaseMetaData;
 import java.sql.Date;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -42,6 +43,14 @@ public class JdbcClient {
             props.setProperty("password", args[2]);
         }
         props.setProperty("prepareThreshold", "5");
+        // -Dsluice.mode=metadata runs the catalog flows instead (MetadataFlows).
+        if ("metadata".equals(System.getProperty("sluice.mode"))) {
+            try (Connection conn = DriverManager.getConnection(args[0], props)) {
+                MetadataFlows.run(conn);
+            }
+            System.out.println("done");
+            return;
+        }
         try (Connection conn = DriverManager.getConnection(args[0], props)) {
             System.out.println("valid: " + conn.isValid(5));
             section(conn, "parameters", () -> parameters(conn));
@@ -221,6 +230,108 @@ public class JdbcClient {
             for (int c = 1; c <= md.getColumnCount(); c++) {
                 System.out.println("meta " + c + ": typename=" + md.getColumnTypeName(c));
             }
+        }
+    }
+
+    // MetadataFlows is JdbcClient's metadata mode: the DatabaseMetaData calls BI
+    // tools make to learn a database (DBeaver's navigator, Tableau's and
+    // Metabase's sync), and Metabase's sync sequence itself, each printed as a
+    // text table under a "== name" heading. The Go test runs it against Sluice
+    // and against a PostgreSQL holding the same schemas and tables, and compares
+    // section by section; nothing printed may depend on which server answered
+    // (no OIDs, sizes or row estimates: those are printed as facts about them).
+    static class MetadataFlows {
+        interface Call {
+            ResultSet open() throws Exception;
+        }
+
+        static void run(Connection conn) throws Exception {
+            DatabaseMetaData md = conn.getMetaData();
+            section(conn, "getCatalogs", () -> md.getCatalogs());
+            section(conn, "getSchemas", () -> md.getSchemas());
+            section(conn, "getSchemas(gold)", () -> md.getSchemas(null, "gold"));
+            section(conn, "getTables", () -> md.getTables(null, null, "%", new String[] {"TABLE", "VIEW"}));
+            section(conn, "getTables(gold)", () -> md.getTables(null, "gold", "%", null));
+            section(conn, "getColumns(gold.orders)", () -> md.getColumns(null, "gold", "orders", "%"));
+            section(conn, "getColumns(all)", () -> md.getColumns(null, null, "%", "%"));
+            section(conn, "getPrimaryKeys(gold.orders)", () -> md.getPrimaryKeys(null, "gold", "orders"));
+            section(conn, "getImportedKeys(gold.orders)", () -> md.getImportedKeys(null, "gold", "orders"));
+            section(conn, "getExportedKeys(gold.customers)", () -> md.getExportedKeys(null, "gold", "customers"));
+            section(conn, "getIndexInfo(gold.orders)", () -> md.getIndexInfo(null, "gold", "orders", false, true));
+            section(conn, "getTypeInfo", () -> md.getTypeInfo());
+            section(conn, "getTableTypes", () -> md.getTableTypes());
+
+            // Metabase's sync: the database's tables (getTables per schema), its
+            // row-count estimates from pg_stat_user_tables, the privileges of the
+            // current user on each table, then per table getColumns,
+            // getPrimaryKeys and getImportedKeys.
+            section(conn, "metabase: getSchemas", () -> md.getSchemas());
+            section(conn, "metabase: estimated row counts", () -> conn.createStatement().executeQuery(
+                "SELECT schemaname, relname, n_live_tup IS NOT NULL AS has_estimate "
+                + "FROM pg_stat_user_tables WHERE schemaname = 'gold' ORDER BY relname"));
+            section(conn, "metabase: table privileges", () -> conn.createStatement().executeQuery(METABASE_PRIVILEGES));
+            for (String table : new String[] {"orders", "customers"}) {
+                section(conn, "metabase: getColumns(gold." + table + ")", () -> md.getColumns(null, "gold", table, null));
+                section(conn, "metabase: getPrimaryKeys(gold." + table + ")", () -> md.getPrimaryKeys(null, "gold", table));
+                section(conn, "metabase: getImportedKeys(gold." + table + ")", () -> md.getImportedKeys(null, "gold", table));
+            }
+        }
+
+        // The table-privileges query Metabase's PostgreSQL driver sends on sync
+        // (metabase.driver.postgres, current-user-table-privileges).
+        static final String METABASE_PRIVILEGES =
+            "with table_privileges as (\n"
+            + " select\n"
+            + "   NULL as role,\n"
+            + "   t.schemaname as schema,\n"
+            + "   t.objectname as table,\n"
+            + "   pg_catalog.has_any_column_privilege(current_user, '\"' || replace(t.schemaname, '\"', '\"\"') || '\"' || '.' || '\"' || replace(t.objectname, '\"', '\"\"') || '\"',  'update') as update,\n"
+            + "   pg_catalog.has_any_column_privilege(current_user, '\"' || replace(t.schemaname, '\"', '\"\"') || '\"' || '.' || '\"' || replace(t.objectname, '\"', '\"\"') || '\"',  'select') as select,\n"
+            + "   pg_catalog.has_any_column_privilege(current_user, '\"' || replace(t.schemaname, '\"', '\"\"') || '\"' || '.' || '\"' || replace(t.objectname, '\"', '\"\"') || '\"',  'insert') as insert,\n"
+            + "   pg_catalog.has_table_privilege(current_user, '\"' || replace(t.schemaname, '\"', '\"\"') || '\"' || '.' || '\"' || replace(t.objectname, '\"', '\"\"') || '\"',  'delete') as delete\n"
+            + " from (\n"
+            + "   select schemaname, tablename as objectname from pg_catalog.pg_tables\n"
+            + "   union\n"
+            + "   select schemaname, viewname as objectname from pg_catalog.pg_views\n"
+            + "   union\n"
+            + "   select schemaname, matviewname as objectname from pg_catalog.pg_matviews\n"
+            + " ) t\n"
+            + " where t.schemaname !~ '^pg_'\n"
+            + "   and t.schemaname <> 'information_schema'\n"
+            + "   and pg_catalog.has_schema_privilege(current_user, t.schemaname, 'usage')\n"
+            + ")\n"
+            + "select t.*\n"
+            + "from table_privileges t\n"
+            + "order by t.schema, t.table";
+
+        // section prints one result set, or the failure, so that one unsupported
+        // call does not hide the others.
+        static void section(Connection conn, String name, Call call) throws Exception {
+            System.out.println("== " + name);
+            try (ResultSet rs = call.open()) {
+                print(rs);
+            } catch (java.sql.SQLException e) {
+                System.out.println("failed: SQLSTATE " + e.getSQLState() + ": " + e.getMessage().split("\n")[0]);
+            }
+        }
+
+        static void print(ResultSet rs) throws Exception {
+            ResultSetMetaData m = rs.getMetaData();
+            StringBuilder head = new StringBuilder();
+            for (int c = 1; c <= m.getColumnCount(); c++) {
+                head.append(c > 1 ? "|" : "").append(m.getColumnLabel(c));
+            }
+            System.out.println(head);
+            int n = 0;
+            while (rs.next()) {
+                StringBuilder row = new StringBuilder();
+                for (int c = 1; c <= m.getColumnCount(); c++) {
+                    row.append(c > 1 ? "|" : "").append(rs.getString(c));
+                }
+                System.out.println(row);
+                n++;
+            }
+            System.out.println("(" + n + " rows)");
         }
     }
 }
