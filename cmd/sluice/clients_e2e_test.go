@@ -226,7 +226,8 @@ func TestClientCatalogFlowsMatchPostgres(t *testing.T) {
 			var out strings.Builder
 			// One isql per command, so each prints under its own heading
 			// and an error in one does not end the others.
-			for _, cmd := range []string{"help", "help orders", "help customers"} {
+			// help TABLE without a schema looks in current_schema() only.
+			for _, cmd := range []string{"help", "select current_schema()", "help orders", "help customers"} {
 				o, errOut, err := runTool(t, env, cmd+"\n", "isql", "e2e", "-b", "-d|", "-c")
 				fmt.Fprintf(&out, "== %s\n", cmd)
 				if err != nil {
