@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Real client catalog flows: what BI tools do when they first meet a
@@ -146,6 +148,7 @@ func shortDiff(got, want string) string {
 func TestClientCatalogFlowsMatchPostgres(t *testing.T) {
 	d := demoServer(t)
 	orc := catalogOracle(t, d)
+	copyViews(t, d, orc)
 	known := clientKnownDifferences(t)
 
 	t.Run("pgjdbc", func(t *testing.T) {
@@ -263,4 +266,62 @@ func blankColumn(out, col, blank string) string {
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// copyViews creates on the oracle the views sluice's catalog lists (its own
+// sluice.tables and sluice.freshness), with the same column names, types and
+// comments, so that listings of relations compare alike; catalogOracle
+// copies only tables.
+func copyViews(t *testing.T, d *sluiceProc, orc target) {
+	t.Helper()
+	ctx := testCtx(t)
+	src := connect(t, d.dsn(demoUser, demoDB), pgx.QueryExecModeExec)
+	rows, err := src.Query(ctx, `select c.oid, n.nspname, c.relname, obj_description(c.oid, 'pg_class')
+		from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+		where c.relkind = 'v' and n.nspname not in ('pg_catalog', 'information_schema') order by 2, 3`)
+	if err != nil {
+		t.Fatalf("listing sluice's views: %v", err)
+	}
+	type view struct {
+		oid          uint32
+		schema, name string
+		comment      *string
+	}
+	views, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (view, error) {
+		var v view
+		return v, r.Scan(&v.oid, &v.schema, &v.name, &v.comment)
+	})
+	if err != nil {
+		t.Fatalf("listing sluice's views: %v", err)
+	}
+	var ddl []string
+	for _, v := range views {
+		q := pgx.Identifier{v.schema, v.name}.Sanitize()
+		rows, err := src.Query(ctx, `select attname, format_type(atttypid, atttypmod)
+			from pg_catalog.pg_attribute where attrelid = $1 and attnum > 0 order by attnum`, v.oid)
+		if err != nil {
+			t.Fatalf("columns of %s: %v", q, err)
+		}
+		var cols []string
+		for rows.Next() {
+			var name, typ string
+			if err := rows.Scan(&name, &typ); err != nil {
+				t.Fatal(err)
+			}
+			cols = append(cols, fmt.Sprintf("null::%s as %s", typ, pgx.Identifier{name}.Sanitize()))
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatalf("columns of %s: %v", q, err)
+		}
+		ddl = append(ddl, fmt.Sprintf("create view %s as select %s where false", q, strings.Join(cols, ", ")))
+		if v.comment != nil {
+			ddl = append(ddl, fmt.Sprintf("comment on view %s is %s", q, quoteLit(*v.comment)))
+		}
+	}
+	dst := connect(t, fmt.Sprintf("postgres://%s@%s/%s?sslmode=disable", orc.user, orc.addr(), orc.db), pgx.QueryExecModeExec)
+	for _, stmt := range ddl {
+		if _, err := dst.Exec(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
 }
