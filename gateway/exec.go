@@ -162,6 +162,12 @@ func (s *Session) runStatement(ctx context.Context, st planner.Statement, out si
 		return s.execDiscard(x, w)
 	case *planner.Copy:
 		return s.execCopy(ctx, x, w, a)
+	case *planner.CreateTemp:
+		return s.execCreateTemp(ctx, x, w)
+	case *planner.InsertTemp:
+		return s.execInsertTemp(ctx, x, w)
+	case *planner.DropTables:
+		return s.execDropTables(x, w)
 	case *planner.Unsupported:
 		code, msg := x.Code, x.Message
 		if code == "" {

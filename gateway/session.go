@@ -43,6 +43,8 @@ type Session struct {
 	route string // the route of the statement being run, for metrics
 
 	act *activity // what pg_stat_activity shows of this session
+
+	temp *tempTables // temporary tables (temp.go); nil until the first
 }
 
 func newSession(g *Gateway, info wire.StartupInfo, db string) *Session {
@@ -205,10 +207,10 @@ func (s *Session) reportChanged(w wire.ResultWriter) {
 	s.repVals = s.vals
 }
 
-// catalogState is the catalog a statement reads: the latest committed one,
+// lakeState is the lake catalog a statement reads: the latest committed one,
 // or, in a REPEATABLE READ or SERIALIZABLE transaction, the one its first
 // query saw.
-func (s *Session) catalogState() *catalog.State {
+func (s *Session) lakeState() *catalog.State {
 	if s.tx == nil {
 		return s.g.catalog.Current()
 	}
@@ -288,6 +290,7 @@ func (s *Session) Close() {
 		s.closePortal(name)
 	}
 	s.cancelBase()
+	s.dropTemp()
 	s.g.sessions.Delete(s.id)
 	s.g.metrics.connectionsOpen.Dec()
 	s.g.log.Debug("session closed", "session", s.id, "user", s.user)

@@ -754,6 +754,11 @@ func (b *binder) findTable(rv *pg_query.RangeVar) (*catalog.Table, error) {
 		}
 		return t, nil
 	}
+	// The session's temporary tables come first, before pg_catalog, as
+	// PostgreSQL searches pg_temp first for relations (ddl.go).
+	if t, err := b.state.Table(TempSchema, rv.Relname); err == nil {
+		return t, nil
+	}
 	for _, s := range b.searchPath(true) {
 		if t, err := b.state.Table(s, rv.Relname); err == nil {
 			return t, nil

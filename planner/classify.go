@@ -126,6 +126,9 @@ func classify(source, text string, n *pg_query.Node) (Statement, error) {
 		*pg_query.Node_CheckPointStmt, *pg_query.Node_LoadStmt, *pg_query.Node_ConstraintsSetStmt:
 		return &Noop{stmtBase: base(noopTag(n))}, nil
 	}
+	if st, err := classifyWrite(source, text, base, n); st != nil || err != nil {
+		return st, err
+	}
 	tag := commandTag(n)
 	return &Unsupported{stmtBase: base(tag), Code: pgerr.ReadOnlySQLTransaction,
 		Message: fmt.Sprintf("cannot execute %s in a read-only transaction", tag)}, nil

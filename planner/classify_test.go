@@ -124,15 +124,16 @@ func TestClassifyCursorsAndCopy(t *testing.T) {
 
 func TestRefusedStatements(t *testing.T) {
 	tests := map[string]string{
-		"CREATE TABLE t (a int)": "CREATE TABLE",
-		"CREATE LOCAL TEMPORARY TABLE x (a int) ON COMMIT PRESERVE ROWS": "CREATE TABLE",
-		"INSERT INTO gold.orders VALUES (1)":                             "INSERT",
-		"UPDATE gold.orders SET status = 'x'":                            "UPDATE",
-		"DELETE FROM gold.orders":                                        "DELETE",
-		"DROP TABLE gold.orders":                                         "DROP TABLE",
-		"TRUNCATE gold.orders":                                           "TRUNCATE TABLE",
-		"COPY gold.orders FROM STDIN":                                    "COPY",
-		"CREATE VIEW v AS SELECT 1":                                      "CREATE VIEW",
+		"CREATE TABLE t (a int)":                         "CREATE TABLE",
+		"CREATE TABLE t AS SELECT 1":                     "CREATE TABLE AS",
+		"INSERT INTO gold.orders VALUES (1) RETURNING *": "INSERT",
+		"UPDATE gold.orders SET status = 'x'":            "UPDATE",
+		"DELETE FROM gold.orders":                        "DELETE",
+		"DROP TABLE gold.orders CASCADE":                 "DROP TABLE",
+		"DROP VIEW v":                                    "DROP VIEW",
+		"TRUNCATE gold.orders":                           "TRUNCATE TABLE",
+		"COPY gold.orders FROM STDIN":                    "COPY",
+		"CREATE VIEW v AS SELECT 1":                      "CREATE VIEW",
 	}
 	p := New()
 	for sql, tag := range tests {
@@ -146,6 +147,49 @@ func TestRefusedStatements(t *testing.T) {
 		}
 		if u.Code != pgerr.ReadOnlySQLTransaction || u.Tag() != tag {
 			t.Fatalf("%s: code %s tag %q", sql, u.Code, u.Tag())
+		}
+	}
+}
+
+// TestTempTableStatements: the writes a temporary table takes are
+// classified for the gateway, which refuses them on lake tables (INSERT,
+// DROP) and runs them on the session's temporary tables.
+func TestTempTableStatements(t *testing.T) {
+	p := New()
+	parse1 := func(sql string) Statement {
+		t.Helper()
+		stmts, err := p.Parse(sql)
+		if err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+		return stmts[0]
+	}
+	c, ok := parse1("CREATE LOCAL TEMPORARY TABLE x (a int, b numeric(12,2)) ON COMMIT PRESERVE ROWS").(*CreateTemp)
+	if !ok || c.Name != "x" || len(c.Columns) != 2 || c.Columns[1].Type.String() != "numeric(12,2)" || c.Tag() != "CREATE TABLE" {
+		t.Fatalf("CREATE TEMP TABLE: %+v", c)
+	}
+	c, ok = parse1("CREATE TEMP TABLE y (k) AS SELECT 1").(*CreateTemp)
+	if !ok || c.Query == nil || len(c.ColumnNames) != 1 || c.Tag() != "SELECT" {
+		t.Fatalf("CREATE TEMP TABLE AS: %+v", c)
+	}
+	i, ok := parse1("INSERT INTO gold.orders (a, b) VALUES (1, 2)").(*InsertTemp)
+	if !ok || i.Schema != "gold" || i.Name != "orders" || len(i.Columns) != 2 {
+		t.Fatalf("INSERT: %+v", i)
+	}
+	d, ok := parse1("DROP TABLE IF EXISTS a, pg_temp.b").(*DropTables)
+	if !ok || !d.IfExists || len(d.Names) != 2 || d.Names[1] != [2]string{"pg_temp", "b"} {
+		t.Fatalf("DROP TABLE: %+v", d)
+	}
+	for sql, code := range map[string]string{
+		"CREATE TEMP TABLE x (a int) ON COMMIT DROP": pgerr.FeatureNotSupported,
+		"CREATE TEMP TABLE x (a int PRIMARY KEY)":    pgerr.FeatureNotSupported,
+		"CREATE TEMP TABLE gold.x (a int)":           "42P16",
+		"CREATE TEMP TABLE x (a int, a text)":        "42701",
+		"CREATE TEMP TABLE x (a nosuchtype)":         pgerr.UndefinedObject,
+	} {
+		_, err := p.Parse(sql)
+		if e := pgerr.Convert(err); err == nil || e.Code != code {
+			t.Errorf("%s: got %v, want %s", sql, err, code)
 		}
 	}
 }
