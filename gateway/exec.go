@@ -159,7 +159,15 @@ func (s *Session) runStatement(ctx context.Context, st planner.Statement, out si
 	case *planner.Deallocate:
 		return s.execDeallocate(x, w)
 	case *planner.Discard:
-		return s.execDiscard(x, w)
+		if err := s.execDiscard(x, w); err != nil {
+			return err
+		}
+		// DISCARD TEMP and ALL (connection poolers' reset) drop the
+		// temporary tables: the next client must not see them.
+		if x.What == "ALL" || x.What == "TEMP" {
+			s.dropTemp()
+		}
+		return nil
 	case *planner.Copy:
 		return s.execCopy(ctx, x, w, a)
 	case *planner.CreateTemp:

@@ -58,6 +58,8 @@ func TestTempTablesMatchPostgres(t *testing.T) {
 		`SELECT * FROM t4`,
 		`CREATE TEMP TABLE t2 (k bigint)`,
 		`SELECT count(*) FROM t2`,
+		`DISCARD TEMP`,
+		`SELECT * FROM t1`,
 	}
 	for i, step := range steps {
 		got, want := render(ctx, sl, step), render(ctx, or, step)
@@ -128,6 +130,13 @@ func TestTempTablesSession(t *testing.T) {
 	check("b", `CREATE TEMP TABLE picked (x text)`, "CREATE TABLE /  {I}")
 	check("b", `SELECT count(*) FROM picked`, `count:20:0 | "0",; SELECT 1 /  {I}`)
 	check("a", `SELECT count(*) FROM picked`, `count:20:0 | "4",; SELECT 1 /  {I}`)
+
+	// DISCARD TEMP and DISCARD ALL (a pooler's reset) drop them.
+	check("b", `DISCARD TEMP`, "DISCARD TEMP /  {I}")
+	check("b", `SELECT * FROM picked`, `ERROR 42P01 relation "picked" does not exist {I}`)
+	check("b", `CREATE TEMP TABLE again AS SELECT 1 AS x`, "SELECT 1 /  {I}")
+	check("b", `DISCARD ALL`, "DISCARD ALL /  {I}")
+	check("b", `SELECT * FROM again`, `ERROR 42P01 relation "again" does not exist {I}`)
 
 	// Gone when the session ends.
 	if err := a.Close(ctx); err != nil {
