@@ -9,6 +9,7 @@ package trinotest
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,6 +25,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	_ "github.com/trinodb/trino-go-client/trino" // schedules' database/sql driver
 )
 
 // Options shape a server's catalogs. tpch and memory are always there.
@@ -256,9 +259,13 @@ func (s *Server) start(script string, opts Options) error {
 	return s.waitReady(StartTimeout)
 }
 
-// waitReady polls /v1/info until Trino says it is no longer starting.
+// waitReady polls /v1/info until Trino says it is no longer starting, then
+// until a query that needs a worker runs: "starting": false comes before
+// the scheduler sees the node, and queries in between fail with "No nodes
+// available to run query".
 func (s *Server) waitReady(limit time.Duration) error {
 	deadline := time.Now().Add(limit)
+	var last error
 	for time.Now().Before(deadline) {
 		select {
 		case <-s.done:
@@ -266,11 +273,33 @@ func (s *Server) waitReady(limit time.Duration) error {
 		default:
 		}
 		if ok, _ := s.Ready(); ok {
-			return nil
+			if last = s.schedules(); last == nil {
+				return nil
+			}
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
-	return fmt.Errorf("trino did not become ready within %s", limit)
+	return fmt.Errorf("trino did not become ready within %s (last query: %v)", limit, last)
+}
+
+// schedules runs a query with splits (tpch.tiny.region) through the client
+// API.
+func (s *Server) schedules() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	db, err := sql.Open("trino", strings.Replace(s.URL, "://", "://sluice@", 1))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM tpch.tiny.region").Scan(&n); err != nil {
+		return err
+	}
+	if n != 5 {
+		return fmt.Errorf("tpch.tiny.region has %d rows, want 5", n)
+	}
+	return nil
 }
 
 // Ready reports whether /v1/info answers with "starting": false.
