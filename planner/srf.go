@@ -16,6 +16,9 @@ var setFuncs = map[string][]funcSig{
 	"unnest":              sigs(Immutable, "anyarray->anyelement"),
 	"generate_subscripts": sigs(Immutable, "anyarray,int4,bool?->int4"),
 	"pg_get_keywords":     sigs(Stable, "->text"),
+	// Sluice's tables are never partitions nor partitioned in PostgreSQL's
+	// sense, so a relation has no ancestors: the set is empty.
+	"pg_partition_ancestors": sigs(Stable, "regclass->regclass"),
 }
 
 // setFuncColumns are the columns of the set-returning functions that
@@ -23,6 +26,7 @@ var setFuncs = map[string][]funcSig{
 var setFuncColumns = map[string][]plan.Column{
 	"pg_get_keywords": {{Name: "word", Type: pgtype.Text}, {Name: "catcode", Type: pgtype.Type{OID: pgtype.CharOID, Typmod: -1}},
 		{Name: "barelabel", Type: pgtype.Bool}, {Name: "catdesc", Type: pgtype.Text}, {Name: "baredesc", Type: pgtype.Text}},
+	"pg_partition_ancestors": {{Name: "relid", Type: pgtype.Type{OID: pgtype.RegclassOID, Typmod: -1}}},
 }
 
 func isSetFunc(name string) bool {
@@ -55,6 +59,13 @@ func (b *binder) bindSetFunc(name string, fc *pg_query.FuncCall, sc *scope) (*pl
 	args, err := b.funcArgs(name, fc, sc)
 	if err != nil {
 		return nil, err
+	}
+	for i, a := range args {
+		if name == "pg_partition_ancestors" && a.Type().OID == pgtype.OIDOID {
+			// oid to regclass is binary coercible, an implicit cast in
+			// PostgreSQL (psql passes pg_trigger.tgrelid).
+			args[i] = &plan.Cast{Arg: a, Typ: pgtype.Regclass}
+		}
 	}
 	out, ret, err := b.resolveOverload(name, setFuncs[name], args, fc.Location)
 	if err != nil {

@@ -105,6 +105,10 @@ func setFunc(name string, types []pgtype.Type, env *Env) (SetFn, error) {
 		return generateSeries(types, env)
 	case "pg_get_keywords":
 		return keywordsFunc, nil
+	case "pg_partition_ancestors":
+		// No relation of the lake is a partition or partitioned table in
+		// PostgreSQL's sense (relispartition false, relkind r).
+		return func([]pgtype.Datum) (RowIter, error) { return empty() }, nil
 	}
 	return nil, pgerr.New(pgerr.FeatureNotSupported, "set-returning function %s is not implemented by the engine", name)
 }
