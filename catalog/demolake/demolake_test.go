@@ -153,7 +153,7 @@ func TestLakeLoadsWithTheDocumentedSchema(t *testing.T) {
 	}
 	n := 0
 	for _, sc := range s.Schemas {
-		if sc.Name == "pg_catalog" || sc.Name == "information_schema" {
+		if catalog.IsSystemSchema(sc.Name) {
 			continue // PostgreSQL's own, served beside the lake
 		}
 		for _, tb := range sc.Tables {

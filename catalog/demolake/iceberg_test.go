@@ -60,7 +60,7 @@ func TestGoldAsIcebergMatchesHiveGold(t *testing.T) {
 	ice := lakeState(t, dir)
 	hive := lakeState(t, sharedLake(t))
 	for _, sc := range hive.Schemas {
-		if sc.Name == "pg_catalog" || sc.Name == "information_schema" || sc.Name == "public" {
+		if catalog.IsSystemSchema(sc.Name) || sc.Name == "public" {
 			continue
 		}
 		for _, h := range sc.Tables {
