@@ -450,7 +450,7 @@ func objectName(folder string, isSchema bool) (string, error) {
 		}
 	}
 	name := strings.ToLower(folder)
-	if isSchema && (strings.HasPrefix(name, "pg_") || name == "information_schema") {
+	if isSchema && (strings.HasPrefix(name, "pg_") || name == "information_schema" || name == SluiceSchemaName) {
 		return "", fmt.Errorf("schema name %q is reserved", name)
 	}
 	return name, nil

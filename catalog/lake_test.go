@@ -125,6 +125,8 @@ func TestLayersAndPartitionInference(t *testing.T) {
 	// An empty layer is still a schema; a layer with an invalid name is not.
 	os.MkdirAll(filepath.Join(dir, "bronze"), 0o755)
 	writeParquet(t, filepath.Join(dir, "my-layer/t/a.parquet"), ordersSchema, `[{"order_id": 1, "amount": "1"}]`)
+	// The server's own schema names are reserved.
+	writeParquet(t, filepath.Join(dir, "sluice/tables/a.parquet"), ordersSchema, `[{"order_id": 1, "amount": "1"}]`)
 
 	l := openLake(t, dir)
 	s := l.Current()
@@ -137,6 +139,12 @@ func TestLayersAndPartitionInference(t *testing.T) {
 	}
 	if !hasProblem(s, "my-layer", "not a valid identifier") {
 		t.Errorf("expected a problem for my-layer, got %v", s.Problems)
+	}
+	if !hasProblem(s, "sluice", "is reserved") {
+		t.Errorf("expected a problem for the sluice folder, got %v", s.Problems)
+	}
+	if tb := mustTable(t, s, "sluice", "tables"); tb.Format != catalog.FormatSystem {
+		t.Error("a lake folder took the place of sluice.tables")
 	}
 
 	orders := mustTable(t, s, "gold", "orders")
