@@ -67,13 +67,15 @@ func (c *compiler) call(x *plan.Call) (colFn, error) {
 	case "order_key":
 		// An aggregate's ORDER BY key: the aggregate reads the value.
 		return args[0], nil
-	case "concat", "concat_ws", "format", "greatest", "least", "quote_literal", "quote_nullable":
+	case "concat", "concat_ws", "format", "greatest", "least", "quote_literal", "quote_nullable", "json_build_object":
 		var fn func([]pgtype.Datum) (pgtype.Datum, error)
 		switch x.Func {
 		case "quote_literal", "quote_nullable":
 			fn = quoteFunc(x.Func, types, settingsOf(c.env))
 		case "concat", "concat_ws":
 			fn = concatFunc(x.Func == "concat_ws", types, settingsOf(c.env))
+		case "json_build_object":
+			fn = jsonBuildObject(types, settingsOf(c.env))
 		case "format":
 			fn = formatFunc(types, settingsOf(c.env))
 		case "greatest":

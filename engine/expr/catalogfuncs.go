@@ -81,6 +81,21 @@ func (c *compiler) catalogFunc(name string, types []pgtype.Type) (func([]pgtype.
 			}
 			return fmt.Sprintf("unknown (OID=%d)", oid), nil
 		}), true
+	case "pg_get_serial_sequence":
+		// Lake tables own no sequences: NULL, once the table and the column
+		// are known to exist. The table name follows SQL's rules (folded
+		// unless quoted); the column name is taken literally, as
+		// PostgreSQL takes it.
+		return strict(func(a []pgtype.Datum) (pgtype.Datum, error) {
+			t, err := ce.relation(a[0].(string))
+			if err != nil {
+				return nil, err
+			}
+			if col := a[1].(string); t.Column(col) < 0 {
+				return nil, pgerr.New(pgerr.UndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", col, t.Name)
+			}
+			return nil, nil
+		}), true
 	case "pg_table_is_visible":
 		return strict(func(a []pgtype.Datum) (pgtype.Datum, error) {
 			oid, _ := oidArg(a, 0)

@@ -1,0 +1,103 @@
+package expr
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/sluicesql/sluice/wire/pgerr"
+	"github.com/sluicesql/sluice/wire/pgtype"
+)
+
+// jsonBuildObject is json_build_object(variadic "any"): alternating keys
+// and values, written as PostgreSQL writes json ({"k" : v, ...}). Numbers
+// and booleans stay bare, json values are inserted as they are, NULL is
+// null and everything else is its text output as a JSON string.
+func jsonBuildObject(types []pgtype.Type, s *pgtype.Settings) func([]pgtype.Datum) (pgtype.Datum, error) {
+	return func(a []pgtype.Datum) (pgtype.Datum, error) {
+		if len(a)%2 != 0 {
+			e := pgerr.New(pgerr.InvalidParameterValue, "argument list must have even number of elements")
+			e.Hint = "The arguments of json_build_object() must consist of alternating keys and values."
+			return nil, e
+		}
+		var b strings.Builder
+		b.WriteByte('{')
+		for i := 0; i < len(a); i += 2 {
+			if a[i] == nil {
+				e := pgerr.New(pgerr.InvalidParameterValue, "argument %d cannot be null", i+1)
+				e.Hint = "Object keys should be text."
+				return nil, e
+			}
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			key, err := textOf(types[i], a[i], s)
+			if err != nil {
+				return nil, err
+			}
+			writeJSONString(&b, key)
+			b.WriteString(" : ")
+			if err := writeJSONValue(&b, types[i+1], a[i+1], s); err != nil {
+				return nil, err
+			}
+		}
+		b.WriteByte('}')
+		return b.String(), nil
+	}
+}
+
+func writeJSONValue(b *strings.Builder, t pgtype.Type, v pgtype.Datum, s *pgtype.Settings) error {
+	if v == nil {
+		b.WriteString("null")
+		return nil
+	}
+	txt, err := textOf(t, v, s)
+	if err != nil {
+		return err
+	}
+	switch {
+	case t.OID == pgtype.JSONOID || t.OID == pgtype.JSONBOID:
+		b.WriteString(txt)
+	case t.Category() == pgtype.CatBool:
+		if v.(bool) {
+			b.WriteString("true")
+		} else {
+			b.WriteString("false")
+		}
+	case t.Category() == pgtype.CatNumeric && t.OID != pgtype.OIDOID && !strings.ContainsAny(txt, "NnIi"):
+		// Numbers are bare, except NaN and Infinity, which JSON lacks.
+		b.WriteString(txt)
+	default:
+		writeJSONString(b, txt)
+	}
+	return nil
+}
+
+// writeJSONString quotes s as PostgreSQL's escape_json does.
+func writeJSONString(b *strings.Builder, s string) {
+	b.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\b':
+			b.WriteString(`\b`)
+		case '\f':
+			b.WriteString(`\f`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		default:
+			if r < 0x20 {
+				fmt.Fprintf(b, `\u%04x`, r)
+			} else {
+				b.WriteRune(r)
+			}
+		}
+	}
+	b.WriteByte('"')
+}
