@@ -8,7 +8,8 @@
 //     (tables, views, indexes) with its columns;
 //   - pg_static.tsv: the rows of catalogs that do not depend on the lake
 //     (casts, operators, operator classes, ranges, text search objects);
-//   - pg_settings.tsv: the run-time parameters with their descriptions.
+//   - pg_settings.tsv: the run-time parameters with their descriptions;
+//   - pg_proc_names.tsv: pg_catalog's function names, for regproc input.
 //
 // Run with `go generate ./catalog/` on a machine with Debian's
 // postgresql-15 (make deps).
@@ -96,7 +97,16 @@ func run() error {
 	if err := export(ctx, conn, &sb, settingsQuery); err != nil {
 		return err
 	}
-	return os.WriteFile("pg_settings.tsv", []byte(sb.String()), 0o644)
+	if err := os.WriteFile("pg_settings.tsv", []byte(sb.String()), 0o644); err != nil {
+		return err
+	}
+
+	sb.Reset()
+	fmt.Fprintf(&sb, "# names of pg_catalog's functions in PostgreSQL %s, for regproc input, exported by gen_pgcatalog.go\n", version)
+	if err := export(ctx, conn, &sb, "SELECT oid, proname FROM pg_catalog.pg_proc WHERE pronamespace = 11 ORDER BY oid"); err != nil {
+		return err
+	}
+	return os.WriteFile("pg_proc_names.tsv", []byte(sb.String()), 0o644)
 }
 
 // settingsQuery lists the run-time parameters at their compiled-in

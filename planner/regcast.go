@@ -3,6 +3,7 @@ package planner
 import (
 	"strings"
 
+	"github.com/sluicesql/sluice/catalog"
 	"github.com/sluicesql/sluice/planner/plan"
 	"github.com/sluicesql/sluice/wire/pgerr"
 	"github.com/sluicesql/sluice/wire/pgtype"
@@ -12,8 +13,8 @@ import (
 // 'pg_catalog'::regnamespace, 'sluice'::regrole, 'int4'::regtype) against
 // the catalog state the query binds to, as PostgreSQL's input functions
 // read the catalog; ok is false for a literal that is not a name (an OID,
-// "-") or a type whose names are not resolved here (regproc), left to the
-// type's own input.
+// "-") or a type whose names are not resolved here, left to the type's own
+// input.
 func (b *binder) regByName(t pgtype.Type, text string) (e plan.Expr, ok bool, err error) {
 	s := strings.TrimSpace(text)
 	if s == "" || s == "-" || strings.Trim(s, "0123456789") == "" {
@@ -59,6 +60,23 @@ func (b *binder) regByName(t pgtype.Type, text string) (e plan.Expr, ok bool, er
 			return konst(oid)
 		}
 		return nil, true, pgerr.New(pgerr.UndefinedObject, "role \"%s\" does not exist", parts[0])
+	case pgtype.RegprocOID:
+		// Only pg_catalog holds functions; an overloaded name is
+		// ambiguous, as regprocin finds it.
+		if len(parts) > 2 || len(parts) == 2 && parts[0] != "pg_catalog" {
+			if len(parts) == 2 && b.state.Schema(parts[0]) == nil {
+				return nil, true, pgerr.New("3F000", "schema \"%s\" does not exist", parts[0])
+			}
+			return nil, true, pgerr.New(pgerr.UndefinedFunction, "function \"%s\" does not exist", s)
+		}
+		switch oids := catalog.ProcOIDs(parts[len(parts)-1]); len(oids) {
+		case 0:
+			return nil, true, pgerr.New(pgerr.UndefinedFunction, "function \"%s\" does not exist", s)
+		case 1:
+			return konst(oids[0])
+		default:
+			return nil, true, pgerr.New("42725", "more than one function named \"%s\"", s)
+		}
 	case pgtype.RegtypeOID:
 		name := parts[len(parts)-1]
 		if len(parts) == 2 && parts[0] != "pg_catalog" || len(parts) > 2 {
