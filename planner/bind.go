@@ -697,32 +697,7 @@ func (b *binder) bindFromItem(n *pg_query.Node) (plan.Node, *scope, error) {
 		if rs.Lateral {
 			return nil, nil, pgerr.New(pgerr.FeatureNotSupported, "LATERAL is not supported yet")
 		}
-		inner := &binder{source: b.source, state: b.state, env: b.env, settings: b.settings, params: b.params, outer: b.outer, ctes: b.ctes}
-		node, cols, err := inner.bindSelect(rs.Subquery)
-		if err != nil {
-			return nil, nil, err
-		}
-		b.tables = append(b.tables, inner.tables...)
-		qual := ""
-		var colAliases []string
-		if rs.Alias != nil {
-			qual = rs.Alias.Aliasname
-			for _, c := range rs.Alias.Colnames {
-				colAliases = append(colAliases, c.GetString_().GetSval())
-			}
-		}
-		sc := &scope{}
-		for i, c := range node.Columns() {
-			if i >= len(cols) {
-				break
-			}
-			name := cols[i].Name
-			if i < len(colAliases) {
-				name = colAliases[i]
-			}
-			sc.cols = append(sc.cols, scopeCol{qual: qual, name: name, typ: c.Type, declared: cols[i].TableOID != 0, tableOID: cols[i].TableOID, attNum: cols[i].AttNum})
-		}
-		return node, sc, nil
+		return b.subqueryInFrom(rs, b.outer)
 	case *pg_query.Node_JoinExpr:
 		return b.bindJoin(x.JoinExpr)
 	case *pg_query.Node_RangeFunction:
@@ -955,4 +930,36 @@ func containsColumnRef(n *pg_query.Node) bool {
 	}
 	walk(n)
 	return found
+}
+
+// subqueryInFrom binds a subquery in FROM, seeing outer as its enclosing
+// scope (the query's own for a plain subquery, the FROM items to its left
+// for LATERAL), and names its columns by the alias's column list.
+func (b *binder) subqueryInFrom(rs *pg_query.RangeSubselect, outer *scope) (plan.Node, *scope, error) {
+	inner := &binder{source: b.source, state: b.state, env: b.env, settings: b.settings, params: b.params, outer: outer, ctes: b.ctes}
+	node, cols, err := inner.bindSelect(rs.Subquery)
+	if err != nil {
+		return nil, nil, err
+	}
+	b.tables = append(b.tables, inner.tables...)
+	qual := ""
+	var colAliases []string
+	if rs.Alias != nil {
+		qual = rs.Alias.Aliasname
+		for _, c := range rs.Alias.Colnames {
+			colAliases = append(colAliases, c.GetString_().GetSval())
+		}
+	}
+	sc := &scope{}
+	for i, c := range node.Columns() {
+		if i >= len(cols) {
+			break
+		}
+		name := cols[i].Name
+		if i < len(colAliases) {
+			name = colAliases[i]
+		}
+		sc.cols = append(sc.cols, scopeCol{qual: qual, name: name, typ: c.Type, declared: cols[i].TableOID != 0, tableOID: cols[i].TableOID, attNum: cols[i].AttNum})
+	}
+	return node, sc, nil
 }

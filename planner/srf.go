@@ -387,30 +387,9 @@ func (b *binder) bindFrom(items []*pg_query.Node) (plan.Node, *scope, error) {
 // scope left: correlated with them, it becomes an Apply that runs it per
 // left row; otherwise it is an ordinary subquery in FROM.
 func (b *binder) lateralSubquery(rs *pg_query.RangeSubselect, left plan.Node, lsc *scope) (plan.Node, *scope, bool, error) {
-	inner := &binder{source: b.source, state: b.state, env: b.env, settings: b.settings, params: b.params, outer: &scope{cols: lsc.cols}, ctes: b.ctes}
-	node, cols, err := inner.bindSelect(rs.Subquery)
+	node, rsc, err := b.subqueryInFrom(rs, &scope{cols: lsc.cols})
 	if err != nil {
 		return nil, nil, false, err
-	}
-	b.tables = append(b.tables, inner.tables...)
-	qual := ""
-	var colAliases []string
-	if rs.Alias != nil {
-		qual = rs.Alias.Aliasname
-		for _, c := range rs.Alias.Colnames {
-			colAliases = append(colAliases, c.GetString_().GetSval())
-		}
-	}
-	rsc := &scope{}
-	for i, c := range node.Columns() {
-		if i >= len(cols) {
-			break
-		}
-		name := cols[i].Name
-		if i < len(colAliases) {
-			name = colAliases[i]
-		}
-		rsc.cols = append(rsc.cols, scopeCol{qual: qual, name: name, typ: c.Type})
 	}
 	if !correlated(node) {
 		return node, rsc, false, nil
