@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,10 +58,6 @@ func startCacheServer(t testing.TB, lakeDir string, cfg cache.Config, cc CacheCo
 // by wrap from the counting engine (routing rules, say).
 func startCacheServerWith(t testing.TB, lakeDir string, cfg cache.Config, cc CacheConfig, wrap func(Engine) Engine) *cacheServer {
 	t.Helper()
-	lake, err := catalog.OpenLake(lakeDir, catalog.LakeOptions{})
-	if err != nil {
-		t.Fatalf("opening the lake: %v", err)
-	}
 	if cfg.Budget == 0 {
 		cfg.Budget = 64 << 20
 	}
@@ -70,35 +65,13 @@ func startCacheServerWith(t testing.TB, lakeDir string, cfg cache.Config, cc Cac
 	t.Cleanup(c.Close)
 	cc.Cache = c
 	ce := &countingEngine{Engine: engine.New()}
-	ts := &testServer{reg: prometheus.NewRegistry(), lake: lake, log: &syncBuffer{}, stopped: make(chan error, 1)}
-	logger := slog.New(slog.NewTextHandler(ts.log, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	var eng Engine = ce
 	if wrap != nil {
 		eng = wrap(ce)
 	}
-	ts.gw, err = New(Config{Version: "test", Settings: map[string]string{"search_path": "gold"}, Cache: cc},
-		lake, planner.New(), eng, NewMetrics(ts.reg), logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts.srv, err = wire.NewServer(wire.Config{Handler: ts.gw, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts.addr = ln.Addr().String()
-	go func() { ts.stopped <- ts.srv.Serve(context.Background(), ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = ts.srv.Shutdown(ctx)
-		<-ts.stopped
-		if t.Failed() {
-			t.Logf("server log (tail):\n%s", tail(ts.log.String(), 4000))
-		}
+	ts := serveGateway(t, lakeDir, slog.LevelInfo, func(lake *catalog.Lake, reg *prometheus.Registry, logger *slog.Logger) (*Gateway, error) {
+		return New(Config{Version: "test", Settings: map[string]string{"search_path": "gold"}, Cache: cc},
+			lake, planner.New(), eng, NewMetrics(reg), logger)
 	})
 	return &cacheServer{testServer: ts, cache: c, engine: ce}
 }

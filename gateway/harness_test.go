@@ -57,15 +57,24 @@ type serverOptions struct {
 
 func startServer(t testing.TB, opts serverOptions) *testServer {
 	t.Helper()
-	lake, err := catalog.OpenLake(testLake(t), catalog.LakeOptions{})
+	return serveGateway(t, testLake(t), slog.LevelDebug, func(lake *catalog.Lake, reg *prometheus.Registry, logger *slog.Logger) (*Gateway, error) {
+		return New(Config{Database: opts.database, Version: "test", Settings: opts.settings},
+			lake, planner.New(), engine.New(), NewMetrics(reg), logger)
+	})
+}
+
+// serveGateway opens the lake in dir, makes the gateway with newGateway
+// (given the server's metrics registry and a logger at level into the
+// server's log) and serves it on a loopback port until the test ends.
+func serveGateway(t testing.TB, dir string, level slog.Level, newGateway func(*catalog.Lake, *prometheus.Registry, *slog.Logger) (*Gateway, error)) *testServer {
+	t.Helper()
+	lake, err := catalog.OpenLake(dir, catalog.LakeOptions{})
 	if err != nil {
 		t.Fatalf("opening the lake: %v", err)
 	}
 	ts := &testServer{reg: prometheus.NewRegistry(), lake: lake, log: &syncBuffer{}, stopped: make(chan error, 1)}
-	logger := slog.New(slog.NewTextHandler(ts.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ts.gw, err = New(Config{Database: opts.database, Version: "test", Settings: opts.settings},
-		lake, planner.New(), engine.New(), NewMetrics(ts.reg), logger)
-	if err != nil {
+	logger := slog.New(slog.NewTextHandler(ts.log, &slog.HandlerOptions{Level: level}))
+	if ts.gw, err = newGateway(lake, ts.reg, logger); err != nil {
 		t.Fatal(err)
 	}
 	ts.srv, err = wire.NewServer(wire.Config{Handler: ts.gw, Logger: logger})

@@ -1,9 +1,7 @@
 package gateway
 
 import (
-	"context"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,7 +14,6 @@ import (
 	"github.com/sluicesql/sluice/engine"
 	"github.com/sluicesql/sluice/planner"
 	"github.com/sluicesql/sluice/router"
-	"github.com/sluicesql/sluice/wire"
 )
 
 // startRoutedServer is startServer with the routes in the engine's place.
@@ -28,34 +25,9 @@ func startRoutedServer(t testing.TB, makeRoutes func(reg prometheus.Registerer) 
 // startRoutedServerAt serves the lake in dir.
 func startRoutedServerAt(t testing.TB, dir string, makeRoutes func(reg prometheus.Registerer) *Routes) *testServer {
 	t.Helper()
-	lake, err := catalog.OpenLake(dir, catalog.LakeOptions{})
-	if err != nil {
-		t.Fatalf("opening the lake: %v", err)
-	}
-	ts := &testServer{reg: prometheus.NewRegistry(), lake: lake, log: &syncBuffer{}, stopped: make(chan error, 1)}
-	logger := slog.New(slog.NewTextHandler(ts.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ts.gw, err = New(Config{Version: "test"}, lake, planner.New(), makeRoutes(ts.reg), NewMetrics(ts.reg), logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts.srv, err = wire.NewServer(wire.Config{Handler: ts.gw, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts.addr = ln.Addr().String()
-	go func() { ts.stopped <- ts.srv.Serve(context.Background(), ln) }()
-	t.Cleanup(func() {
-		_ = ts.srv.Shutdown(context.Background())
-		<-ts.stopped
-		if t.Failed() {
-			t.Logf("server log (tail):\n%s", tail(ts.log.String(), 4000))
-		}
+	return serveGateway(t, dir, slog.LevelDebug, func(lake *catalog.Lake, reg *prometheus.Registry, logger *slog.Logger) (*Gateway, error) {
+		return New(Config{Version: "test"}, lake, planner.New(), makeRoutes(reg), NewMetrics(reg), logger)
 	})
-	return ts
 }
 
 func rulesFor(t testing.TB, yaml string, tiers ...string) *router.RuleSet {
