@@ -21,9 +21,11 @@ import (
 // SessionView is what the session-dependent catalog views read at query
 // time.
 type SessionView interface {
-	// Setting is a run-time parameter's current value as SHOW shows it;
-	// ok is false for a parameter the session does not track.
-	Setting(name string) (value string, ok bool)
+	// PGSetting is a run-time parameter's current value as pg_settings'
+	// setting column shows it (a number with a unit in the parameter's
+	// base unit: "5000" where SHOW says "5s"); ok is false for a
+	// parameter the session does not track.
+	PGSetting(name string) (value string, ok bool)
 	// Backends are the live sessions of the server, for pg_stat_activity.
 	Backends() []Backend
 }
@@ -201,13 +203,8 @@ func pgSettingsRows(_ *State, v SessionView) [][]pgtype.Datum {
 		if v == nil {
 			continue
 		}
-		val, ok := v.Setting(r[setName].(string))
-		if !ok {
-			continue
-		}
-		unit, _ := r[setUnit].(string)
-		val = inBaseUnit(val, unit)
-		if val == r[setSetting] {
+		val, ok := v.PGSetting(r[setName].(string))
+		if !ok || val == r[setSetting] {
 			continue
 		}
 		row := append([]pgtype.Datum(nil), r...)
@@ -215,34 +212,6 @@ func pgSettingsRows(_ *State, v SessionView) [][]pgtype.Datum {
 		out[i] = row
 	}
 	return out
-}
-
-// inBaseUnit writes a SHOW value with a unit ("5s", "4MB") as pg_settings
-// does, a number in the parameter's unit ("5000" for ms); other values
-// are returned unchanged.
-func inBaseUnit(val, unit string) string {
-	if unit == "" {
-		return val
-	}
-	i := 0
-	for i < len(val) && (val[i] >= '0' && val[i] <= '9' || val[i] == '-' || val[i] == '.') {
-		i++
-	}
-	n, err := strconv.ParseFloat(val[:i], 64)
-	if err != nil || i == len(val) {
-		return val
-	}
-	factors := map[string]float64{
-		"us": 1e-3, "ms": 1, "s": 1000, "min": 60000, "h": 3600000, "d": 86400000,
-		"B": 1.0 / 1024, "kB": 1, "MB": 1024, "GB": 1024 * 1024, "TB": 1024 * 1024 * 1024,
-	}
-	base := map[string]float64{"ms": 1, "s": 1000, "min": 60000, "kB": 1, "8kB": 8, "MB": 1024}
-	from, ok1 := factors[strings.TrimSpace(val[i:])]
-	to, ok2 := base[unit]
-	if !ok1 || !ok2 {
-		return val
-	}
-	return strconv.FormatFloat(n*from/to, 'f', -1, 64)
 }
 
 // pgStatActivityRows are the server's live sessions.

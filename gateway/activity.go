@@ -3,6 +3,7 @@ package gateway
 import (
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -78,6 +79,22 @@ func (s *Session) Backends() []catalog.Backend {
 		return true
 	})
 	return out
+}
+
+// PGSetting implements catalog.SessionView: SHOW's value, except that a
+// number with a unit is written in the parameter's base unit, as
+// pg_settings shows it.
+func (s *Session) PGSetting(name string) (string, bool) {
+	v, ok := s.Setting(name)
+	if !ok {
+		return v, false
+	}
+	if p := lookupParam(strings.ToLower(name)); p != nil && p.kind == kindInt && p.unit != "" {
+		if n, err := parseIntWithUnit(v, p.unit); err == nil {
+			return strconv.FormatInt(n, 10), true
+		}
+	}
+	return v, true
 }
 
 // BackendPID is the process ID of the connection (pg_backend_pid()).
