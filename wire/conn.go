@@ -193,13 +193,16 @@ func (c *conn) cancelQuery() {
 }
 
 // begin makes the context of one message's work, which a CancelRequest
-// cancels; end releases it.
+// or the client's going away cancels; end releases it.
 func (c *conn) begin() (ctx context.Context, end func()) {
 	ctx, cancel := context.WithCancel(c.ctx)
 	c.mu.Lock()
 	c.cancelFn = cancel
 	c.mu.Unlock()
+	// A client gone while the message runs cancels it too (peer.go).
+	unwatch := watchPeer(c.raw, cancel)
 	return ctx, func() {
+		unwatch()
 		c.mu.Lock()
 		c.cancelFn = nil
 		c.mu.Unlock()
