@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/sluicesql/sluice/cache"
-	"github.com/sluicesql/sluice/catalog"
 	"github.com/sluicesql/sluice/planner"
 	"github.com/sluicesql/sluice/planner/plan"
 	"github.com/sluicesql/sluice/wire/pgtype"
@@ -70,29 +69,11 @@ func (s *Session) planCache(b *planner.Bound, params []pgtype.Datum) cachePlan {
 	if cfg.Routes != nil && !containsString(cfg.Routes, route) {
 		return cachePlan{reason: fmt.Sprintf("off for route %s", route)}
 	}
-	if b.Query == nil {
-		return cachePlan{reason: "not cacheable: no statement text"}
+	info := s.boundInfo(b)
+	if info.reason != "" {
+		return cachePlan{reason: info.reason}
 	}
-	text, funcs, ok := b.Query.CacheText()
-	if !ok {
-		return cachePlan{reason: "not cacheable: the statement does not deparse"}
-	}
-	for _, f := range funcs {
-		switch f {
-		case "pg_backend_pid", "current_setting":
-			// The session's own values: keying every setting would make
-			// the entry useless to anyone else.
-			return cachePlan{reason: fmt.Sprintf("not cacheable: calls %s()", f)}
-		}
-		// current_user, session_user, user, current_role: the scope is in
-		// the key. current_schema(s): search_path and the user are.
-		// version, current_database, current_catalog: one server.
-	}
-	dep := planDependencies(b.Root)
-	if dep.volatile != "" {
-		return cachePlan{reason: fmt.Sprintf("not cacheable: calls %s()", dep.volatile)}
-	}
-	kb := cache.NewKey().Field("statement", text)
+	kb := cache.NewKey().Field("statement", info.text)
 	for i, t := range b.ParamTypes {
 		var v pgtype.Datum
 		if i < len(params) {
@@ -100,23 +81,13 @@ func (s *Session) planCache(b *planner.Bound, params []pgtype.Datum) cachePlan {
 		}
 		kb.Field("param", fmt.Sprintf("%d/%d %T:%v", t.OID, t.Typmod, v, v))
 	}
-	for _, name := range keySettings {
-		kb.Field(name, s.showValue(name))
+	// The settings that change results and the access scope
+	// (accessScope): two scopes never share an entry.
+	kb.Field("session", s.keyEnv())
+	for _, t := range info.tables {
+		kb.Table(t.Table, t.Version)
 	}
-	// The access scope: until row and column rules land, the user and the
-	// role decide what a query may see; two scopes never share an entry.
-	kb.Field("scope", s.user+"\x00"+s.showValue("role"))
-	catalogDep := dep.catalog
-	for _, t := range b.Tables {
-		if t.Format == catalog.FormatSystem {
-			if t.SessionDependent {
-				return cachePlan{reason: "not cacheable: reads server state (" + t.Schema + "." + t.Name + ")"}
-			}
-			catalogDep = true
-		}
-		kb.Table(t.Schema+"."+t.Name, t.Version)
-	}
-	if catalogDep {
+	if info.catalog {
 		kb.Catalog(strconv.FormatUint(s.catalogState().Version, 10))
 	}
 	return cachePlan{key: kb.Key(), staleness: s.staleness(b), refresh: mode == "refresh"}

@@ -42,10 +42,22 @@ func (e *countingEngine) Execute(ctx context.Context, root plan.Node, params []p
 	return e.Engine.Execute(ctx, root, params, opts...)
 }
 
+// countingPlanner is the real planner, counting binds.
+type countingPlanner struct {
+	*planner.Planner
+	binds atomic.Int64
+}
+
+func (p *countingPlanner) Bind(q *planner.Query, state *catalog.State, env planner.Env, paramTypes []pgtype.Type) (*planner.Bound, error) {
+	p.binds.Add(1)
+	return p.Planner.Bind(q, state, env, paramTypes)
+}
+
 type cacheServer struct {
 	*testServer
-	cache  *cache.Cache
-	engine *countingEngine
+	cache   *cache.Cache
+	engine  *countingEngine
+	planner *countingPlanner
 }
 
 // startCacheServer serves lakeDir with a result cache.
@@ -65,15 +77,16 @@ func startCacheServerWith(t testing.TB, lakeDir string, cfg cache.Config, cc Cac
 	t.Cleanup(c.Close)
 	cc.Cache = c
 	ce := &countingEngine{Engine: engine.New()}
+	cp := &countingPlanner{Planner: planner.New()}
 	var eng Engine = ce
 	if wrap != nil {
 		eng = wrap(ce)
 	}
 	ts := serveGateway(t, lakeDir, slog.LevelInfo, func(lake *catalog.Lake, reg *prometheus.Registry, logger *slog.Logger) (*Gateway, error) {
 		return New(Config{Version: "test", Settings: map[string]string{"search_path": "gold"}, Cache: cc},
-			lake, planner.New(), eng, NewMetrics(reg), logger)
+			lake, cp, eng, NewMetrics(reg), logger)
 	})
-	return &cacheServer{testServer: ts, cache: c, engine: ce}
+	return &cacheServer{testServer: ts, cache: c, engine: ce, planner: cp}
 }
 
 // privateLake copies the package's demo lake, for tests that commit to it.

@@ -191,9 +191,10 @@ func (s *Session) runStatement(ctx context.Context, st planner.Statement, out si
 	return pgerr.New(pgerr.FeatureNotSupported, "statement %s is not supported", st.Tag())
 }
 
-// bind binds a query against the catalog this transaction reads.
+// bind binds a query against the catalog this transaction reads (a plan
+// other sessions bound alike is shared: memoBind).
 func (s *Session) bind(q *planner.Query, paramTypes []pgtype.Type) (*planner.Bound, error) {
-	return s.g.planner.Bind(q, s.catalogState(), s, paramTypes)
+	return s.memoBind(q, s.catalogState(), paramTypes)
 }
 
 // querySpec is the rowSpec of a bound query run by the engine.
@@ -531,7 +532,7 @@ func (s *Session) rebind(ps *prepared) error {
 	if ps.bound != nil && ps.boundCatalog == state.Version && ps.boundPath == path {
 		return nil
 	}
-	b, err := s.g.planner.Bind(ps.query, state, s, ps.paramTypes)
+	b, err := s.memoBind(ps.query, state, ps.paramTypes)
 	if err != nil {
 		return err
 	}

@@ -72,6 +72,8 @@ type Gateway struct {
 	defaults map[string]string // boot values overlaid with Config.Settings
 	nextID   atomic.Uint64
 	sessions sync.Map // id → *Session, the live ones (pg_stat_activity)
+
+	plans *planMemo // bound plans shared by sessions (cache_plans.go)
 }
 
 // New returns a gateway serving catalog through planner and engine. metrics
@@ -97,7 +99,8 @@ func New(cfg Config, source catalog.Source, p Planner, e Engine, metrics *Metric
 	if cfg.Cache.Cache != nil {
 		source = useCache(cfg.Cache.Cache, source, metrics)
 	}
-	return &Gateway{cfg: cfg, catalog: source, planner: p, engine: e, metrics: metrics, log: logger, defaults: defaults}, nil
+	return &Gateway{cfg: cfg, catalog: source, planner: p, engine: e, metrics: metrics, log: logger, defaults: defaults,
+		plans: newPlanMemo()}, nil
 }
 
 // ServerVersion is the server_version Sluice reports: PostgreSQL 15's

@@ -45,6 +45,8 @@ type Session struct {
 	act *activity // what pg_stat_activity shows of this session
 
 	temp *tempTables // temporary tables (temp.go); nil until the first
+
+	cmemo *sessionCacheMemo // what a cache hit need not redo (cache_plans.go); nil until the first
 }
 
 func newSession(g *Gateway, info wire.StartupInfo, db string) *Session {
