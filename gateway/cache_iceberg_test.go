@@ -193,8 +193,13 @@ func TestCacheIcebergRows(t *testing.T) {
 			t.Fatal(err)
 		}
 		for j := 0; j < 2; j++ {
+			binds := cs.planner.binds.Load()
 			if got := rowsText(t, c, q); got != "[10 550];" {
 				t.Fatalf("as of %s: %s", set, got)
+			}
+			// A hit under time travel binds nothing either.
+			if n := cs.planner.binds.Load() - binds; j == 1 && n != 0 {
+				t.Fatalf("as of %s, second run: %d binds", set, n)
 			}
 		}
 		// The setting is in the key: each spelling runs once, then hits.

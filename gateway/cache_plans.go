@@ -140,8 +140,8 @@ func (e *trackingEnv) BackendPID() int32 {
 
 // sessionCacheMemo is what a session remembers between queries so that a
 // cache hit redoes nothing: bindEnv's facts and the cache key's session
-// part, both for one settingValues (SET makes new ones), and the cache's
-// view of the plans it ran lately.
+// part, both for one settingValues (SET makes new ones), the cache's view
+// of the plans it ran lately, and the plans time travel bound.
 type sessionCacheMemo struct {
 	bindVals *settingValues
 	bindEnv  string
@@ -150,6 +150,7 @@ type sessionCacheMemo struct {
 	keyEnv  string
 
 	infos map[*planner.Bound]*boundInfo
+	asOf  map[asOfKey]*planner.Bound // timeTravel's plans
 }
 
 // boundInfosSize bounds a session's remembered plan infos: a dashboard's

@@ -106,11 +106,18 @@ func (s *Session) timeTravel(ctx context.Context, b *planner.Bound) (*planner.Bo
 	if v == "" {
 		return b, nil
 	}
+	st := s.catalogState()
+	memo := s.cacheMemo()
+	mk := asOfKey{b: b, asOf: v, state: st}
+	if tb, ok := memo.asOf[mk]; ok {
+		// The same plan, setting and catalog state bind alike: a cached
+		// dashboard under time travel binds once.
+		return tb, nil
+	}
 	tt, err := parseAsOf(v)
 	if err != nil {
 		return nil, err
 	}
-	st := s.catalogState()
 	var at *catalog.State
 	for _, t := range b.Tables {
 		if t.Format == catalog.FormatSystem {
@@ -130,10 +137,24 @@ func (s *Session) timeTravel(ctx context.Context, b *planner.Bound) (*planner.Bo
 		}
 		replaceTable(at, old)
 	}
-	if at == nil || b.Query == nil {
-		return b, nil
+	tb := b
+	if at != nil && b.Query != nil {
+		if tb, err = s.g.planner.Bind(b.Query, at, s, b.ParamTypes); err != nil {
+			return nil, err
+		}
 	}
-	return s.g.planner.Bind(b.Query, at, s, b.ParamTypes)
+	if memo.asOf == nil || len(memo.asOf) >= boundInfosSize {
+		memo.asOf = make(map[asOfKey]*planner.Bound)
+	}
+	memo.asOf[mk] = tb
+	return tb, nil
+}
+
+// asOfKey is what timeTravel's result depends on.
+type asOfKey struct {
+	b     *planner.Bound
+	asOf  string
+	state *catalog.State
 }
 
 // replaceTable puts t in place of the table of the same name in st, whose
