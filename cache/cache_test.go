@@ -345,6 +345,59 @@ func TestStaleServedWithOneRefresh(t *testing.T) {
 	}
 }
 
+// Background refreshes are bounded overall, not per entry: with
+// MaxRefreshes 2 and five stale dashboard tiles requested again and again,
+// at most two refreshes run at once, and each tile is still served stale.
+func TestRefreshesBoundedOverall(t *testing.T) {
+	c := New(Config{Budget: 1 << 20, KeepStale: time.Hour, MaxRefreshes: 2})
+	defer c.Close()
+	const tiles = 5
+	for i := 0; i < tiles; i++ {
+		open(t, c, Request{Key: key(fmt.Sprint("tile ", i), "gold.orders", "1"), Exec: (&source{sizes: []int{1}}).exec})
+	}
+	c.Invalidate([]string{"gold.orders"})
+	gate := make(chan struct{})
+	var running, most atomic.Int64
+	refresh := func(ctx context.Context) (Stream, error) {
+		n := running.Add(1)
+		for {
+			m := most.Load()
+			if n <= m || most.CompareAndSwap(m, n) {
+				break
+			}
+		}
+		defer running.Add(-1)
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		return &replayStream{batches: []arrow.RecordBatch{batch(0, 2)}}, nil
+	}
+	for round := 0; round < 3; round++ {
+		for i := 0; i < tiles; i++ {
+			rows, o := open(t, c, Request{Key: key(fmt.Sprint("tile ", i), "gold.orders", "2"), MaxStaleness: time.Hour,
+				Exec: refresh, Background: refresh})
+			if o != StaleHit || len(rows) != 1 {
+				t.Fatalf("round %d tile %d: %v %v", round, i, o, rows)
+			}
+		}
+	}
+	for deadline := time.Now().Add(10 * time.Second); running.Load() < 2; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d refreshes running, want 2 (the bound)", running.Load())
+		}
+	}
+	close(gate)
+	c.wg.Wait()
+	if got := most.Load(); got != 2 {
+		t.Fatalf("at most %d refreshes ran at once, want 2", got)
+	}
+	if st := c.Stats(); st.Refreshes != 2 {
+		t.Fatalf("%d refreshes started, want 2 (one per free slot, never one per request)", st.Refreshes)
+	}
+}
+
 func TestRefreshModeRecomputes(t *testing.T) {
 	c := New(Config{Budget: 1 << 20})
 	defer c.Close()

@@ -490,14 +490,21 @@ func TestCacheReplayWire(t *testing.T) {
 	}
 	// Cursors: FETCH in steps, backwards on a SCROLL cursor.
 	script := []string{"BEGIN", "DECLARE c SCROLL CURSOR FOR " + q, "FETCH 5 FROM c", "FETCH 50 FROM c",
-		"FETCH BACKWARD 3 FROM c", "FETCH ALL FROM c", "CLOSE c", "COMMIT"}
+		"FETCH BACKWARD 3 FROM c", "FETCH ALL FROM c", "CLOSE c",
+		// A binary cursor: the rows in binary, from the same kept batches.
+		"DECLARE b BINARY SCROLL CURSOR FOR " + q, "FETCH 7 FROM b", "MOVE 100 IN b", "FETCH BACKWARD 2 FROM b",
+		"FETCH ALL FROM b", "CLOSE b", "COMMIT"}
 	fresh := connectPG(t, cs.dsn("sluice", "sluice", "sluice.cache=off"))
 	cached := connectPG(t, cs.dsn("sluice", "sluice"))
+	hits := cs.cache.Stats().Hits
 	for _, step := range script {
 		want := render(ctx, fresh, step)
 		if got := render(ctx, cached, step); got != want {
 			t.Fatalf("%s: cached %s, fresh %s", step, got, want)
 		}
+	}
+	if got := cs.cache.Stats().Hits - hits; got != 2 {
+		t.Fatalf("the two cursors made %d hits, want 2", got)
 	}
 }
 
