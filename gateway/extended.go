@@ -264,6 +264,7 @@ func (s *Session) Execute(ctx context.Context, name string, maxRows int, w wire.
 	}
 	s.activityStart(sql)
 	defer s.activityEnd()
+	defer s.noticesTo(w)()
 	sctx, cancel := s.statementContext(ctx)
 	err := s.execute(sctx, name, maxRows, w)
 	err = s.classify(ctx, sctx, err)

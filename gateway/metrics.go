@@ -14,6 +14,7 @@ const (
 	routeLocal   = "local"   // the in-process engine over lake files
 	routeCatalog = "catalog" // only system tables
 	routeSession = "session" // session state: SET, BEGIN, PREPARE, ...
+	routeTrino   = "trino"   // forwarded to a Trino tier (the tier: sluice_routed_queries_total)
 )
 
 // Metrics are the gateway's Prometheus metrics. They live in the registry
@@ -32,7 +33,7 @@ type Metrics struct {
 }
 
 var (
-	allRoutes   = []string{routeLocal, routeCatalog, routeSession}
+	allRoutes   = []string{routeLocal, routeCatalog, routeSession, routeTrino}
 	allStatuses = []string{"ok", "error", "canceled"}
 )
 
@@ -46,7 +47,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}),
 		queries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sluice_queries_total",
-			Help: "Statements executed, by route (local, catalog, session) and status (ok, error, canceled).",
+			Help: "Statements executed, by route (local, catalog, session, trino) and status (ok, error, canceled).",
 		}, []string{"route", "status"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "sluice_query_duration_seconds",

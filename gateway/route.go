@@ -132,6 +132,17 @@ func splitTags(v string) []string {
 // it lacks, its memory budget) goes to the fallback tier instead of
 // failing, as long as nothing has reached the client.
 func (s *Session) openRoute(ctx context.Context, b *planner.Bound, params []pgtype.Datum, opts []engine.Option) (engine.Stream, error) {
+	return s.openRouteAt(ctx, b, params, opts, false)
+}
+
+// openRouteAsOf is openRoute for a query bound against older snapshots
+// (SET sluice.as_of): a Trino route reads each Iceberg table at the
+// snapshot the plan holds, with FOR VERSION AS OF.
+func (s *Session) openRouteAsOf(ctx context.Context, b *planner.Bound, params []pgtype.Datum, opts []engine.Option) (engine.Stream, error) {
+	return s.openRouteAt(ctx, b, params, opts, true)
+}
+
+func (s *Session) openRouteAt(ctx context.Context, b *planner.Bound, params []pgtype.Datum, opts []engine.Option, snapshots bool) (engine.Stream, error) {
 	rt, ok := s.g.engine.(*Routes)
 	if !ok || !rt.routing() {
 		return s.g.engine.Execute(ctx, b.Root, params, opts...)
@@ -142,6 +153,7 @@ func (s *Session) openRoute(ctx context.Context, b *planner.Bound, params []pgty
 		return nil, c.deny
 	}
 	fw := s.forwarding(b, params, opts)
+	fw.snapshots = snapshots
 	if c.route != router.RouteLocal {
 		if rt.Router == nil || !rt.Router.HasTier(c.route) {
 			return nil, pgerr.New(pgerr.InvalidParameterValue, "no Trino tier named %q", c.route).
@@ -176,6 +188,13 @@ type forwarding struct {
 	zone    string
 	now     time.Time
 	columns *arrow.Schema
+	// notice sends the router's notices (queue, retry, progress) to the
+	// client; forwarded marks the statement as Trino's in the metrics.
+	// Both run on the session's goroutine.
+	notice    func(router.Notice)
+	forwarded func()
+	// snapshots: read Iceberg tables at the plan's snapshots (as_of).
+	snapshots bool
 }
 
 func (s *Session) forwarding(b *planner.Bound, params []pgtype.Datum, opts []engine.Option) forwarding {
@@ -197,7 +216,8 @@ func (s *Session) forwarding(b *planner.Bound, params []pgtype.Datum, opts []eng
 		fields[i] = arrow.Field{Name: col.Name, Type: col.Type.ArrowType(), Nullable: true}
 	}
 	return forwarding{b: b, params: params, user: s.user, app: s.showValue("application_name"),
-		tags: splitTags(s.showValue(settingClientTags)), zone: zone, now: env.Now, columns: arrow.NewSchema(fields, nil)}
+		tags: splitTags(s.showValue(settingClientTags)), zone: zone, now: env.Now, columns: arrow.NewSchema(fields, nil),
+		notice: s.routeNotice, forwarded: func() { s.route = routeTrino }}
 }
 
 // fallbackCodes are the local failures Trino can take over: a feature the

@@ -87,7 +87,7 @@ func (rt *Routes) forward(ctx context.Context, tier string, fw forwarding) (engi
 	}
 	req := router.Request{
 		Render: func(catalogs map[string]string) (string, error) {
-			return planner.TrinoSQL(fw.b, fw.params, planner.TrinoTarget{Layers: catalogs, TimeZone: fw.zone, Now: fw.now})
+			return planner.TrinoSQL(fw.b, fw.params, planner.TrinoTarget{Layers: catalogs, TimeZone: fw.zone, Now: fw.now, Snapshots: fw.snapshots})
 		},
 		User:       fw.user,
 		Source:     fw.app,
@@ -95,6 +95,10 @@ func (rt *Routes) forward(ctx context.Context, tier string, fw forwarding) (engi
 		TimeZone:   fw.zone,
 		Columns:    fw.columns,
 		Types:      types,
+		Notice:     fw.notice,
+	}
+	if fw.forwarded != nil {
+		fw.forwarded()
 	}
 	res, err := rt.Router.Execute(ctx, tier, req)
 	if err != nil {

@@ -82,8 +82,17 @@ func readsTable(n plan.Node, name string) bool {
 	return false
 }
 
-func TestRoutingToTrino(t *testing.T) {
+// TestTrinoThroughGateway runs every gateway test that needs a real Trino
+// on one server (starting Trino takes a minute on a busy machine).
+func TestTrinoThroughGateway(t *testing.T) {
 	url, dir := trinoOverLake(t)
+	t.Run("rules", func(t *testing.T) { testRoutingToTrino(t, url, dir) })
+	t.Run("notices", func(t *testing.T) { testRouteNotices(t, url, dir) })
+	t.Run("cancel", func(t *testing.T) { testTrinoCancel(t, url, dir) })
+	t.Run("stream", func(t *testing.T) { testTrinoStreamMemory(t, url, dir) })
+}
+
+func testRoutingToTrino(t *testing.T, url, dir string) {
 	rt, err := router.New(router.Config{HealthInterval: 500 * time.Millisecond, Tiers: []router.TierConfig{{
 		Name: "etl", Clusters: []router.ClusterConfig{{Name: "trino-1", URL: url,
 			Catalogs: map[string]string{"gold": "hive.gold", "silver": "hive.silver"}}},

@@ -46,6 +46,8 @@ type Session struct {
 
 	temp *tempTables // temporary tables (temp.go); nil until the first
 
+	notices wire.ResultWriter // where route notices go (notice.go); nil between messages
+
 	cmemo *sessionCacheMemo // what a cache hit need not redo (cache_plans.go); nil until the first
 }
 
@@ -235,6 +237,7 @@ func (s *Session) lakeState() *catalog.State {
 func (s *Session) SimpleQuery(ctx context.Context, sql string, w wire.ResultWriter) error {
 	s.activityStart(sql)
 	defer s.activityEnd()
+	defer s.noticesTo(w)()
 	// A Query message discards the unnamed statement and portal.
 	s.dropStatement("")
 	s.closePortal("")

@@ -31,6 +31,12 @@ type TrinoTarget struct {
 	// Now is the statement's now() (the transaction start), so both engines
 	// answer the same instant.
 	Now time.Time
+	// Snapshots reads each Iceberg table at the snapshot its bound Table
+	// holds (FOR VERSION AS OF), as SET sluice.as_of binds older
+	// snapshots; false reads Trino's current one. A time as_of is resolved
+	// to a snapshot id by the catalog first, by the same rule the local
+	// engine reads, so both engines read the same snapshot.
+	Snapshots bool
 }
 
 // TrinoSQL renders a bound query as one Trino statement whose result has
@@ -282,7 +288,14 @@ func (r *trinoRenderer) trinoTable(t *catalog.Table) (string, bool, error) {
 	if !found {
 		schema = t.Schema
 	}
-	return trinoIdent(cat) + "." + trinoIdent(schema) + "." + trinoIdent(t.Name), t.Format != catalog.FormatHiveParquet, nil
+	name := trinoIdent(cat) + "." + trinoIdent(schema) + "." + trinoIdent(t.Name)
+	if r.t.Snapshots && t.Format == catalog.FormatIceberg {
+		if t.SnapshotID == 0 {
+			return "", false, notTrino("%s has no snapshot at that time", t.QualifiedName())
+		}
+		name += " FOR VERSION AS OF " + strconv.FormatInt(t.SnapshotID, 10)
+	}
+	return name, t.Format != catalog.FormatHiveParquet, nil
 }
 
 func (r *trinoRenderer) scan(x *plan.Scan) (rel, error) {

@@ -195,14 +195,19 @@ func (w *resultWriter) EmptyQuery() error {
 	return w.out.send(&pgproto3.EmptyQueryResponse{})
 }
 
-// Notice sends a NoticeResponse.
+// Notice sends a NoticeResponse, at once: PostgreSQL flushes each notice
+// (elog.c), and a notice sent while a query waits (its place in a queue,
+// its progress) is news only if it arrives before the result.
 func (w *resultWriter) Notice(severity, code, message string) error {
-	return w.out.send(&pgproto3.NoticeResponse{
+	if err := w.out.send(&pgproto3.NoticeResponse{
 		Severity:            severity,
 		SeverityUnlocalized: severity,
 		Code:                code,
 		Message:             message,
-	})
+	}); err != nil {
+		return err
+	}
+	return w.out.flush()
 }
 
 // ParameterStatus reports a run-time parameter.
