@@ -5,7 +5,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/compute"
 
 	"github.com/sluicesql/sluice/engine/expr"
 	"github.com/sluicesql/sluice/planner/plan"
@@ -127,7 +126,7 @@ func (a *applyOp) batch(ctx context.Context, lb arrow.RecordBatch) (arrow.Record
 		}
 	}
 	for c := 0; c < int(lb.NumCols()); c++ {
-		t, err := compute.TakeArray(ctx, lb.Column(c), idx)
+		t, err := takeArrayCompute(ctx, lb.Column(c), idx)
 		if err != nil {
 			release()
 			return nil, err

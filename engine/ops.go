@@ -5,7 +5,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sluicesql/sluice/catalog"
@@ -128,9 +127,36 @@ type filterOp struct {
 	vec      *expr.Predicate
 	mask     expr.Mask
 	keep     []bool
+	sel      []int32
 }
 
+// selSource is an operator that can hand out a batch with a selection:
+// the rows that count, ascending, instead of copying them into a new
+// batch (sel nil: every row). sel is valid until the next call. Consumers
+// that read rows by index (the aggregate's typed path, join probes) take
+// it; expressions must not be evaluated on the rows left out.
+type selSource interface {
+	operator
+	nextSel(ctx context.Context) (arrow.RecordBatch, []int32, error)
+}
+
+// selDense is the share of kept rows from which a filter hands out a
+// selection rather than a copy: below it, consumers would evaluate their
+// expressions over mostly unwanted rows.
+const selDense = 0.5
+
 func (f *filterOp) next(ctx context.Context) (arrow.RecordBatch, error) {
+	b, _, err := f.filter(ctx, false)
+	return b, err
+}
+
+func (f *filterOp) nextSel(ctx context.Context) (arrow.RecordBatch, []int32, error) {
+	return f.filter(ctx, true)
+}
+
+// filter returns the next batch with any rows kept, copied when few are
+// kept or the caller takes no selection.
+func (f *filterOp) filter(ctx context.Context, selOK bool) (arrow.RecordBatch, []int32, error) {
 	if !f.compiled {
 		f.compiled = true
 		f.vec, _ = f.pred.Predicate()
@@ -138,29 +164,47 @@ func (f *filterOp) next(ctx context.Context) (arrow.RecordBatch, error) {
 	for {
 		b, err := f.input.next(ctx)
 		if err != nil || b == nil {
-			return nil, err
+			return nil, nil, err
 		}
 		keep, kept, err := f.eval(b)
 		if err != nil {
 			b.Release()
-			return nil, err
+			return nil, nil, err
 		}
 		switch kept {
 		case 0:
 			b.Release()
 			continue
 		case len(keep):
-			return b, nil
+			return b, nil, nil
 		}
-		mask := array.NewBooleanBuilder(f.mem)
-		mask.AppendValues(keep, nil)
-		m := mask.NewArray()
-		mask.Release()
-		out, err := compute.FilterRecordBatch(ctx, b, m, compute.DefaultFilterOptions())
+		f.sel = f.sel[:0]
+		for i, k := range keep {
+			if k {
+				f.sel = append(f.sel, int32(i))
+			}
+		}
+		if selOK && float64(kept) >= selDense*float64(len(keep)) {
+			return b, f.sel, nil
+		}
+		out, err := compactBatch(f.mem, b, f.sel)
 		b.Release()
-		m.Release()
-		return out, err
+		return out, nil, err
 	}
+}
+
+// compactBatch copies rows sel of b into a new batch.
+func compactBatch(mem memory.Allocator, b arrow.RecordBatch, sel []int32) (arrow.RecordBatch, error) {
+	cols := make([]arrow.Array, b.NumCols())
+	for c := range cols {
+		taken, err := takeArray(mem, b.Column(c), sel)
+		if err != nil {
+			releaseAll(cols[:c])
+			return nil, err
+		}
+		cols[c] = taken
+	}
+	return record(b.Schema(), cols, len(sel)), nil
 }
 
 // eval computes which rows of b to keep and how many.

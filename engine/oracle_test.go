@@ -109,7 +109,10 @@ func writeLake(t *testing.T, dir string, rows []orderRow) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Snappy), parquet.WithMaxRowGroupLength(300))
+		// amount as INT64 pages, as TPC-H's files hold decimals: the scan
+		// reads them into Decimal64 without pqarrow.
+		props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Snappy), parquet.WithMaxRowGroupLength(300),
+			parquet.WithStoreDecimalAsInteger(true))
 		w, err := pqarrow.NewFileWriter(schema, f, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
 		if err != nil {
 			t.Fatal(err)

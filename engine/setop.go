@@ -5,7 +5,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sluicesql/sluice/planner/plan"
@@ -111,7 +110,7 @@ func (s *setOp) next(ctx context.Context) (arrow.RecordBatch, error) {
 			b.Release()
 			continue
 		}
-		out, err := compute.FilterRecordBatch(ctx, b, m, compute.DefaultFilterOptions())
+		out, err := filterRecordBatch(ctx, b, m)
 		b.Release()
 		m.Release()
 		if err != nil {

@@ -5,7 +5,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/compute"
 
 	"github.com/sluicesql/sluice/planner/plan"
 	"github.com/sluicesql/sluice/wire/pgtype"
@@ -142,7 +141,7 @@ func (r *recursiveOp) distinct(ctx context.Context, b arrow.RecordBatch) (arrow.
 		b.Release()
 		return nil, nil
 	}
-	out, err := compute.FilterRecordBatch(ctx, b, m, compute.DefaultFilterOptions())
+	out, err := filterRecordBatch(ctx, b, m)
 	b.Release()
 	return out, err
 }

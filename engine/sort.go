@@ -6,7 +6,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/compute"
 
 	"github.com/sluicesql/sluice/engine/expr"
 	"github.com/sluicesql/sluice/planner/plan"
@@ -159,7 +158,7 @@ func (s *sortOp) materialize(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		taken, err := compute.TakeArray(ctx, all, indices)
+		taken, err := takeArrayCompute(ctx, all, indices)
 		all.Release()
 		if err != nil {
 			return err

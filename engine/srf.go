@@ -5,7 +5,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/compute"
 
 	"github.com/sluicesql/sluice/engine/expr"
 	"github.com/sluicesql/sluice/planner/plan"
@@ -195,7 +194,7 @@ func (p *projectSetOp) build(ctx context.Context, take []int64, vals [][]pgtype.
 		ib.Release()
 		defer idx.Release()
 		for c := 0; c < nIn; c++ {
-			t, err := compute.TakeArray(ctx, p.batch.Column(c), idx)
+			t, err := takeArrayCompute(ctx, p.batch.Column(c), idx)
 			if err != nil {
 				release()
 				return nil, err

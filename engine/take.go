@@ -7,7 +7,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
-	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
@@ -18,7 +17,7 @@ import (
 // types go through compute.Take.
 func takeArray(mem memory.Allocator, arr arrow.Array, idx []int32) (arrow.Array, error) {
 	switch arr.DataType().ID() {
-	case arrow.INT64, arrow.UINT64, arrow.FLOAT64, arrow.TIMESTAMP, arrow.TIME64, arrow.DURATION, arrow.DATE64:
+	case arrow.INT64, arrow.UINT64, arrow.FLOAT64, arrow.TIMESTAMP, arrow.TIME64, arrow.DURATION, arrow.DATE64, arrow.DECIMAL64:
 		return takeFixed[uint64](mem, arr, idx), nil
 	case arrow.INT32, arrow.UINT32, arrow.FLOAT32, arrow.DATE32, arrow.TIME32:
 		return takeFixed[uint32](mem, arr, idx), nil
@@ -42,7 +41,7 @@ func takeArray(mem memory.Allocator, arr arrow.Array, idx []int32) (arrow.Array,
 	indices := ib.NewArray()
 	ib.Release()
 	defer indices.Release()
-	return compute.TakeArray(context.Background(), arr, indices)
+	return takeArrayCompute(context.Background(), arr, indices)
 }
 
 // takeValidity builds the validity bitmap of the taken rows; nil when none

@@ -5,7 +5,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/compute"
 
 	"github.com/sluicesql/sluice/engine/expr"
 	"github.com/sluicesql/sluice/planner/plan"
@@ -82,7 +81,7 @@ func (u *uniqueOp) next(ctx context.Context) (arrow.RecordBatch, error) {
 		mb.AppendValues(keep, nil)
 		m := mb.NewArray()
 		mb.Release()
-		out, err := compute.FilterRecordBatch(ctx, b, m, compute.DefaultFilterOptions())
+		out, err := filterRecordBatch(ctx, b, m)
 		b.Release()
 		m.Release()
 		return out, err

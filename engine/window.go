@@ -7,7 +7,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/compute"
 
 	"github.com/sluicesql/sluice/engine/expr"
 	"github.com/sluicesql/sluice/planner/plan"
@@ -291,7 +290,7 @@ func (w *windowOp) materialize(ctx context.Context) error {
 			release()
 			return err
 		}
-		taken, err := compute.TakeArray(ctx, all, indices)
+		taken, err := takeArrayCompute(ctx, all, indices)
 		all.Release()
 		if err != nil {
 			release()

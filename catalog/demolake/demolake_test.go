@@ -259,7 +259,7 @@ func TestDailyRevenueMatchesOrders(t *testing.T) {
 	scan(t, orders, []string{"customer_id", "status", "amount", "created_at", "dt"}, func(b arrow.RecordBatch) {
 		cust := b.Column(0).(*array.Int32)
 		status := b.Column(1).(*array.String)
-		amount := b.Column(2).(*array.Decimal128)
+		amount := b.Column(2).(*array.Decimal64)
 		created := b.Column(3).(*array.Timestamp)
 		dt := b.Column(4).(*array.Date32)
 		for i := 0; i < int(b.NumRows()); i++ {
@@ -279,7 +279,7 @@ func TestDailyRevenueMatchesOrders(t *testing.T) {
 				days[dt.Value(i)] = a
 			}
 			a.orders++
-			a.cents += int64(amount.Value(i).LowBits())
+			a.cents += int64(amount.Value(i))
 			a.buyers[cust.Value(i)] = true
 		}
 	})
@@ -305,8 +305,8 @@ func TestDailyRevenueMatchesOrders(t *testing.T) {
 			}
 			n := b.Column(1).(*array.Int64).Value(i)
 			buyers := b.Column(2).(*array.Int64).Value(i)
-			revenue := int64(b.Column(3).(*array.Decimal128).Value(i).LowBits())
-			avg := int64(b.Column(4).(*array.Decimal128).Value(i).LowBits())
+			revenue := int64(b.Column(3).(*array.Decimal64).Value(i))
+			avg := int64(b.Column(4).(*array.Decimal64).Value(i))
 			if n != a.orders || buyers != int64(len(a.buyers)) || revenue != a.cents {
 				t.Errorf("%s: daily_revenue (%d, %d, %d) != orders (%d, %d, %d)", dt.FormattedString(), n, buyers, revenue, a.orders, len(a.buyers), a.cents)
 			}

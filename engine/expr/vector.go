@@ -7,6 +7,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 
 	"github.com/sluicesql/sluice/planner/plan"
@@ -156,7 +157,8 @@ const (
 	kDate
 	kDateAsTimestamp // a date column cast to timestamp (without time zone)
 	kTimestamp
-	kDecimal
+	kDecimal   // numeric(p,s) as Decimal128
+	kDecimal64 // numeric(p ≤ 18, s) as Decimal64
 	kString
 )
 
@@ -186,8 +188,11 @@ func column(e plan.Expr) (vcol, bool) {
 		case pgtype.TextOID, pgtype.VarcharOID:
 			return vcol{idx: x.Index, kind: kString}, true
 		case pgtype.NumericOID:
-			if d, ok := x.Typ.ArrowType().(*arrow.Decimal128Type); ok {
+			switch d := x.Typ.ArrowType().(type) {
+			case *arrow.Decimal128Type:
 				return vcol{idx: x.Index, kind: kDecimal, scale: d.Scale}, true
+			case *arrow.Decimal64Type:
+				return vcol{idx: x.Index, kind: kDecimal64, scale: d.Scale}, true
 			}
 		}
 	case *plan.Cast:
@@ -200,7 +205,7 @@ func column(e plan.Expr) (vcol, bool) {
 		case inner.kind == kInt && (to == pgtype.Int8OID ||
 			to == pgtype.Int4OID && from != pgtype.Int8OID || to == from):
 			return inner, true
-		case inner.kind == kDecimal && to == pgtype.NumericOID && x.Typ.Typmod < 0:
+		case (inner.kind == kDecimal || inner.kind == kDecimal64) && to == pgtype.NumericOID && x.Typ.Typmod < 0:
 			return inner, true
 		case inner.kind == kDate && to == pgtype.TimestampOID:
 			inner.kind = kDateAsTimestamp
@@ -331,7 +336,7 @@ func (v *vCmpConst) prepare() error {
 				v.allRes = 1
 			}
 		}
-	case kDecimal:
+	case kDecimal, kDecimal64:
 		x, ok := d.(pgtype.NumericValue)
 		if !ok || x.Special != pgtype.NumericFinite {
 			return nil
@@ -346,6 +351,15 @@ func (v *vCmpConst) prepare() error {
 				return nil // not representable at the column's scale
 			}
 			coef = q
+		}
+		if v.col.kind == kDecimal64 {
+			// A constant beyond int64 is beyond every value too, but the
+			// Datum path says so exactly.
+			if !coef.IsInt64() {
+				return nil
+			}
+			v.i, v.exact = coef.Int64(), true
+			return nil
 		}
 		if coef.BitLen() > 126 {
 			return nil
@@ -425,6 +439,8 @@ func (v *vCmpConst) eval(b arrow.RecordBatch, m *Mask) (bool, error) {
 		for i := range n {
 			m.True[i] = op.test(vals[i].Cmp(c))
 		}
+	case kDecimal64:
+		cmpDecimal64Const(col.(*array.Decimal64).Values(), op, v.i, m.True)
 	case kString:
 		s := col.(*array.String)
 		c := v.s
@@ -521,6 +537,11 @@ func (v *vCmpCols) eval(b arrow.RecordBatch, m *Mask) (bool, error) {
 		lv, rv := lc.(*array.Decimal128).Values(), rc.(*array.Decimal128).Values()
 		for i := range n {
 			m.True[i] = op.test(lv[i].Cmp(rv[i]))
+		}
+	case kDecimal64:
+		lv, rv := lc.(*array.Decimal64).Values(), rc.(*array.Decimal64).Values()
+		for i := range n {
+			m.True[i] = op.test(cmp3(lv[i], rv[i]))
 		}
 	case kString:
 		ls, rs := lc.(*array.String), rc.(*array.String)
@@ -668,6 +689,9 @@ func fits(col arrow.Array, c vcol) bool {
 	case kDecimal:
 		a, ok := col.(*array.Decimal128)
 		return ok && a.DataType().(*arrow.Decimal128Type).Scale == c.scale
+	case kDecimal64:
+		a, ok := col.(*array.Decimal64)
+		return ok && a.DataType().(*arrow.Decimal64Type).Scale == c.scale
 	case kString:
 		_, ok := col.(*array.String)
 		return ok
@@ -679,4 +703,36 @@ func fits(col arrow.Array, c vcol) bool {
 // reports false when its shape is not covered.
 func (ev *Evaluator) Predicate() (*Predicate, bool) {
 	return CompilePredicate(ev.expr, ev.env)
+}
+
+// cmpDecimal64Const compares Decimal64 coefficients with c (at the same
+// scale), one loop per operator so that each compiles to a plain compare.
+func cmpDecimal64Const(vals []decimal.Decimal64, op cmpOp, c int64, out []bool) {
+	x := decimal.Decimal64(c)
+	switch op {
+	case opEQ:
+		for i, v := range vals {
+			out[i] = v == x
+		}
+	case opNE:
+		for i, v := range vals {
+			out[i] = v != x
+		}
+	case opLT:
+		for i, v := range vals {
+			out[i] = v < x
+		}
+	case opLE:
+		for i, v := range vals {
+			out[i] = v <= x
+		}
+	case opGT:
+		for i, v := range vals {
+			out[i] = v > x
+		}
+	default:
+		for i, v := range vals {
+			out[i] = v >= x
+		}
+	}
 }

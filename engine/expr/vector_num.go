@@ -62,8 +62,13 @@ func compileNum(e plan.Expr, env *Env) (numNode, int32, bool) {
 		if isIntType(x.Typ) {
 			return &numCol{idx: x.Index}, 0, true
 		}
-		if d, ok := x.Typ.ArrowType().(*arrow.Decimal128Type); ok && x.Typ.OID == pgtype.NumericOID {
-			return &numCol{idx: x.Index, dec: true, scale: d.Scale}, d.Scale, true
+		if x.Typ.OID == pgtype.NumericOID {
+			switch d := x.Typ.ArrowType().(type) {
+			case *arrow.Decimal128Type:
+				return &numCol{idx: x.Index, dec: true, scale: d.Scale}, d.Scale, true
+			case *arrow.Decimal64Type:
+				return &numCol{idx: x.Index, dec: true, scale: d.Scale}, d.Scale, true
+			}
 		}
 	case *plan.Const:
 		switch v := x.Value.(type) {
@@ -138,7 +143,7 @@ func pow10i64(n int32) (int64, bool) {
 	return p, true
 }
 
-// numCol reads an integer or Decimal128 column.
+// numCol reads an integer, Decimal64 or Decimal128 column.
 type numCol struct {
 	idx   int
 	dec   bool
@@ -164,6 +169,12 @@ func (c *numCol) eval(b arrow.RecordBatch) (*NumVec, bool, error) {
 		for i, x := range a.Int16Values() {
 			v[i] = int64(x)
 		}
+	case *array.Decimal64:
+		if a.DataType().(*arrow.Decimal64Type).Scale != c.scale {
+			return nil, false, nil
+		}
+		// Decimal64 is int64 underneath: the coefficients as they are.
+		copy(v, arrow.Int64Traits.CastFromBytes(arrow.Decimal64Traits.CastToBytes(a.Values())))
 	case *array.Decimal128:
 		if a.DataType().(*arrow.Decimal128Type).Scale != c.scale {
 			return nil, false, nil

@@ -3,9 +3,11 @@ package parquet
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
@@ -24,6 +26,17 @@ func convert(ctx context.Context, mem memory.Allocator, arr arrow.Array, target 
 	if arrow.TypeEqual(arr.DataType(), target) {
 		arr.Retain()
 		return arr, nil
+	}
+	if d64, ok := target.(*arrow.Decimal64Type); ok {
+		// arrow's cast has no Decimal64 target: reach the scale in 128
+		// bits, then narrow (every numeric(p ≤ 18) value fits int64).
+		wide := &arrow.Decimal128Type{Precision: d64.Precision, Scale: d64.Scale}
+		w, err := convert(ctx, mem, arr, wide)
+		if err != nil {
+			return nil, err
+		}
+		defer w.Release()
+		return narrowDecimal(mem, w.(*array.Decimal128), d64)
 	}
 	opts := compute.SafeCastOptions(target)
 	opts.AllowTimeTruncate = true
@@ -94,4 +107,97 @@ func constantArray(mem memory.Allocator, t pgtype.Type, v pgtype.Datum, n int) (
 		return b.NewArray(), nil
 	}
 	return nil, fmt.Errorf("partition columns of type %s are not supported", t)
+}
+
+// narrowDecimal copies a Decimal128 array whose values fit int64 into a
+// Decimal64 array of type t.
+func narrowDecimal(mem memory.Allocator, a *array.Decimal128, t *arrow.Decimal64Type) (arrow.Array, error) {
+	n := a.Len()
+	buf := memory.NewResizableBuffer(mem)
+	buf.Resize(n * 8)
+	out := arrow.Int64Traits.CastFromBytes(buf.Bytes())
+	for i, x := range a.Values() {
+		lo, hi := x.LowBits(), x.HighBits()
+		if hi != int64(lo)>>63 {
+			if a.IsValid(i) {
+				buf.Release()
+				return nil, fmt.Errorf("value %s does not fit %s", x.ToString(t.Scale), t)
+			}
+			lo = 0
+		}
+		out[i] = int64(lo)
+	}
+	var valid *memory.Buffer
+	if a.NullN() > 0 {
+		valid = copyValidity(mem, a)
+	}
+	d := array.NewData(t, n, []*memory.Buffer{valid, buf}, nil, a.NullN(), 0)
+	buf.Release()
+	if valid != nil {
+		valid.Release()
+	}
+	defer d.Release()
+	return array.MakeFromData(d), nil
+}
+
+// copyValidity is a's validity bitmap starting at bit 0.
+func copyValidity(mem memory.Allocator, a arrow.Array) *memory.Buffer {
+	n := a.Len()
+	buf := memory.NewResizableBuffer(mem)
+	buf.Resize(int(bitutil.BytesForBits(int64(n))))
+	bits := buf.Bytes()
+	clear(bits)
+	for i := range n {
+		if a.IsValid(i) {
+			bitutil.SetBit(bits, i)
+		}
+	}
+	return buf
+}
+
+// filterBatch is compute.FilterRecordBatch for batches that may hold
+// Decimal64 columns, which arrow's filter kernels do not cover: those are
+// filtered as the Int64 arrays they are laid out as, and relabelled.
+func filterBatch(ctx context.Context, b arrow.RecordBatch, mask arrow.Array) (arrow.RecordBatch, error) {
+	cols := b.Columns()
+	var views []arrow.Array
+	for i, c := range cols {
+		if c.DataType().ID() != arrow.DECIMAL64 {
+			continue
+		}
+		if views == nil {
+			views = slices.Clone(cols)
+		}
+		views[i] = relabel(c, arrow.PrimitiveTypes.Int64)
+		defer views[i].Release()
+	}
+	if views == nil {
+		return compute.FilterRecordBatch(ctx, b, mask, compute.DefaultFilterOptions())
+	}
+	fields := slices.Clone(b.Schema().Fields())
+	for i, v := range views {
+		fields[i].Type = v.DataType()
+	}
+	vb := array.NewRecordBatch(arrow.NewSchema(fields, nil), views, b.NumRows())
+	defer vb.Release()
+	out, err := compute.FilterRecordBatch(ctx, vb, mask, compute.DefaultFilterOptions())
+	if err != nil {
+		return nil, err
+	}
+	defer out.Release()
+	res := make([]arrow.Array, len(cols))
+	for i, c := range out.Columns() {
+		res[i] = relabel(c, cols[i].DataType())
+		defer res[i].Release()
+	}
+	return array.NewRecordBatch(b.Schema(), res, out.NumRows()), nil
+}
+
+// relabel is a new reference to arr's buffers as an array of type t of the
+// same layout.
+func relabel(arr arrow.Array, t arrow.DataType) arrow.Array {
+	d := arr.Data()
+	nd := array.NewData(t, d.Len(), d.Buffers(), d.Children(), d.NullN(), d.Offset())
+	defer nd.Release()
+	return array.MakeFromData(nd)
 }

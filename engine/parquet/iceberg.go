@@ -249,7 +249,7 @@ func (s *Scanner) filter(b arrow.RecordBatch, keep []bool) (arrow.RecordBatch, e
 		}
 		return array.NewRecordBatch(b.Schema(), nil, int64(n)), nil
 	}
-	return compute.FilterRecordBatch(compute.WithAllocator(s.ctx, s.mem), b, mask, compute.DefaultFilterOptions())
+	return filterBatch(compute.WithAllocator(s.ctx, s.mem), b, mask)
 }
 
 // rowKey appends the key of row i of cols (nil columns are NULL): equal
@@ -273,6 +273,8 @@ func rowKey(buf []byte, cols []arrow.Array, i int) []byte {
 			buf = binary.LittleEndian.AppendUint32(append(buf, 'D'), uint32(a.Value(i)))
 		case *array.Timestamp:
 			buf = binary.LittleEndian.AppendUint64(append(buf, 'T'), uint64(a.Value(i)))
+		case *array.Decimal64:
+			buf = binary.LittleEndian.AppendUint64(append(buf, 'm'), uint64(a.Value(i)))
 		case *array.Decimal128:
 			v := a.Value(i)
 			buf = binary.LittleEndian.AppendUint64(append(buf, 'M'), v.LowBits())

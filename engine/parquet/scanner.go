@@ -89,7 +89,8 @@ type fileScan struct {
 	out    []colSource // one per projected column
 	// posOfField is the record position of each top-level field read.
 	posOfField map[int]int
-	del        *deletes // Iceberg deletes of this file; nil if none
+	del        *deletes    // Iceberg deletes of this file; nil if none
+	direct     []directCol // decimal leaves read without pqarrow
 }
 
 type sourceKind int
@@ -98,6 +99,7 @@ const (
 	fromFile      sourceKind = iota // column pos of the record reader's batch
 	fromPartition                   // constant from the path
 	missing                         // not in this file: NULL
+	fromDirect                      // fileScan.direct[pos]
 )
 
 type colSource struct {
@@ -200,6 +202,14 @@ func (s *Scanner) planFile(f *catalog.File) (fileScan, error) {
 		if field < 0 {
 			fs.out[i] = colSource{kind: missing}
 			continue
+		}
+		if len(f.Deletes) == 0 {
+			// (Deletes read their key columns from pqarrow's batches.)
+			if dc, ok := directDecimal(&fs, field, s.schema.Field(i).Type); ok {
+				fs.out[i] = colSource{kind: fromDirect, pos: len(fs.direct)}
+				fs.direct = append(fs.direct, dc)
+				continue
+			}
 		}
 		fs.out[i] = colSource{kind: fromFile, pos: fs.read(field)}
 	}
@@ -421,7 +431,7 @@ func (s *Scanner) readUnit(u *unit) (err error) {
 	}
 	defer releaseAll(consts)
 
-	if len(fs.leaves) == 0 {
+	if len(fs.leaves) == 0 && len(fs.direct) == 0 {
 		// Only partition columns (or none, as for count(*)): the row
 		// count comes from the footer, no page is read.
 		for off := int64(0); off < u.rows; off += int64(s.batchSize) {
@@ -441,7 +451,7 @@ func (s *Scanner) readUnit(u *unit) (err error) {
 				}
 				n = kept
 			}
-			b, err := s.assemble(fs, nil, consts, n)
+			b, err := s.assemble(fs, nil, nil, consts, n)
 			if err != nil {
 				return err
 			}
@@ -462,6 +472,34 @@ func (s *Scanner) readUnit(u *unit) (err error) {
 	pr, err := file.NewParquetReader(f, file.WithMetadata(fs.footer.Meta), file.WithReadProps(props))
 	if err != nil {
 		return readError(s.table, fs.file, err)
+	}
+	var direct []*directReader
+	if len(fs.direct) > 0 {
+		rg := pr.RowGroup(u.rowGroup)
+		for _, c := range fs.direct {
+			d, err := newDirectReader(rg, c)
+			if err != nil {
+				return readError(s.table, fs.file, err)
+			}
+			defer d.close()
+			direct = append(direct, d)
+		}
+	}
+	if len(fs.leaves) == 0 {
+		for off := int64(0); off < u.rows; off += int64(s.batchSize) {
+			if err := s.ctx.Err(); err != nil {
+				return err
+			}
+			n := min(int64(s.batchSize), u.rows-off)
+			b, err := s.assembleDirect(fs, nil, direct, consts, n)
+			if err != nil {
+				return err
+			}
+			if err := s.send(u, b); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	fr, err := pqarrow.NewFileReader(pr, pqarrow.ArrowReadProperties{BatchSize: int64(s.batchSize)}, s.mem)
 	if err != nil {
@@ -489,7 +527,7 @@ func (s *Scanner) readUnit(u *unit) (err error) {
 				return err
 			}
 		}
-		b, err := s.assemble(fs, rec, consts, rec.NumRows())
+		b, err := s.assembleDirect(fs, rec, direct, consts, rec.NumRows())
 		if err != nil {
 			return err
 		}
@@ -515,9 +553,24 @@ func (s *Scanner) readUnit(u *unit) (err error) {
 	return nil
 }
 
+// assembleDirect reads the next n rows of the direct columns and assembles
+// them with rec's.
+func (s *Scanner) assembleDirect(fs *fileScan, rec arrow.RecordBatch, direct []*directReader, consts []arrow.Array, n int64) (arrow.RecordBatch, error) {
+	arrs := make([]arrow.Array, len(direct))
+	defer releaseAll(arrs)
+	for i, d := range direct {
+		a, err := d.read(s.mem, int(n))
+		if err != nil {
+			return nil, readError(s.table, fs.file, err)
+		}
+		arrs[i] = a
+	}
+	return s.assemble(fs, rec, arrs, consts, n)
+}
+
 // assemble builds one output batch of n rows from the file columns in rec
-// (nil when none are read) and the partition constants.
-func (s *Scanner) assemble(fs *fileScan, rec arrow.RecordBatch, consts []arrow.Array, n int64) (arrow.RecordBatch, error) {
+// (nil when none are read), the direct columns and the partition constants.
+func (s *Scanner) assemble(fs *fileScan, rec arrow.RecordBatch, direct, consts []arrow.Array, n int64) (arrow.RecordBatch, error) {
 	cols := make([]arrow.Array, len(s.proj))
 	defer releaseAll(cols)
 	for i, src := range fs.out {
@@ -529,6 +582,9 @@ func (s *Scanner) assemble(fs *fileScan, rec arrow.RecordBatch, consts []arrow.A
 				return nil, readError(s.table, fs.file, fmt.Errorf("column %q: %w", s.schema.Field(i).Name, err))
 			}
 			cols[i] = arr
+		case fromDirect:
+			direct[src.pos].Retain()
+			cols[i] = direct[src.pos]
 		case fromPartition:
 			cols[i] = array.NewSlice(consts[src.pos], 0, n)
 		case missing:

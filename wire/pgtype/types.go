@@ -285,9 +285,10 @@ func (t Type) Len() int16 {
 	return -1
 }
 
-// NumericTypmod encodes numeric(precision, scale) as PostgreSQL does.
+// NumericTypmod encodes numeric(precision, scale) as PostgreSQL does: the
+// scale in 11 bits, two's complement, since scales run from -1000 to 1000.
 func NumericTypmod(precision, scale int) int32 {
-	return int32((precision<<16)|(scale&0xffff)) + 4
+	return int32((precision<<16)|(scale&0x7ff)) + 4
 }
 
 // NumericPrecisionScale decodes a numeric typmod; ok is false for -1.
@@ -296,7 +297,7 @@ func NumericPrecisionScale(typmod int32) (precision, scale int, ok bool) {
 		return 0, 0, false
 	}
 	v := typmod - 4
-	return int(v >> 16), int(int16(v & 0xffff)), true
+	return int(v >> 16), int((v&0x7ff)^1024) - 1024, true
 }
 
 // VarcharTypmod encodes varchar(n) / bpchar(n).
@@ -306,10 +307,17 @@ func VarcharTypmod(n int) int32 { return int32(n) + 4 }
 // Decimal128.
 const MaxDecimalPrecision = 38
 
+// MaxDecimal64Precision is the widest numeric(p,s) carried as an Arrow
+// Decimal64: every value of 18 digits fits an int64, so the columns that
+// dominate scans (TPC-H's decimal(15,2)) stay 64-bit from the file's INT64
+// pages through filters and sums instead of being widened to 128 bits.
+const MaxDecimal64Precision = 18
+
 // ArrowType returns the Arrow type that carries values of t.
 //
 //	bool → Boolean; int2/int4/int8 → Int16/Int32/Int64; float4/8 → Float32/64;
-//	numeric(p,s) → Decimal128(p,s) (unconstrained, or p > 38: String
+//	numeric(p,s) → Decimal64(p,s) for p ≤ 18, Decimal128(p,s) for p ≤ 38
+//	(unconstrained, or p > 38: String
 //	holding numeric_out's text, so every value keeps its own scale);
 //	text, varchar, bpchar, name, char, json, jsonb → String; bytea → Binary;
 //	date → Date32; time → Time64(µs); timestamp → Timestamp(µs, "");
@@ -332,6 +340,9 @@ func (t Type) ArrowType() arrow.DataType {
 		return arrow.PrimitiveTypes.Float64
 	case NumericOID:
 		if p, s, ok := NumericPrecisionScale(t.Typmod); ok && p <= MaxDecimalPrecision {
+			if p <= MaxDecimal64Precision {
+				return &arrow.Decimal64Type{Precision: int32(p), Scale: int32(s)}
+			}
 			return &arrow.Decimal128Type{Precision: int32(p), Scale: int32(s)}
 		}
 		// Unconstrained numeric: each value has its own scale (and may be

@@ -9,6 +9,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal"
 
 	"github.com/sluicesql/sluice/wire/pgerr"
 )
@@ -728,6 +729,23 @@ func AppendDatum(b array.Builder, t Type, d Datum) error {
 			return err
 		}
 		bb.Append(n)
+		return nil
+	case *array.Decimal64Builder:
+		v, ok := asNumeric(d)
+		if !ok {
+			return fail()
+		}
+		dt := bb.Type().(*arrow.Decimal64Type)
+		n, err := numericToDecimal128(v, dt.Precision, dt.Scale)
+		if err != nil {
+			return err
+		}
+		if dt.Precision > MaxDecimal64Precision {
+			// A Decimal64 wider than 18 digits is no type ArrowType gives;
+			// a file's could hold values beyond int64.
+			return pgerr.New(pgerr.NumericValueOutOfRange, "numeric field overflow")
+		}
+		bb.Append(decimal.Decimal64(int64(n.LowBits())))
 		return nil
 	case *array.StringBuilder:
 		if kindOf(t.OID) == kNumeric {
