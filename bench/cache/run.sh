@@ -8,8 +8,9 @@
 #   pgbench -n -f <file> -c 16 -j 2 -T $DURATION -M prepared (then -M simple)
 #
 # Prints tps and latency, the Sluice-cached / PostgreSQL ratio and the
-# speed-up of the cache over the same query uncached; writes everything
-# under bench/results/cache-<stamp>/.
+# speed-up of the cache over the same query uncached, then the time from a
+# commit (a new partition directory) to its rows answering the cached
+# query; writes everything under bench/results/cache-<stamp>/.
 #
 #   bench/cache/run.sh              # about 2 minutes
 #   DURATION=5 bench/cache/run.sh   # a quick look
@@ -67,6 +68,33 @@ for mode in prepared simple; do
 	run_one sluice-cached "$SL_PORT" sluice sluice bench/cache/dashboard.sql "$mode"
 	run_one sluice-uncached "$SL_PORT" sluice sluice bench/cache/dashboard.sql "$mode" "-c sluice.cache=off"
 done
+
+# Commit to visibility: a new partition directory of silver.orders (a copy of
+# the last day's, renamed in as an ingestion job would) against the cached
+# count, read again and again until it changes; the catalog polls the lake
+# every second (lake.refresh_interval's default), so each should take at
+# most about that.
+COUNT_SQL="SELECT count(*) FROM silver.orders"
+VIS=()
+last_day=$(find "$WORK/lake/silver/orders" -maxdepth 1 -name 'dt=*' | sort | tail -n 1)
+for i in 1 2 3 4 5; do
+	before=$(psql -X -q -A -t -h 127.0.0.1 -p "$SL_PORT" -U sluice -d sluice -c "$COUNT_SQL")
+	psql -X -q -A -t -h 127.0.0.1 -p "$SL_PORT" -U sluice -d sluice -c "$COUNT_SQL" >/dev/null # cached now
+	cp -r "$last_day" "$WORK/lake/silver/orders/_tmp-$i"
+	t0=$(date +%s%N)
+	mv "$WORK/lake/silver/orders/_tmp-$i" "$WORK/lake/silver/orders/dt=2099-01-0$i"
+	while :; do
+		now=$(psql -X -q -A -t -h 127.0.0.1 -p "$SL_PORT" -U sluice -d sluice -c "$COUNT_SQL")
+		if [ "$now" != "$before" ]; then
+			break
+		fi
+		if [ $(($(date +%s%N) - t0)) -gt 30000000000 ]; then
+			echo "bench: a new partition was not visible after 30 s" >&2
+			exit 1
+		fi
+	done
+	VIS+=($((($(date +%s%N) - t0) / 1000000)))
+done
 curl -fsS "http://127.0.0.1:$SL_HTTP/metrics" | grep '^sluice_cache_' >"$OUT/metrics.txt" || true
 
 {
@@ -84,7 +112,12 @@ curl -fsS "http://127.0.0.1:$SL_HTTP/metrics" | grep '^sluice_cache_' >"$OUT/met
 			"${AVG[postgres-$mode]} | ${AVG[sluice-cached-$mode]} | ${AVG[sluice-uncached-$mode]} |"
 	done
 	echo
-	echo "avg is pgbench's latency average (clients / tps). Cache counters at the end:"
+	echo "avg is pgbench's latency average (clients / tps)."
+	echo
+	echo "Commit to visibility (a new partition directory of silver.orders, the cached count read until it"
+	echo "changes; the catalog polls every 1 s): ${VIS[*]} ms."
+	echo
+	echo "Cache counters at the end:"
 	echo
 	sed 's/^/    /' "$OUT/metrics.txt"
 } | tee "$OUT/summary.md"
