@@ -27,6 +27,11 @@ func convert(ctx context.Context, mem memory.Allocator, arr arrow.Array, target 
 		arr.Retain()
 		return arr, nil
 	}
+	if d, ok := arr.(*array.Dictionary); ok && target.ID() == arrow.STRING {
+		if out, ok := expandDictionary(mem, d); ok {
+			return out, nil
+		}
+	}
 	if d64, ok := target.(*arrow.Decimal64Type); ok {
 		// arrow's cast has no Decimal64 target: reach the scale in 128
 		// bits, then narrow (every numeric(p ≤ 18) value fits int64).

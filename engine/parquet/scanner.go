@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -91,6 +92,7 @@ type fileScan struct {
 	posOfField map[int]int
 	del        *deletes    // Iceberg deletes of this file; nil if none
 	direct     []directCol // decimal leaves read without pqarrow
+	dictLeaves []int       // text leaves read as dictionaries where all pages are
 }
 
 type sourceKind int
@@ -212,6 +214,9 @@ func (s *Scanner) planFile(f *catalog.File) (fileScan, error) {
 			}
 		}
 		fs.out[i] = colSource{kind: fromFile, pos: fs.read(field)}
+		if leaf, ok := dictCandidate(&fs, field, s.schema.Field(i).Type); ok && !slices.Contains(fs.dictLeaves, leaf) {
+			fs.dictLeaves = append(fs.dictLeaves, leaf)
+		}
 	}
 	if len(f.Deletes) > 0 {
 		if err := s.planDeletes(&fs); err != nil {
@@ -501,7 +506,11 @@ func (s *Scanner) readUnit(u *unit) (err error) {
 		}
 		return nil
 	}
-	fr, err := pqarrow.NewFileReader(pr, pqarrow.ArrowReadProperties{BatchSize: int64(s.batchSize)}, s.mem)
+	arrowProps := pqarrow.ArrowReadProperties{BatchSize: int64(s.batchSize)}
+	if err := readDictProps(fs, u.rowGroup, &arrowProps); err != nil {
+		return readError(s.table, fs.file, err)
+	}
+	fr, err := pqarrow.NewFileReader(pr, arrowProps, s.mem)
 	if err != nil {
 		return readError(s.table, fs.file, err)
 	}
