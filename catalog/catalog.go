@@ -116,6 +116,11 @@ type Table struct {
 	// PrimaryKey names the columns of the Iceberg schema's identifier
 	// fields, in schema order; pg_catalog serves them as the primary key.
 	PrimaryKey []string
+	// PrimaryKeyIndexOID and PrimaryKeyConstraintOID are the OIDs of the
+	// primary key's index (pg_class, pg_index) and constraint
+	// (pg_constraint), PostgreSQL's two catalog objects for one key; zero
+	// when the table has no key or the state's OIDs are not assigned yet.
+	PrimaryKeyIndexOID, PrimaryKeyConstraintOID uint32
 	// NameMapping gives, per Iceberg field id, the column names a data file
 	// without field ids may use (schema.name-mapping.default).
 	NameMapping map[int][]string

@@ -36,15 +36,16 @@ import (
 //     has PostgreSQL's bootstrap superuser OID 10, the others hashed OIDs.
 //     pg_database_owner (6171) exists as in PostgreSQL, because public's
 //     owner must resolve.
-//   - Lake tables are relkind 'r' with access method heap and no indexes;
+//   - Lake tables are relkind 'r' with access method heap; a table with a
+//     primary key (Iceberg identifier fields) also has its index, a btree
+//     relation named <table>_pkey (pgcatalog_keys.go);
 //     pg_catalog's relations are listed too (views with relkind 'v'), so
 //     that pg_class and pg_attribute describe every table a query can name.
 //   - System columns (ctid, xmin, ...; attnum < 0) and the composite row
 //     types of tables (reltype) are not served: every client filters them.
-//   - pg_index, pg_constraint, pg_attrdef, pg_inherits, pg_sequence,
-//     pg_enum, pg_range and pg_matviews are empty: the lake has none of
-//     these objects yet (Iceberg identifier fields will fill pg_index and
-//     pg_constraint).
+//   - pg_index and pg_constraint hold the primary keys; pg_attrdef,
+//     pg_inherits, pg_sequence, pg_enum, pg_range and pg_matviews are
+//     empty: the lake has none of these objects.
 
 // OIDs of catalog objects, PostgreSQL 15's own: clients hard-code some.
 const (
@@ -388,7 +389,10 @@ type relation struct {
 	table    *Table
 	kind     byte
 	shared   bool
-	hasIndex bool // PostgreSQL's system catalogs have indexes; lake tables none
+	hasIndex bool // PostgreSQL's system catalogs have indexes; lake tables their primary key's
+	// keyOf is the table whose primary key an index relation serves (nil
+	// for every other relation).
+	keyOf *Table
 }
 
 // relations lists every relation of the state in schema, name order.
@@ -401,7 +405,12 @@ func (st *State) relations() []relation {
 			if d := defs[sc.Name+"."+t.Name]; d != nil && t.Format == FormatSystem {
 				r.kind, r.shared, r.hasIndex = d.kind, d.shared, d.hasIndex
 			}
+			idx := t.primaryKeyIndex()
+			r.hasIndex = r.hasIndex || idx != nil
 			out = append(out, r)
+			if idx != nil {
+				out = append(out, relation{schema: sc, table: idx, kind: relkindIndex, keyOf: t})
+			}
 		}
 	}
 	return out

@@ -53,12 +53,13 @@ func informationSchemaTables() []*sysTable {
 			ncol("identity_minimum", tVarchar), ncol("identity_cycle", tYesNo), ncol("is_generated", tVarchar),
 			ncol("generation_expression", tVarchar), ncol("is_updatable", tYesNo),
 		}, rows: isColumnsRows},
-		// The lake has no constraints, keys or routines yet (Iceberg
-		// identifier fields will fill the constraint views): these answer
-		// with PostgreSQL's columns and no rows.
+		// Constraints are the primary keys (pgcatalog_keys.go) and NOT NULL
+		// columns; the lake has no foreign keys or routines: those views
+		// answer with PostgreSQL's columns and no rows.
 		{name: "views", oid: 13483, kind: relkindView, cols: []Column{ncol("table_catalog", tName), ncol("table_schema", tName), ncol("table_name", tName), ncol("view_definition", tVarchar), ncol("check_option", tVarchar), ncol("is_updatable", tYesNo), ncol("is_insertable_into", tYesNo), ncol("is_trigger_updatable", tYesNo), ncol("is_trigger_deletable", tYesNo), ncol("is_trigger_insertable_into", tYesNo)}, rows: isViewsRows},
 		{name: "table_constraints", oid: 13411, kind: relkindView, cols: []Column{ncol("constraint_catalog", tName), ncol("constraint_schema", tName), ncol("constraint_name", tName), ncol("table_catalog", tName), ncol("table_schema", tName), ncol("table_name", tName), ncol("constraint_type", tVarchar), ncol("is_deferrable", tYesNo), ncol("initially_deferred", tYesNo), ncol("enforced", tYesNo), ncol("nulls_distinct", tYesNo)}, rows: isTableConstraintsRows},
-		{name: "key_column_usage", oid: 13329, kind: relkindView, cols: []Column{ncol("constraint_catalog", tName), ncol("constraint_schema", tName), ncol("constraint_name", tName), ncol("table_catalog", tName), ncol("table_schema", tName), ncol("table_name", tName), ncol("column_name", tName), ncol("ordinal_position", tInt4), ncol("position_in_unique_constraint", tInt4)}, rows: noRows},
+		{name: "key_column_usage", oid: 13329, kind: relkindView, cols: []Column{ncol("constraint_catalog", tName), ncol("constraint_schema", tName), ncol("constraint_name", tName), ncol("table_catalog", tName), ncol("table_schema", tName), ncol("table_name", tName), ncol("column_name", tName), ncol("ordinal_position", tInt4), ncol("position_in_unique_constraint", tInt4)}, rows: isKeyColumnUsageRows},
+		{name: "constraint_column_usage", oid: 13300, kind: relkindView, cols: []Column{ncol("table_catalog", tName), ncol("table_schema", tName), ncol("table_name", tName), ncol("column_name", tName), ncol("constraint_catalog", tName), ncol("constraint_schema", tName), ncol("constraint_name", tName)}, rows: isConstraintColumnUsageRows},
 		{name: "referential_constraints", oid: 13339, kind: relkindView, cols: []Column{ncol("constraint_catalog", tName), ncol("constraint_schema", tName), ncol("constraint_name", tName), ncol("unique_constraint_catalog", tName), ncol("unique_constraint_schema", tName), ncol("unique_constraint_name", tName), ncol("match_option", tVarchar), ncol("update_rule", tVarchar), ncol("delete_rule", tVarchar)}, rows: noRows},
 		{name: "routines", oid: 13377, kind: relkindView, cols: []Column{ncol("specific_catalog", tName), ncol("specific_schema", tName), ncol("specific_name", tName), ncol("routine_catalog", tName), ncol("routine_schema", tName), ncol("routine_name", tName), ncol("routine_type", tVarchar), ncol("module_catalog", tName), ncol("module_schema", tName), ncol("module_name", tName), ncol("udt_catalog", tName), ncol("udt_schema", tName), ncol("udt_name", tName), ncol("data_type", tVarchar), ncol("character_maximum_length", tInt4), ncol("character_octet_length", tInt4), ncol("character_set_catalog", tName), ncol("character_set_schema", tName), ncol("character_set_name", tName), ncol("collation_catalog", tName), ncol("collation_schema", tName), ncol("collation_name", tName), ncol("numeric_precision", tInt4), ncol("numeric_precision_radix", tInt4), ncol("numeric_scale", tInt4), ncol("datetime_precision", tInt4), ncol("interval_type", tVarchar), ncol("interval_precision", tInt4), ncol("type_udt_catalog", tName), ncol("type_udt_schema", tName), ncol("type_udt_name", tName), ncol("scope_catalog", tName), ncol("scope_schema", tName), ncol("scope_name", tName), ncol("maximum_cardinality", tInt4), ncol("dtd_identifier", tName), ncol("routine_body", tVarchar), ncol("routine_definition", tVarchar), ncol("external_name", tVarchar), ncol("external_language", tVarchar), ncol("parameter_style", tVarchar), ncol("is_deterministic", tYesNo), ncol("sql_data_access", tVarchar), ncol("is_null_call", tYesNo), ncol("sql_path", tVarchar), ncol("schema_level_routine", tYesNo), ncol("max_dynamic_result_sets", tInt4), ncol("is_user_defined_cast", tYesNo), ncol("is_implicitly_invocable", tYesNo), ncol("security_type", tVarchar), ncol("to_sql_specific_catalog", tName), ncol("to_sql_specific_schema", tName), ncol("to_sql_specific_name", tName), ncol("as_locator", tYesNo), ncol("created", tTimeStamp), ncol("last_altered", tTimeStamp), ncol("new_savepoint_level", tYesNo), ncol("is_udt_dependent", tYesNo), ncol("result_cast_from_data_type", tVarchar), ncol("result_cast_as_locator", tYesNo), ncol("result_cast_char_max_length", tInt4), ncol("result_cast_char_octet_length", tInt4), ncol("result_cast_char_set_catalog", tName), ncol("result_cast_char_set_schema", tName), ncol("result_cast_char_set_name", tName), ncol("result_cast_collation_catalog", tName), ncol("result_cast_collation_schema", tName), ncol("result_cast_collation_name", tName), ncol("result_cast_numeric_precision", tInt4), ncol("result_cast_numeric_precision_radix", tInt4), ncol("result_cast_numeric_scale", tInt4), ncol("result_cast_datetime_precision", tInt4), ncol("result_cast_interval_type", tVarchar), ncol("result_cast_interval_precision", tInt4), ncol("result_cast_type_udt_catalog", tName), ncol("result_cast_type_udt_schema", tName), ncol("result_cast_type_udt_name", tName), ncol("result_cast_scope_catalog", tName), ncol("result_cast_scope_schema", tName), ncol("result_cast_scope_name", tName), ncol("result_cast_maximum_cardinality", tInt4), ncol("result_cast_dtd_identifier", tName)}, rows: noRows},
 		{name: "parameters", oid: 13334, kind: relkindView, cols: []Column{ncol("specific_catalog", tName), ncol("specific_schema", tName), ncol("specific_name", tName), ncol("ordinal_position", tInt4), ncol("parameter_mode", tVarchar), ncol("is_result", tYesNo), ncol("as_locator", tYesNo), ncol("parameter_name", tName), ncol("data_type", tVarchar), ncol("character_maximum_length", tInt4), ncol("character_octet_length", tInt4), ncol("character_set_catalog", tName), ncol("character_set_schema", tName), ncol("character_set_name", tName), ncol("collation_catalog", tName), ncol("collation_schema", tName), ncol("collation_name", tName), ncol("numeric_precision", tInt4), ncol("numeric_precision_radix", tInt4), ncol("numeric_scale", tInt4), ncol("datetime_precision", tInt4), ncol("interval_type", tVarchar), ncol("interval_precision", tInt4), ncol("udt_catalog", tName), ncol("udt_schema", tName), ncol("udt_name", tName), ncol("scope_catalog", tName), ncol("scope_schema", tName), ncol("scope_name", tName), ncol("maximum_cardinality", tInt4), ncol("dtd_identifier", tName), ncol("parameter_default", tVarchar)}, rows: noRows},
@@ -100,6 +101,9 @@ func isTablesRows(st *State) [][]pgtype.Datum {
 	var out [][]pgtype.Datum
 	db := st.databaseName()
 	for _, r := range st.relations() {
+		if r.kind == relkindIndex {
+			continue
+		}
 		typ, insertable := "BASE TABLE", true
 		if r.kind == relkindView {
 			typ, insertable = "VIEW", false
@@ -186,6 +190,9 @@ func isColumnsRows(st *State) [][]pgtype.Datum {
 	var out [][]pgtype.Datum
 	db := st.databaseName()
 	for _, r := range st.relations() {
+		if r.kind == relkindIndex {
+			continue
+		}
 		for i, c := range r.table.Columns {
 			f := sqlFacts(c.Type)
 			udt := ""
@@ -205,12 +212,12 @@ func isColumnsRows(st *State) [][]pgtype.Datum {
 	return out
 }
 
-// isTableConstraintsRows lists the NOT NULL columns of lake tables as
-// PostgreSQL 15 does: CHECK constraints named
+// isTableConstraintsRows lists the primary keys, then the NOT NULL columns
+// of lake tables as PostgreSQL 15 does: CHECK constraints named
 // <namespace oid>_<table oid>_<attnum>_not_null. The NOT NULL constraints of
 // PostgreSQL's own catalogs, which it also lists, are left out.
 func isTableConstraintsRows(st *State) [][]pgtype.Datum {
-	var out [][]pgtype.Datum
+	out := isPrimaryKeyConstraintRows(st)
 	db := st.databaseName()
 	for _, r := range st.relations() {
 		if !r.userTable() {
@@ -218,8 +225,7 @@ func isTableConstraintsRows(st *State) [][]pgtype.Datum {
 		}
 		for i, c := range r.table.Columns {
 			if c.NotNull {
-				name := strconv.FormatUint(uint64(r.schema.OID), 10) + "_" + strconv.FormatUint(uint64(r.table.OID), 10) +
-					"_" + strconv.Itoa(i+1) + "_not_null"
+				name := notNullConstraintName(r.schema, r.table, i+1)
 				out = append(out, row{db, r.schema.Name, name, db, r.schema.Name, r.table.Name, "CHECK", "NO", "NO", "YES", nil})
 			}
 		}

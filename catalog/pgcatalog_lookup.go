@@ -44,13 +44,16 @@ func (s *State) NamespaceByOID(oid uint32) *Schema {
 	return nil
 }
 
-// RelationByOID finds the relation (table or catalog view) with an OID, and
-// its schema; nil if none.
+// RelationByOID finds the relation (table, catalog view or a primary key's
+// index) with an OID, and its schema; nil if none.
 func (s *State) RelationByOID(oid uint32) (*Schema, *Table) {
 	for _, sc := range s.Schemas {
 		for _, t := range sc.Tables {
 			if t.OID == oid {
 				return sc, t
+			}
+			if t.PrimaryKeyIndexOID == oid && oid != 0 {
+				return sc, t.primaryKeyIndex()
 			}
 		}
 	}

@@ -48,7 +48,7 @@ func pgCatalogTables() []*sysTable {
 			col("indislive", tBool), col("indisreplident", tBool), col("indkey", tInt2Vec),
 			col("indcollation", tOIDVec), col("indclass", tOIDVec), col("indoption", tInt2Vec),
 			ncol("indexprs", tNodeTree), ncol("indpred", tNodeTree),
-		}, rows: noRows},
+		}, rows: pgIndexRows},
 		{name: "pg_constraint", oid: 2606, kind: relkindTable, cols: []Column{
 			col("oid", tOID), col("conname", tName), col("connamespace", tOID), col("contype", tChar),
 			col("condeferrable", tBool), col("condeferred", tBool), col("convalidated", tBool),
@@ -58,7 +58,7 @@ func pgCatalogTables() []*sysTable {
 			col("connoinherit", tBool), ncol("conkey", tInt2Arr), ncol("confkey", tInt2Arr),
 			ncol("conpfeqop", tOIDArr), ncol("conppeqop", tOIDArr), ncol("conffeqop", tOIDArr),
 			ncol("confdelsetcols", tInt2Arr), ncol("conexclop", tOIDArr), ncol("conbin", tNodeTree),
-		}, rows: noRows},
+		}, rows: pgConstraintRows},
 		{name: "pg_database", oid: 1262, kind: relkindTable, shared: true, cols: []Column{
 			col("oid", tOID), col("datname", tName), col("datdba", tOID), col("encoding", tInt4),
 			col("datlocprovider", tChar), col("datistemplate", tBool), col("datallowconn", tBool),
@@ -119,6 +119,10 @@ func pgCatalogTables() []*sysTable {
 		{name: "pg_views", oid: 12028, kind: relkindView, cols: []Column{
 			ncol("schemaname", tName), ncol("viewname", tName), ncol("viewowner", tName), ncol("definition", tText),
 		}, rows: pgViewsRows},
+		{name: "pg_indexes", oid: 12043, kind: relkindView, cols: []Column{
+			ncol("schemaname", tName), ncol("tablename", tName), ncol("indexname", tName),
+			ncol("tablespace", tName), ncol("indexdef", tText),
+		}, rows: pgIndexesRows},
 		{name: "pg_matviews", oid: 12038, kind: relkindView, cols: []Column{
 			ncol("schemaname", tName), ncol("matviewname", tName), ncol("matviewowner", tName),
 			ncol("tablespace", tName), ncol("hasindexes", tBool), ncol("ispopulated", tBool),
@@ -199,11 +203,18 @@ func pgClassRows(st *State) [][]pgtype.Datum {
 		case relkindIndex:
 			am = btreeAccessMethodOID
 		}
-		if r.kind == relkindView || isSystemSchema(r.schema.Name) {
+		if r.kind == relkindView || r.kind == relkindIndex || isSystemSchema(r.schema.Name) {
 			replident = "n"
 		}
 		pages, tuples := int64(0), float64(-1)
-		if t.Format != FormatSystem {
+		switch {
+		case r.keyOf != nil:
+			// A btree's metapage, and one entry per row of its table.
+			pages, tuples = 1, 0
+			if r.keyOf.RowCount > 0 {
+				tuples = float64(r.keyOf.RowCount)
+			}
+		case t.Format != FormatSystem:
 			if t.SizeBytes > 0 {
 				pages = (t.SizeBytes + 8191) / 8192
 			}
@@ -338,7 +349,7 @@ func pgTablesRows(st *State) [][]pgtype.Datum {
 		if r.shared {
 			space = "pg_global"
 		}
-		out = append(out, row{r.schema.Name, r.table.Name, owner, space, false, false, false, false})
+		out = append(out, row{r.schema.Name, r.table.Name, owner, space, r.hasIndex, false, false, false})
 	}
 	return out
 }

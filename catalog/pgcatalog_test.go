@@ -214,7 +214,8 @@ func runEngine(ctx context.Context, p *planner.Planner, eng *engine.Engine, st *
 	if err != nil {
 		return pcResult{code: pgerr.Convert(err).Code + " " + err.Error()}
 	}
-	s, err := eng.Execute(ctx, bound.Root, nil, engine.WithSettings(settings))
+	env := pcEnv{settings}
+	s, err := eng.Execute(ctx, bound.Root, nil, engine.WithSettings(settings), engine.WithCatalog(st, env.SearchPath(), env.User()))
 	if err != nil {
 		return pcResult{code: pgerr.Convert(err).Code + " " + err.Error()}
 	}

@@ -213,8 +213,9 @@ func storageOf(oid uint32) typeStorage {
 }
 
 // assignRowTypes gives every new lake table of a state its row type and
-// array type OIDs. Tables carried over from an earlier state already have
-// theirs (and may be read concurrently), so only zero OIDs are written.
+// array type OIDs, and its primary key's index and constraint OIDs. Tables
+// carried over from an earlier state already have theirs (and may be read
+// concurrently), so only zero OIDs are written.
 func (l *Lake) assignRowTypes(st *State) {
 	for _, sc := range st.Schemas {
 		if isSystemSchema(sc.Name) {
@@ -227,6 +228,10 @@ func (l *Lake) assignRowTypes(st *State) {
 			key := t.Schema + "." + t.Name
 			t.RowTypeOID = l.oids.get("t:" + key)
 			t.ArrayTypeOID = l.oids.get("ta:" + key)
+			if len(t.PrimaryKey) > 0 {
+				t.PrimaryKeyIndexOID = l.oids.get("i:" + key)
+				t.PrimaryKeyConstraintOID = l.oids.get("c:" + key)
+			}
 		}
 	}
 }

@@ -6,13 +6,17 @@ import (
 	"strings"
 	"testing"
 
+	icetable "github.com/apache/iceberg-go/table"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/sluicesql/sluice/catalog"
 	"github.com/sluicesql/sluice/wire/pgtest"
 )
 
 // catalogOracle starts a PostgreSQL of its own holding the demo lake's
 // schemas and tables as sluice's catalog describes them (names, column
-// types with typmods, NOT NULL, comments), owned by a role named like
+// types with typmods, NOT NULL, comments, and the primary keys the lake's
+// Iceberg tables declare), owned by a role named like
 // sluice's owner, in a database named like sluice's, with the same
 // search_path: psql's meta-commands must then print the same thing on
 // both.
@@ -70,6 +74,7 @@ func catalogOracle(t *testing.T, d *sluiceProc) target {
 	if len(tables) == 0 {
 		t.Fatal("sluice's pg_class lists no lake tables")
 	}
+	keys := lakePrimaryKeys(t)
 	for _, tb := range tables {
 		qname := pgx.Identifier{tb.schema, tb.name}.Sanitize()
 		rows, err := src.Query(ctx, `select attname, format_type(atttypid, atttypmod), attnotnull, col_description(attrelid, attnum)
@@ -96,6 +101,13 @@ func catalogOracle(t *testing.T, d *sluiceProc) target {
 		}
 		if err := rows.Err(); err != nil {
 			t.Fatalf("columns of %s: %v", qname, err)
+		}
+		if key := keys[tb.schema+"."+tb.name]; len(key) > 0 {
+			var names []string
+			for _, k := range key {
+				names = append(names, pgx.Identifier{k}.Sanitize())
+			}
+			cols = append(cols, "primary key ("+strings.Join(names, ", ")+")")
 		}
 		ddl = append(ddl, fmt.Sprintf("create table %s (%s)", qname, strings.Join(cols, ", ")),
 			fmt.Sprintf("alter table %s owner to %s", qname, demoUser))
@@ -132,6 +144,43 @@ func catalogOracle(t *testing.T, d *sluiceProc) target {
 		}
 	}
 	return target{name: "postgres", host: srv.Host, port: srv.Port, user: demoUser, db: demoDB, sslDisable: true}
+}
+
+// lakePrimaryKeys reads the identifier fields of the demo lake's Iceberg
+// tables straight from its Iceberg catalog (not from sluice's pg_catalog,
+// which is what the oracle checks): schema.table → key columns, in
+// identifier order. The demo's gold tables must have keys.
+func lakePrimaryKeys(t *testing.T) map[string][]string {
+	t.Helper()
+	ctx := testCtx(t)
+	cat, err := catalog.LoadIcebergCatalog(ctx, catalog.EmbeddedIcebergCatalog(shared.lake))
+	if err != nil {
+		t.Fatalf("opening the demo lake's Iceberg catalog: %v", err)
+	}
+	defer catalog.CloseIcebergCatalog(cat)
+	keys := map[string][]string{}
+	for id, err := range cat.ListTables(ctx, icetable.Identifier{"gold"}) {
+		if err != nil {
+			t.Fatalf("listing gold's Iceberg tables: %v", err)
+		}
+		tbl, err := cat.LoadTable(ctx, id)
+		if err != nil {
+			t.Fatalf("loading %v: %v", id, err)
+		}
+		sc := tbl.Metadata().CurrentSchema()
+		name := "gold." + id[len(id)-1]
+		for _, fid := range sc.IdentifierFieldIDs {
+			f, ok := sc.FindFieldByID(fid)
+			if !ok {
+				t.Fatalf("%s: identifier field %d is no field", name, fid)
+			}
+			keys[name] = append(keys[name], f.Name)
+		}
+	}
+	if len(keys["gold.orders"]) == 0 || len(keys["gold.customers"]) == 0 {
+		t.Fatalf("the demo lake's gold.orders and gold.customers declare no identifier fields: %v", keys)
+	}
+	return keys
 }
 
 func quoteLit(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
@@ -172,6 +221,9 @@ func TestPsqlMetaCommandsMatchPostgres(t *testing.T) {
 			t.Fatalf("psql -c %q against postgres: %v\n%s", cmd, err, werr)
 		}
 		diffOutputs(t, "psql -c "+cmd, got, want)
+		if cmd == `\d gold.orders` && !strings.Contains(want, `"orders_pkey" PRIMARY KEY, btree (order_id)`) {
+			t.Errorf("\\d gold.orders on PostgreSQL shows no primary key (the lake's identifier field):\n%s", want)
+		}
 	}
 }
 

@@ -154,12 +154,40 @@ func (c *compiler) catalogFunc(name string, types []pgtype.Type) (func([]pgtype.
 			}
 			return nil, nil
 		}), true
+	case "pg_get_constraintdef":
+		// The pretty flag changes nothing for a primary key.
+		return strict(func(a []pgtype.Datum) (pgtype.Datum, error) {
+			oid, _ := oidArg(a, 0)
+			if d, ok := ce.State.ConstraintDef(oid); ok {
+				return d, nil
+			}
+			return nil, nil
+		}), true
+	case "pg_get_indexdef":
+		// pg_get_indexdef(oid) and pg_get_indexdef(oid, column, pretty):
+		// column 0 is the whole CREATE INDEX statement.
+		return strict(func(a []pgtype.Datum) (pgtype.Datum, error) {
+			oid, _ := oidArg(a, 0)
+			column, pretty := 0, false
+			if len(a) > 2 {
+				column, pretty = int(a[1].(int64)), a[2].(bool)
+			}
+			name := func(t *catalog.Table) string {
+				if sc := ce.firstInPath(t.Name); pretty && sc != nil && sc.Name == t.Schema {
+					return catalog.QuoteIdent(t.Name)
+				}
+				return t.QualifiedName()
+			}
+			if d, ok := ce.State.IndexDef(oid, column, name); ok {
+				return d, nil
+			}
+			return nil, nil
+		}), true
 	case "shobj_description",
-		// No object of ours has a default expression, an index, a
-		// constraint, a trigger, a rule, extended statistics or a
-		// user-defined function: PostgreSQL answers NULL for an OID that is
-		// none of these.
-		"pg_get_expr", "pg_get_indexdef", "pg_get_constraintdef", "pg_get_triggerdef",
+		// No object of ours has a default expression, a trigger, a rule,
+		// extended statistics or a user-defined function: PostgreSQL
+		// answers NULL for an OID that is none of these.
+		"pg_get_expr", "pg_get_triggerdef",
 		"pg_get_ruledef", "pg_get_statisticsobjdef_columns", "pg_get_function_result",
 		"pg_get_function_arguments", "pg_get_function_identity_arguments", "pg_get_viewdef",
 		"pg_get_partkeydef":
@@ -215,12 +243,8 @@ func (c *compiler) catalogFunc(name string, types []pgtype.Type) (func([]pgtype.
 func (ce *CatalogEnv) firstInPath(rel string) *catalog.Schema {
 	path := ce.path()
 	for _, s := range path {
-		if sc := ce.State.Schema(s); sc != nil {
-			for _, t := range sc.Tables {
-				if t.Name == rel {
-					return sc
-				}
-			}
+		if sc := ce.State.Schema(s); sc != nil && sc.Relation(rel) != nil {
+			return sc
 		}
 	}
 	return nil
