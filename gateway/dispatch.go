@@ -29,12 +29,8 @@ func (s *Session) open(ctx context.Context, b *planner.Bound, params []pgtype.Da
 	}
 	route := s.openRoute
 	if tb != b {
-		// Reading older snapshots is the local engine's: what the Trino
-		// routes send names tables, not snapshots, and would read the
-		// current data.
-		route = func(ctx context.Context, b *planner.Bound, params []pgtype.Datum, opts []engine.Option) (engine.Stream, error) {
-			return s.g.engine.Execute(ctx, b.Root, params, opts...)
-		}
+		// Older snapshots: a Trino route names them (FOR VERSION AS OF).
+		route = s.openRouteAsOf
 		b = tb
 	}
 	cp := s.planCache(b, params)

@@ -23,15 +23,45 @@ import (
 	"github.com/sluicesql/sluice/wire/pgtype"
 )
 
+// trinoIceberg is the Iceberg catalog Trino and Sluice share in the
+// tests: iceberg-go's SQL catalog on a real PostgreSQL, which Trino reads
+// as its iceberg catalog (JDBC), with ice.orders committed in two
+// snapshots.
+type trinoIceberg struct {
+	cfg   catalog.IcebergCatalog
+	first int64 // the snapshot of orders 1-10; the current one adds 11-20
+}
+
 // trinoOverLake is a real Trino whose hive catalog reads dir, with the
 // demo lake's gold and silver tables registered as external tables.
 func trinoOverLake(t *testing.T) (url, dir string) {
+	url, dir, _ = trinoOverLakes(t, false)
+	return url, dir
+}
+
+// trinoOverLakes is trinoOverLake whose Trino, withIceberg, also has an
+// iceberg catalog: ice's, shared with Sluice.
+func trinoOverLakes(t *testing.T, withIceberg bool) (url, dir string, ice trinoIceberg) {
 	if u := os.Getenv("SLUICE_TRINO_URL"); u != "" {
-		// A running Trino whose hive catalog reads SLUICE_TRINO_LAKE.
+		// A running Trino whose hive catalog reads SLUICE_TRINO_LAKE and
+		// whose iceberg catalog is the SQL catalog SLUICE_TRINO_ICEBERG
+		// (a PostgreSQL DSN) with warehouse SLUICE_TRINO_WAREHOUSE.
 		url, dir = u, os.Getenv("SLUICE_TRINO_LAKE")
+		if withIceberg {
+			ice = icebergForTrino(t, os.Getenv("SLUICE_TRINO_ICEBERG"), os.Getenv("SLUICE_TRINO_WAREHOUSE"))
+		}
 	} else {
 		dir = testLake(t)
-		url = trinotest.Start(t, trinotest.Options{Lake: dir}).URL
+		opts := trinotest.Options{Lake: dir}
+		if withIceberg {
+			srv := pg.Get(t)
+			dsn := freshDatabase(t, srv, "trino_iceberg")
+			warehouse := t.TempDir()
+			ice = icebergForTrino(t, dsn, warehouse)
+			opts.IcebergURL = fmt.Sprintf("jdbc:postgresql://%s/trino_iceberg", srv.Addr())
+			opts.IcebergUser, opts.IcebergCatalog, opts.IcebergWarehouse = srv.User, ice.cfg.Name, warehouse
+		}
+		url = trinotest.Start(t, opts).URL
 	}
 	db, err := sql.Open("trino", strings.Replace(url, "://", "://sluice@", 1)+"?catalog=hive&schema=default")
 	if err != nil {
@@ -45,7 +75,7 @@ func trinoOverLake(t *testing.T) (url, dir string) {
 	if err := trinoeq.RegisterLake(context.Background(), db, dir, lake.Current(), "gold", "silver"); err != nil {
 		t.Fatal(err)
 	}
-	return url, dir
+	return url, dir, ice
 }
 
 // budgetEngine is the real engine with a memory budget so small that
@@ -85,8 +115,9 @@ func readsTable(n plan.Node, name string) bool {
 // TestTrinoThroughGateway runs every gateway test that needs a real Trino
 // on one server (starting Trino takes a minute on a busy machine).
 func TestTrinoThroughGateway(t *testing.T) {
-	url, dir := trinoOverLake(t)
+	url, dir, ice := trinoOverLakes(t, true)
 	t.Run("rules", func(t *testing.T) { testRoutingToTrino(t, url, dir) })
+	t.Run("as_of", func(t *testing.T) { testTrinoAsOf(t, url, dir, ice) })
 	t.Run("notices", func(t *testing.T) { testRouteNotices(t, url, dir) })
 	t.Run("cancel", func(t *testing.T) { testTrinoCancel(t, url, dir) })
 	t.Run("stream", func(t *testing.T) { testTrinoStreamMemory(t, url, dir) })
