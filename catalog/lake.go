@@ -158,8 +158,8 @@ func (l *Lake) Refresh(ctx context.Context) (bool, error) {
 	// The catalog tables' version digests the schemas in order: sort
 	// before, or a map's iteration order would publish spurious states.
 	sortSchemas(next)
-	l.assignRowTypes(next)
 	addSystemSchemas(next)
+	l.assignRowTypes(next)
 	slices.SortFunc(next.Schemas, func(a, b *Schema) int { return strings.Compare(a.Name, b.Name) })
 	for _, s := range next.Schemas {
 		slices.SortFunc(s.Tables, func(a, b *Table) int { return strings.Compare(a.Name, b.Name) })

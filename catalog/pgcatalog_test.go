@@ -314,6 +314,12 @@ func TestCatalogTablesMatchPostgreSQL(t *testing.T) {
 		`SELECT nspname, nspowner FROM pg_namespace WHERE nspname <> 'pg_toast' ORDER BY nspname`,
 		`SELECT oid, nspname FROM pg_namespace WHERE nspname IN ('pg_catalog', 'public', 'information_schema') ORDER BY oid`,
 		`SELECT objoid, classoid, objsubid, description FROM pg_description WHERE classoid = 2615 AND objoid IN (11, 2200) ORDER BY objoid`,
+		// Every table and view has a row type and its array type, sluice's
+		// own views too (pgjdbc's getTypeInfo lists them).
+		`SELECT t.typname, t.typtype, t.typcategory, c.relname, c.relkind, c.reltype = t.oid, a.typname, a.typelem = t.oid
+		   FROM pg_type t JOIN pg_class c ON c.oid = t.typrelid JOIN pg_namespace n ON n.oid = t.typnamespace
+		   JOIN pg_type a ON a.oid = t.typarray
+		  WHERE n.nspname IN ('sluice', 'gold') ORDER BY 1`,
 		// Relations of a layer, and pg_catalog's own.
 		`SELECT relname, relkind, relnatts, reltuples, relowner, relam, reltablespace, relpersistence, relisshared,
 		        relhasindex, relhasrules, relhastriggers, relhassubclass, relchecks, relispopulated, relreplident,

@@ -159,17 +159,14 @@ func typeCell(t pgtype.Type, s string) (pgtype.Datum, error) {
 }
 
 // pgTypeRows are PostgreSQL's built-in rows, then a row type (typtype 'c')
-// and its array type for every lake table.
+// and its array type for every lake table and view of the sluice schema.
 func pgTypeRows(st *State) [][]pgtype.Datum {
 	b := builtinTypes()
 	out := append([][]pgtype.Datum(nil), b.rows...)
 	for _, sc := range st.Schemas {
-		if isSystemSchema(sc.Name) {
-			continue
-		}
 		for _, t := range sc.Tables {
 			if t.RowTypeOID == 0 {
-				continue
+				continue // pg_catalog's and information_schema's are builtin
 			}
 			ns, owner := oidv(sc.OID), int64(BootstrapSuperuserOID)
 			out = append(out,
@@ -190,7 +187,7 @@ func pgTypeRows(st *State) [][]pgtype.Datum {
 // relationRowType is pg_class.reltype: a lake table's own row type, or
 // PostgreSQL's for a system relation.
 func relationRowType(t *Table) int64 {
-	if t.Format == FormatSystem {
+	if t.Format == FormatSystem && t.RowTypeOID == 0 {
 		return int64(builtinTypes().rowType[t.OID])
 	}
 	return oidv(t.RowTypeOID)
@@ -212,17 +209,18 @@ func storageOf(oid uint32) typeStorage {
 	return typeStorage{r[typAlign].(string)[0], r[typStorage].(string)[0], r[typByval].(bool), r[typCollation].(int64)}
 }
 
-// assignRowTypes gives every new lake table of a state its row type and
-// array type OIDs, and its primary key's index and constraint OIDs. Tables
+// assignRowTypes gives every new lake table of a state (and sluice's own
+// views, as PostgreSQL gives every view) its row type and array type OIDs,
+// and its primary key's index and constraint OIDs. Tables
 // carried over from an earlier state already have theirs (and may be read
 // concurrently), so only zero OIDs are written.
 func (l *Lake) assignRowTypes(st *State) {
 	for _, sc := range st.Schemas {
-		if isSystemSchema(sc.Name) {
-			continue
+		if sc.Name == pgCatalogName || sc.Name == informationSchemaName {
+			continue // PostgreSQL's own relations have their builtin row types
 		}
 		for _, t := range sc.Tables {
-			if t.Format == FormatSystem || t.RowTypeOID != 0 {
+			if t.RowTypeOID != 0 {
 				continue
 			}
 			key := t.Schema + "." + t.Name
@@ -268,7 +266,7 @@ func (s *State) HasType(namespace uint32, name string) bool {
 		return true
 	}
 	sc := s.NamespaceByOID(namespace)
-	if sc == nil || isSystemSchema(sc.Name) {
+	if sc == nil {
 		return false
 	}
 	for _, t := range sc.Tables {

@@ -250,6 +250,7 @@ func loadKnownDifferences(t *testing.T) map[string]string {
 func TestCorpusCatalogStatementsMatchPostgres(t *testing.T) {
 	d := demoServer(t)
 	orc := catalogOracle(t, d)
+	copyViews(t, d, orc)
 	ctx := testCtx(t)
 	open := func(dsn string) *pgconn.PgConn {
 		cfg, err := pgconn.ParseConfig(dsn)
