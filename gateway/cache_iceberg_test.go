@@ -220,4 +220,39 @@ func TestCacheIcebergRows(t *testing.T) {
 	if got := rowsText(t, c, q); got != "[15 1200];" {
 		t.Fatalf("after RESET: %s", got)
 	}
+
+	// Through the catalog's poller, as a server runs: an append is seen
+	// by the first query after the catalog publishes it; until then every
+	// answer is the cached snapshot's.
+	ctx, stop := context.WithCancel(testCtx(t))
+	defer stop()
+	published := make(chan time.Time, 1)
+	cancel := cs.lake.Subscribe(func(catalog.Commit) {
+		select {
+		case published <- time.Now():
+		default:
+		}
+	})
+	defer cancel()
+	const interval = 100 * time.Millisecond
+	go cs.lake.Poll(ctx, interval)
+	time.Sleep(20 * time.Millisecond)
+	appendOrders(t, tbl, 16, 21)
+	committed := time.Now() // the append's commit returned
+	var at time.Time
+	for at.IsZero() {
+		select {
+		case at = <-published:
+		case <-time.After(30 * time.Second):
+			t.Fatal("the poller never published the append")
+		default:
+			if got := rowsText(t, c, q); got != "[15 1200];" && got != "[20 2100];" {
+				t.Fatalf("while the append is published: %s", got)
+			}
+		}
+	}
+	if got := rowsText(t, c, q); got != "[20 2100];" {
+		t.Fatalf("after the poller published the append: %s", got)
+	}
+	t.Logf("append to visible: %s (poll interval %s)", at.Sub(committed).Round(time.Millisecond), interval)
 }

@@ -263,6 +263,9 @@ func TestCacheNewPartition(t *testing.T) {
 	if cs.cache.Stats().Entries != 0 {
 		t.Fatalf("the commit left %d entries reading gold.orders", cs.cache.Stats().Entries)
 	}
+	if inv := cacheMetric(t, cs.reg, "sluice_cache_invalidations_total"); inv != 1 {
+		t.Fatalf("invalidations metric %v, want 1", inv)
+	}
 	after := rowsText(t, c, q)
 	if after == before {
 		t.Fatalf("after the commit the query still returns %s", after)
@@ -338,6 +341,10 @@ func TestCacheCoalescing(t *testing.T) {
 	st := cs.cache.Stats()
 	if st.Misses != 1 || st.Hits+st.Coalesced != n-1 {
 		t.Fatalf("stats %+v", st)
+	}
+	// The same counts through the metrics the gateway serves.
+	if m, c := cacheMetric(t, cs.reg, "sluice_cache_misses_total"), cacheMetric(t, cs.reg, "sluice_cache_coalesced_total"); m != 1 || c != float64(st.Coalesced) {
+		t.Fatalf("metrics: misses %v, coalesced %v; stats %+v", m, c, st)
 	}
 }
 
@@ -526,6 +533,9 @@ func TestCacheBudgetUnderChurn(t *testing.T) {
 	if st.Evictions == 0 {
 		t.Fatalf("no evictions: %+v", st)
 	}
+	if e, b := cacheMetric(t, cs.reg, "sluice_cache_evictions_total"), cacheMetric(t, cs.reg, "sluice_cache_bytes"); e != float64(st.Evictions) || b != float64(st.Bytes) || b > budget {
+		t.Fatalf("metrics: evictions %v, bytes %v; stats %+v", e, b, st)
+	}
 	// A result over the cap: all its rows, nothing kept.
 	const big = "SELECT * FROM raw.events"
 	var n int
@@ -543,7 +553,7 @@ func TestCacheBudgetUnderChurn(t *testing.T) {
 	if rows.Err() != nil || got != n {
 		t.Fatalf("over the cap: %d rows of %d (%v)", got, n, rows.Err())
 	}
-	if cs.cache.Stats().TooLarge == 0 {
+	if cs.cache.Stats().TooLarge == 0 || cacheMetric(t, cs.reg, "sluice_cache_too_large_total") == 0 {
 		t.Fatal("the large result was not counted as too large")
 	}
 }
