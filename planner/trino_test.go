@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sluicesql/sluice/catalog"
+	"github.com/sluicesql/sluice/planner/plan"
 	"github.com/sluicesql/sluice/wire/pgerr"
 	"github.com/sluicesql/sluice/wire/pgtype"
 )
@@ -171,5 +172,39 @@ func TestProfile(t *testing.T) {
 	sub := profile("SELECT upper(status) FROM gold.orders WHERE customer_id IN (SELECT customer_id FROM gold.customers)")
 	if !sub.Has("subquery") || strings.Join(sub.Functions, ",") != "upper" && !strings.Contains(strings.Join(sub.Functions, ","), "upper") {
 		t.Errorf("subquery and function: %+v", sub)
+	}
+}
+
+// Under sluice.as_of an Iceberg table is read at the snapshot its bound
+// Table holds; Hive tables and plain runs name no snapshot.
+func TestTrinoSnapshots(t *testing.T) {
+	b := bindFor(t, "SELECT count(*) FROM gold.orders")
+	var pin func(n plan.Node, id int64)
+	pin = func(n plan.Node, id int64) {
+		if s, ok := n.(*plan.Scan); ok {
+			cp := *s.Table
+			cp.Format, cp.SnapshotID = catalog.FormatIceberg, id
+			s.Table = &cp
+		}
+		for _, c := range n.Children() {
+			pin(c, id)
+		}
+	}
+	hive, err := TrinoSQL(b, nil, TrinoTarget{Layers: goldOnTrino.Layers, Snapshots: true})
+	if err != nil || strings.Contains(hive, "FOR VERSION") {
+		t.Errorf("a Hive table names no snapshot: %s %v", hive, err)
+	}
+	pin(b.Root, 42)
+	current, err := TrinoSQL(b, nil, goldOnTrino)
+	if err != nil || strings.Contains(current, "FOR VERSION") {
+		t.Errorf("without Snapshots: %s %v", current, err)
+	}
+	old, err := TrinoSQL(b, nil, TrinoTarget{Layers: goldOnTrino.Layers, Snapshots: true})
+	if err != nil || !strings.Contains(old, `FROM "iceberg"."analytics"."orders" FOR VERSION AS OF 42 s`) {
+		t.Errorf("with Snapshots: %s %v", old, err)
+	}
+	pin(b.Root, 0)
+	if _, err := TrinoSQL(b, nil, TrinoTarget{Layers: goldOnTrino.Layers, Snapshots: true}); pgerr.Code(err) != pgerr.FeatureNotSupported {
+		t.Errorf("a table without a snapshot then: %v", err)
 	}
 }
