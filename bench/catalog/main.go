@@ -6,7 +6,7 @@
 // relation OID pointed at each server's gold.orders.
 //
 // With -setup it first creates in the PostgreSQL the schemas and tables
-// (column types, NOT NULL, comments) sluice's catalog describes, as the e2e
+// (column types, NOT NULL, primary keys, comments) sluice's catalog describes, as the e2e
 // tests' catalogOracle does. bench/catalog/run.sh starts both servers.
 //
 //	go run ./bench/catalog -sluice postgres://sluice@127.0.0.1:5433/sluice \
@@ -205,7 +205,8 @@ func readCorpus(path string) ([]string, error) {
 }
 
 // copySchema creates in dst the non-system schemas and the tables of sluice's
-// catalog (src) with their column types, NOT NULL and comments.
+// catalog (src) with their column types, NOT NULL, primary keys and
+// comments.
 func copySchema(ctx context.Context, src, dst *pgx.Conn) error {
 	var ddl []string
 	rows, err := src.Query(ctx, `select n.nspname from pg_catalog.pg_namespace n
@@ -264,6 +265,21 @@ func copySchema(ctx context.Context, src, dst *pgx.Conn) error {
 		}
 		if err := rows.Err(); err != nil {
 			return err
+		}
+		// The primary key (Iceberg identifier fields), so that PostgreSQL
+		// answers the index and constraint queries over the same objects.
+		var key []string
+		if err := src.QueryRow(ctx, `select coalesce(array_agg(a.attname order by k.i), '{}')
+			from pg_catalog.pg_constraint c, unnest(c.conkey) with ordinality k(n, i), pg_catalog.pg_attribute a
+			where c.conrelid = $1 and c.contype = 'p' and a.attrelid = c.conrelid and a.attnum = k.n`, t.oid).Scan(&key); err != nil {
+			return err
+		}
+		if len(key) > 0 {
+			var names []string
+			for _, k := range key {
+				names = append(names, pgx.Identifier{k}.Sanitize())
+			}
+			cols = append(cols, "primary key ("+strings.Join(names, ", ")+")")
 		}
 		ddl = append(ddl, fmt.Sprintf("drop table if exists %s", q),
 			fmt.Sprintf("create table %s (%s)", q, strings.Join(cols, ", ")))
