@@ -149,18 +149,20 @@ type numCol struct {
 	dec   bool
 	scale int32
 	out   NumVec
+	buf   []int64 // coefficients of columns not laid out as int64
 }
 
 func (c *numCol) eval(b arrow.RecordBatch) (*NumVec, bool, error) {
 	col := b.Column(c.idx)
 	n := col.Len()
-	if cap(c.out.Coef) < n {
-		c.out.Coef = make([]int64, n)
+	if cap(c.buf) < n {
+		c.buf = make([]int64, n)
 	}
-	v := c.out.Coef[:n]
+	v := c.buf[:n]
 	switch a := col.(type) {
 	case *array.Int64:
-		copy(v, a.Int64Values())
+		// The column's own values: consumers only read coefficients.
+		v = a.Int64Values()
 	case *array.Int32:
 		for i, x := range a.Int32Values() {
 			v[i] = int64(x)
@@ -174,7 +176,7 @@ func (c *numCol) eval(b arrow.RecordBatch) (*NumVec, bool, error) {
 			return nil, false, nil
 		}
 		// Decimal64 is int64 underneath: the coefficients as they are.
-		copy(v, arrow.Int64Traits.CastFromBytes(arrow.Decimal64Traits.CastToBytes(a.Values())))
+		v = arrow.Int64Traits.CastFromBytes(arrow.Decimal64Traits.CastToBytes(a.Values()))
 	case *array.Decimal128:
 		if a.DataType().(*arrow.Decimal128Type).Scale != c.scale {
 			return nil, false, nil
@@ -269,29 +271,36 @@ func (a *numArith) eval(b arrow.RecordBatch) (*NumVec, bool, error) {
 	} else {
 		nulls = nil
 	}
-	lv, rv := l.Coef, r.Coef
+	lv, rv := l.Coef[:n], r.Coef[:n]
 	switch a.op {
 	case "mul":
 		for i := range out {
-			hi, lo := bits.Mul64(uint64(abs64(lv[i])), uint64(abs64(rv[i])))
-			if hi != 0 || lo > math.MaxInt64 || lv[i] == math.MinInt64 || rv[i] == math.MinInt64 {
-				if nulls == nil || !nulls[i] {
+			x, y := lv[i], rv[i]
+			// Factors within ±2³¹ cannot overflow; others are checked.
+			if uint64(x+1<<31) >= 1<<32 || uint64(y+1<<31) >= 1<<32 {
+				if !mulFits(x, y) && (nulls == nil || !nulls[i]) {
 					return nil, false, nil
 				}
 			}
-			out[i] = lv[i] * rv[i]
+			out[i] = x * y
 		}
 	default:
+		// Each side is scaled by its power of ten (negated for the right
+		// side of -); values beyond MaxInt64/shift would overflow. The
+		// bounds are symmetric, so no scaled value is MinInt64 and
+		// negating one is exact.
 		ls, rs := a.lshift, a.rshift
-		neg := a.op == "sub"
+		llim, rlim := math.MaxInt64/ls, math.MaxInt64/rs
+		if a.op == "sub" {
+			rs = -rs
+		}
 		for i := range out {
-			x, okx := mulSmall(lv[i], ls)
-			y, oky := mulSmall(rv[i], rs)
-			if neg {
-				y, oky = -y, oky && y != math.MinInt64
-			}
+			x, y := lv[i], rv[i]
+			bad := x > llim || x < -llim || y > rlim || y < -rlim
+			x *= ls
+			y *= rs
 			s := x + y
-			if !okx || !oky || (x >= 0) == (y >= 0) && (s >= 0) != (x >= 0) {
+			if bad || (x^s)&(y^s) < 0 {
 				if nulls == nil || !nulls[i] {
 					return nil, false, nil
 				}
@@ -307,11 +316,9 @@ func (a *numArith) eval(b arrow.RecordBatch) (*NumVec, bool, error) {
 	return &a.out, true, nil
 }
 
-// mulSmall is x·p for a power of ten p, reporting overflow.
-func mulSmall(x, p int64) (int64, bool) {
-	if p == 1 {
-		return x, true
-	}
-	r := x * p
-	return r, r/p == x
+// mulFits reports whether x·y fits int64 (conservatively: never for
+// MinInt64 operands).
+func mulFits(x, y int64) bool {
+	hi, lo := bits.Mul64(uint64(abs64(x)), uint64(abs64(y)))
+	return hi == 0 && lo <= math.MaxInt64 && x != math.MinInt64 && y != math.MinInt64
 }
