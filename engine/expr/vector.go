@@ -71,6 +71,9 @@ type vcompiler struct{ env *Env }
 func (vc *vcompiler) pred(e plan.Expr) vnode {
 	switch x := e.(type) {
 	case *plan.BoolOp:
+		if in := textIn(x); in != nil {
+			return in
+		}
 		kids := make([]vnode, len(x.Args))
 		for i, a := range x.Args {
 			if kids[i] = vc.pred(a); kids[i] == nil {
@@ -735,4 +738,67 @@ func cmpDecimal64Const(vals []decimal.Decimal64, op cmpOp, c int64, out []bool) 
 			out[i] = v >= x
 		}
 	}
+}
+
+// textIn recognises col = 'a' OR col = 'b' OR ... over one text column and
+// non-NULL text literals (what the planner makes of col IN ('a', 'b')), so
+// that each row is compared with the list in one pass rather than one pass
+// and one OR per literal.
+func textIn(x *plan.BoolOp) vnode {
+	if x.Op != "OR" || len(x.Args) < 2 {
+		return nil
+	}
+	in := &vTextIn{col: -1}
+	for _, a := range x.Args {
+		c, ok := a.(*plan.Call)
+		if !ok || c.Func != "eq" || len(c.Args) != 2 {
+			return nil
+		}
+		l, r := c.Args[0], c.Args[1]
+		col, ok := column(l)
+		if !ok {
+			l, r = r, l
+			if col, ok = column(l); !ok {
+				return nil
+			}
+		}
+		lit, ok := r.(*plan.Const)
+		if !ok || col.kind != kString || in.col >= 0 && in.col != col.idx {
+			return nil
+		}
+		v, ok := lit.Value.(string)
+		if !ok || !(lit.Typ.OID == pgtype.TextOID || lit.Typ.OID == pgtype.VarcharOID && lit.Typ.Typmod < 0) {
+			return nil
+		}
+		in.col = col.idx
+		in.vals = append(in.vals, v)
+	}
+	return in
+}
+
+// vTextIn is a text column compared with a list of literals.
+type vTextIn struct {
+	col  int
+	vals []string
+}
+
+func (v *vTextIn) eval(b arrow.RecordBatch, m *Mask) (bool, error) {
+	s, ok := b.Column(v.col).(*array.String)
+	if !ok {
+		return false, nil
+	}
+	off, data := s.ValueOffsets(), s.ValueBytes()
+	for i := range m.True {
+		x := data[off[i]:off[i+1]]
+		hit := false
+		for _, c := range v.vals {
+			if len(x) == len(c) && string(x) == c {
+				hit = true
+				break
+			}
+		}
+		m.True[i] = hit
+	}
+	applyNulls(s, m)
+	return true, nil
 }

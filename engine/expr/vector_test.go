@@ -149,6 +149,9 @@ func vectorCases() map[string]plan.Expr {
 		"NOT (a OR b)":              vbool("NOT", vbool("OR", tcol(7), vcmp("gt", tcol(2), tcol(9)))),
 		"NOT (a AND NULL)":          vbool("NOT", vbool("AND", tcol(7), vcmp("gt", tcol(0), vconst(nil, pgtype.Int8)))),
 		"Q6 shape":                  vbool("AND", vcmp("ge", tcol(3), vconst(pgtype.DateValue(20003), pgtype.Date)), vcmp("lt", vcast(tcol(3), pgtype.Timestamp), ts(20010, 0)), vcmp("ge", tcol(2), vconst(num(5, 2), pgtype.Numeric)), vcmp("le", tcol(2), vconst(num(7000, 2), pgtype.Numeric)), vcmp("lt", vcast(tcol(9), pgtype.Numeric), vcast(vconst(int64(24), pgtype.Int4), pgtype.Numeric))),
+		"text IN list":              vbool("OR", vcmp("eq", tcol(5), vconst("paid", pgtype.Text)), vcmp("eq", vconst("", pgtype.Text), tcol(5)), vcmp("eq", tcol(5), vconst("zz", pgtype.Text))),
+		"NOT text IN list":          vbool("NOT", vbool("OR", vcmp("eq", tcol(5), vconst("pa", pgtype.Text)), vcmp("eq", tcol(5), vconst("a", pgtype.Text)))),
+		"text IN list with NULL":    vbool("OR", vcmp("eq", tcol(5), vconst("paid", pgtype.Text)), vcmp("eq", tcol(5), vconst(nil, pgtype.Text))),
 		"const OR col (true const)": vbool("OR", vcmp("lt", vconst(int64(1), pgtype.Int8), tcol(0)), vcmp("eq", tcol(5), vconst("a", pgtype.Text))),
 	}
 	return cases
@@ -298,5 +301,28 @@ func TestNumExprMatchesDatumPath(t *testing.T) {
 	}
 	if _, ok, err := n.Eval(b); ok || err != nil {
 		t.Fatalf("int8 * 2^62: ok %v, err %v; want the batch handed back", ok, err)
+	}
+}
+
+// col = 'a' OR col = 'b' compiles to the one-pass list test; a NULL in the
+// list or a second column keeps the general OR.
+func TestTextInCompiles(t *testing.T) {
+	env := &Env{Settings: pgtype.DefaultSettings(), Mem: memory.DefaultAllocator}
+	for name, c := range map[string]struct {
+		e    plan.Expr
+		list bool
+	}{
+		"list":      {vbool("OR", vcmp("eq", tcol(5), vconst("paid", pgtype.Text)), vcmp("eq", vconst("a", pgtype.Text), tcol(5))), true},
+		"NULL":      {vbool("OR", vcmp("eq", tcol(5), vconst("paid", pgtype.Text)), vcmp("eq", tcol(5), vconst(nil, pgtype.Text))), false},
+		"other col": {vbool("OR", vcmp("eq", tcol(5), vconst("paid", pgtype.Text)), vcmp("eq", tcol(0), vconst(int64(1), pgtype.Int8))), false},
+		"AND":       {vbool("AND", vcmp("eq", tcol(5), vconst("paid", pgtype.Text)), vcmp("eq", tcol(5), vconst("a", pgtype.Text))), false},
+	} {
+		p, ok := CompilePredicate(c.e, env)
+		if !ok {
+			t.Fatalf("%s: not compiled", name)
+		}
+		if _, isList := p.root.(*vTextIn); isList != c.list {
+			t.Errorf("%s: list test %v, want %v", name, isList, c.list)
+		}
 	}
 }
