@@ -9,6 +9,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
@@ -446,6 +447,87 @@ func TestDecodeHugeExponents(t *testing.T) {
 		got, _ := pgtype.AppendText(nil, pgtype.Numeric, d, nil)
 		if err != nil || string(got) != c.want {
 			t.Errorf("%s: %q %v, want %q", c.in, got, err, c.want)
+		}
+	}
+}
+
+// numeric(p ≤ 18, s) travels as Decimal64: text and binary output at the
+// int64 edges and negative scales agree with the Datum path, and
+// AppendDatum rounds into the builder's scale and refuses what the
+// precision cannot hold with 22003.
+func TestDecimal64(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
+	defer mem.AssertSize(t, 0)
+	cases := []struct {
+		prec, scale int32
+		values      []int64
+		want        []string
+	}{
+		{12, 2, []int64{0, 1, -1, 12345, -99999999999, 100}, []string{"0.00", "0.01", "-0.01", "123.45", "-999999999.99", "1.00"}},
+		{18, 2, []int64{math.MaxInt64, math.MinInt64}, []string{"92233720368547758.07", "-92233720368547758.08"}},
+		{18, 18, []int64{1, -999999999999999999}, []string{"0.000000000000000001", "-0.999999999999999999"}},
+		{10, -3, []int64{12, -5}, []string{"12000", "-5000"}},
+	}
+	for _, c := range cases {
+		typ := pgtype.Type{OID: pgtype.NumericOID, Typmod: pgtype.NumericTypmod(int(c.prec), int(c.scale))}
+		dt, ok := typ.ArrowType().(*arrow.Decimal64Type)
+		if !ok || dt.Precision != c.prec || dt.Scale != c.scale {
+			t.Fatalf("numeric(%d,%d) is carried as %s", c.prec, c.scale, typ.ArrowType())
+		}
+		b := array.NewDecimal64Builder(mem, dt)
+		for _, v := range c.values {
+			b.Append(decimal.Decimal64(v))
+		}
+		a := b.NewArray()
+		b.Release()
+		if got := encodeAll(t, typ, a, pgtype.TextFormat, nil); !equalStrings(got, c.want) {
+			t.Errorf("Decimal64(%d,%d): got %q, want %q", c.prec, c.scale, got, c.want)
+		}
+		bin := encodeAll(t, typ, a, pgtype.BinaryFormat, nil)
+		for i := range c.values {
+			d := pgtype.DatumAt(typ, a, i)
+			want, err := pgtype.AppendBinary(nil, pgtype.Numeric, d)
+			if err != nil || string(want) != bin[i] {
+				t.Errorf("Decimal64(%d,%d) row %d binary %x, datum path %x (%v)", c.prec, c.scale, i, bin[i], want, err)
+			}
+			txt, _ := pgtype.AppendText(nil, pgtype.Numeric, d, nil)
+			if string(txt) != c.want[i] {
+				t.Errorf("DatumAt row %d prints %q, want %q", i, txt, c.want[i])
+			}
+		}
+		a.Release()
+	}
+	if got := (pgtype.Type{OID: pgtype.NumericOID, Typmod: pgtype.NumericTypmod(19, 2)}).ArrowType(); got.ID() != arrow.DECIMAL128 {
+		t.Errorf("numeric(19,2) is carried as %s, want Decimal128", got)
+	}
+	typ := pgtype.Type{OID: pgtype.NumericOID, Typmod: pgtype.NumericTypmod(5, 2)}
+	b := array.NewDecimal64Builder(mem, typ.ArrowType().(*arrow.Decimal64Type))
+	defer b.Release()
+	for _, c := range []struct {
+		in   string
+		want string // "" for 22003
+	}{
+		{"123.455", "123.46"}, {"-123.455", "-123.46"}, {"999.994", "999.99"}, {"999.995", ""}, {"-1000", ""}, {"NaN", ""}, {"0.001", "0.00"},
+	} {
+		d, err := pgtype.Decode(pgtype.Numeric, pgtype.TextFormat, []byte(c.in), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = pgtype.AppendDatum(b, typ, d)
+		if c.want == "" {
+			if pgerr.Code(err) != pgerr.NumericValueOutOfRange {
+				t.Errorf("%s into numeric(5,2): %v, want 22003", c.in, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s into numeric(5,2): %v", c.in, err)
+		}
+		a := b.NewArray()
+		got, _ := pgtype.AppendText(nil, typ, pgtype.DatumAt(typ, a, 0), nil)
+		a.Release()
+		if string(got) != c.want {
+			t.Errorf("%s into numeric(5,2): %s, want %s", c.in, got, c.want)
 		}
 	}
 }
