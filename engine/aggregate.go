@@ -68,6 +68,7 @@ func newAggregate(n *plan.Aggregate, in operator, env *expr.Env) (operator, erro
 }
 
 type group struct {
+	key    string // appendKey's encoding of keys
 	keys   []pgtype.Datum
 	states []aggState
 	acc    []fastAcc // the typed path's running totals, folded into states at the end
@@ -78,12 +79,50 @@ func (a *aggregateOp) next(ctx context.Context) (arrow.RecordBatch, error) {
 		return nil, nil
 	}
 	a.done = true
+	p, err := a.accumulate(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	return a.finish(p.order)
+}
+
+// finish emits the groups, or the one row of an aggregate without keys
+// over no rows.
+func (a *aggregateOp) finish(order []*group) (arrow.RecordBatch, error) {
+	if len(a.keys) == 0 && len(order) == 0 {
+		order = append(order, a.newGroup(nil))
+	}
+	return a.emit(order)
+}
+
+// partialAgg is an aggregate's groups over the input it read: all of it,
+// or one worker's share (parallel.go merges those).
+type partialAgg struct {
+	groups map[string]*group // by appendKey's encoding of the keys
+	order  []*group          // first-seen order, so output is deterministic
+}
+
+// accumulate reads all of a's input into groups; with fold, the typed
+// path's totals end in the groups' states (parallel workers merge theirs
+// first).
+func (a *aggregateOp) accumulate(ctx context.Context, fold bool) (*partialAgg, error) {
 	groups := map[string]*group{}
-	var order []*group // first-seen order, so output is deterministic
+	var order []*group
 	var keyBuf []byte
 	groupsSeen := 0
+	src, _ := a.input.(selSource)
+	if a.fast == nil {
+		src = nil // the Datum path evaluates every row it gets
+	}
 	for {
-		b, err := a.input.next(ctx)
+		var b arrow.RecordBatch
+		var sel []int32
+		var err error
+		if src != nil {
+			b, sel, err = src.nextSel(ctx)
+		} else {
+			b, err = a.input.next(ctx)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -92,12 +131,21 @@ func (a *aggregateOp) next(ctx context.Context) (arrow.RecordBatch, error) {
 		}
 		done := false
 		if a.fast != nil {
-			done, err = a.fast.consume(a, b, groups, &order, &keyBuf)
+			done, err = a.fast.consume(a, b, sel, groups, &order, &keyBuf)
+		}
+		if !done && err == nil && sel != nil {
+			// The Datum path gets the selected rows alone.
+			var c arrow.RecordBatch
+			c, err = compactBatch(a.env.Mem, b, sel)
+			b.Release()
+			b = c
 		}
 		if !done && err == nil {
 			err = a.consume(b, groups, &order, &keyBuf)
 		}
-		b.Release()
+		if b != nil {
+			b.Release()
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -108,23 +156,28 @@ func (a *aggregateOp) next(ctx context.Context) (arrow.RecordBatch, error) {
 		}
 		groupsSeen = len(order)
 	}
-	if a.fast != nil {
-		if err := a.fast.fold(order); err != nil {
+	if a.fast != nil && fold {
+		if err := a.fast.fold(a, order); err != nil {
 			return nil, err
 		}
 	}
-	if len(a.keys) == 0 && len(order) == 0 {
-		order = append(order, a.newGroup(nil))
-	}
-	return a.emit(order)
+	return &partialAgg{groups: groups, order: order}, nil
 }
 
 func (a *aggregateOp) newGroup(keys []pgtype.Datum) *group {
-	g := &group{keys: keys, states: make([]aggState, len(a.node.Aggs))}
-	for i, c := range a.node.Aggs {
-		g.states[i] = newAggState(c)
+	return &group{keys: keys}
+}
+
+// statesOf is g's Datum states, made when first needed: a group the
+// typed path alone fills needs them only once its totals are folded.
+func (a *aggregateOp) statesOf(g *group) []aggState {
+	if g.states == nil {
+		g.states = make([]aggState, len(a.node.Aggs))
+		for i, c := range a.node.Aggs {
+			g.states[i] = newAggState(c)
+		}
 	}
-	return g
+	return g.states
 }
 
 func (a *aggregateOp) consume(b arrow.RecordBatch, groups map[string]*group, order *[]*group, keyBuf *[]byte) error {
@@ -170,10 +223,11 @@ func (a *aggregateOp) consume(b arrow.RecordBatch, groups map[string]*group, ord
 				keys[i] = kc[r]
 			}
 			g = a.newGroup(keys)
-			groups[string(buf)] = g
+			g.key = string(buf)
+			groups[g.key] = g
 			*order = append(*order, g)
 		}
-		for i, st := range g.states {
+		for i, st := range a.statesOf(g) {
 			if filterCols[i] != nil && filterCols[i][r] != true {
 				continue
 			}
@@ -211,7 +265,7 @@ func (a *aggregateOp) emit(groups []*group) (arrow.RecordBatch, error) {
 	for i, c := range a.node.Aggs {
 		vals := make([]pgtype.Datum, len(groups))
 		for j, g := range groups {
-			v, err := g.states[i].result()
+			v, err := a.statesOf(g)[i].result()
 			if err != nil {
 				release()
 				return nil, err

@@ -29,6 +29,11 @@ type aggFast struct {
 	// map still holds every group for batches on the other paths.
 	intGroups *intTable
 	byInt     []*group
+	// Several integer or date keys: the same, by their values as words.
+	wide       bool
+	wideGroups *wordsTable
+	byWide     []*group
+	words      []int64 // one row's key words
 }
 
 type fastKey struct {
@@ -63,6 +68,14 @@ func newAggFast(n *plan.Aggregate, env *expr.Env) *aggFast {
 		}
 		f.keys = append(f.keys, fastKey{idx: ref.Index, typ: ref.Typ})
 	}
+	f.wide = len(f.keys) >= 2
+	for _, k := range f.keys {
+		switch k.typ.OID {
+		case pgtype.Int2OID, pgtype.Int4OID, pgtype.Int8OID, pgtype.DateOID:
+		default:
+			f.wide = false
+		}
+	}
 	for _, c := range n.Aggs {
 		if c.Filter != nil || c.Distinct {
 			return nil
@@ -88,9 +101,9 @@ func newAggFast(n *plan.Aggregate, env *expr.Env) *aggFast {
 	return f
 }
 
-// consume adds b's rows; ok false: b needs the Datum path (nothing was
-// added).
-func (f *aggFast) consume(a *aggregateOp, b arrow.RecordBatch, groups map[string]*group, order *[]*group, keyBuf *[]byte) (bool, error) {
+// consume adds b's rows (those in sel, when not nil); ok false: b needs
+// the Datum path (nothing was added).
+func (f *aggFast) consume(a *aggregateOp, b arrow.RecordBatch, sel []int32, groups map[string]*group, order *[]*group, keyBuf *[]byte) (bool, error) {
 	vecs := make([]*expr.NumVec, len(f.aggs))
 	for i, ag := range f.aggs {
 		if ag.star {
@@ -110,6 +123,9 @@ func (f *aggFast) consume(a *aggregateOp, b arrow.RecordBatch, groups map[string
 		}
 	}
 	n := int(b.NumRows())
+	if sel != nil {
+		n = len(sel)
+	}
 	var g *group
 	if len(f.keys) == 0 && n > 0 {
 		g = f.groupFor(a, groups, order, "", nil, 0)
@@ -123,9 +139,46 @@ func (f *aggFast) consume(a *aggregateOp, b arrow.RecordBatch, groups map[string
 			}
 		}
 	}
+	var words [][]int64
+	anyNull := false
+	if f.wide {
+		words = make([][]int64, len(cols))
+		for i, col := range cols {
+			vals, err := int64s(col)
+			if err != nil {
+				return false, err
+			}
+			words[i] = vals
+			anyNull = anyNull || col.NullN() > 0
+		}
+		if f.wideGroups == nil {
+			f.wideGroups = newWordsTable(len(cols))
+			f.words = make([]int64, len(cols))
+		}
+	}
 	nullable := len(cols) == 1 && cols[0].NullN() > 0
-	for r := 0; r < n; r++ {
-		if ints != nil && !(nullable && cols[0].IsNull(r)) {
+	for i := 0; i < n; i++ {
+		r := i
+		if sel != nil {
+			r = int(sel[i])
+		}
+		if words != nil && !(anyNull && rowHasNull(cols, r)) {
+			for i, w := range words {
+				f.words[i] = w[r]
+			}
+			if gi := f.wideGroups.first(f.words); gi >= 0 {
+				g = f.byWide[gi]
+			} else {
+				buf := (*keyBuf)[:0]
+				for i, col := range cols {
+					buf = appendFastKey(buf, col, f.keys[i].typ, r)
+				}
+				*keyBuf = buf
+				g = f.groupFor(a, groups, order, string(buf), cols, r)
+				f.wideGroups.insert(f.words, int32(len(f.byWide)))
+				f.byWide = append(f.byWide, g)
+			}
+		} else if ints != nil && !(nullable && cols[0].IsNull(r)) {
 			if gi := f.intGroups.first(ints[r]); gi >= 0 {
 				g = f.byInt[gi]
 			} else {
@@ -168,7 +221,7 @@ func (f *aggFast) consume(a *aggregateOp, b arrow.RecordBatch, groups map[string
 			s := acc.sum + x
 			if (x >= 0) == (acc.sum >= 0) && (s >= 0) != (x >= 0) {
 				// The running sum left int64: hand it to the exact state.
-				if err := f.flushSum(g, i, acc.sum, v.Scale); err != nil {
+				if err := f.flushSum(a.statesOf(g), i, acc.sum, v.Scale); err != nil {
 					return false, err
 				}
 				s = x
@@ -192,6 +245,7 @@ func (f *aggFast) groupFor(a *aggregateOp, groups map[string]*group, order *[]*g
 		keys[i] = pgtype.DatumAt(f.keys[i].typ, col, r)
 	}
 	g := a.newGroup(keys)
+	g.key = key
 	g.acc = make([]fastAcc, len(f.aggs))
 	groups[key] = g
 	*order = append(*order, g)
@@ -206,8 +260,8 @@ func (f *aggFast) value(i int, x int64, scale int32) pgtype.Datum {
 	return pgtype.NumericValue{Coef: big.NewInt(x), Scale: scale}
 }
 
-func (f *aggFast) flushSum(g *group, i int, sum int64, scale int32) error {
-	switch st := g.states[i].(type) {
+func (f *aggFast) flushSum(states []aggState, i int, sum int64, scale int32) error {
+	switch st := states[i].(type) {
 	case *sumState:
 		return st.addValue(f.value(i, sum, scale))
 	case *avgState:
@@ -217,11 +271,12 @@ func (f *aggFast) flushSum(g *group, i int, sum int64, scale int32) error {
 }
 
 // fold hands every group's typed totals to its Datum states.
-func (f *aggFast) fold(groups []*group) error {
+func (f *aggFast) fold(a *aggregateOp, groups []*group) error {
 	for _, g := range groups {
 		if g.acc == nil {
 			continue
 		}
+		states := a.statesOf(g)
 		for i := range f.aggs {
 			acc := g.acc[i]
 			if acc.n == 0 {
@@ -231,7 +286,7 @@ func (f *aggFast) fold(groups []*group) error {
 			if f.aggs[i].arg != nil {
 				scale = f.aggs[i].arg.Scale
 			}
-			switch st := g.states[i].(type) {
+			switch st := states[i].(type) {
 			case *countState:
 				st.n += acc.n
 			case *sumState:
@@ -254,6 +309,54 @@ func (f *aggFast) fold(groups []*group) error {
 			}
 		}
 		g.acc = nil
+	}
+	return nil
+}
+
+// rowHasNull reports whether any of cols is NULL in row r.
+func rowHasNull(cols []arrow.Array, r int) bool {
+	for _, c := range cols {
+		if c.IsNull(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// merge adds src's typed totals (a group of another worker with the same
+// key) to dst's.
+func (f *aggFast) merge(a *aggregateOp, dst, src *group) error {
+	if src.acc == nil {
+		return nil
+	}
+	if dst.acc == nil {
+		dst.acc = src.acc
+		return nil
+	}
+	for i := range f.aggs {
+		d, s := &dst.acc[i], src.acc[i]
+		switch {
+		case s.n == 0:
+			continue
+		case d.n == 0:
+			*d = s
+			continue
+		}
+		d.n += s.n
+		d.min, d.max = min(d.min, s.min), max(d.max, s.max)
+		sum := d.sum + s.sum
+		if (s.sum >= 0) == (d.sum >= 0) && (sum >= 0) != (s.sum >= 0) {
+			// Past int64: the exact state takes the running sum.
+			var scale int32
+			if f.aggs[i].arg != nil {
+				scale = f.aggs[i].arg.Scale
+			}
+			if err := f.flushSum(a.statesOf(dst), i, d.sum, scale); err != nil {
+				return err
+			}
+			sum = s.sum
+		}
+		d.sum = sum
 	}
 	return nil
 }

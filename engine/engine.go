@@ -35,6 +35,7 @@ type Engine struct {
 	started time.Time // what pg_postmaster_start_time() reports
 	limits  MemoryLimits
 	inUse   atomic.Int64 // bytes the running queries hold (memory.go)
+	workers int          // per parallel pipeline; 0: GOMAXPROCS (parallel.go)
 }
 
 // New returns an engine.
@@ -87,7 +88,7 @@ func (e *Engine) execute(ctx context.Context, root plan.Node, params []pgtype.Da
 	if analysis == nil {
 		analysis = mem.analysis // WithAnalysis
 	}
-	b := &builder{env: env, mem: mem, work: map[int][]arrow.RecordBatch{}, analysis: analysis}
+	b := &builder{env: env, mem: mem, work: map[int][]arrow.RecordBatch{}, analysis: analysis, workers: e.workers}
 	subs := &subqueries{b: b, ctx: ctx, rows: map[plan.Node][][]pgtype.Datum{}}
 	env.Subquery = subs.run
 	op, err := b.build(root)
@@ -153,6 +154,10 @@ type builder struct {
 	// pruneWith is the filter right above the scan being built: its
 	// conjuncts may rule out row groups by their statistics.
 	pruneWith plan.Expr
+	// par, while one worker's copy of a parallel pipeline is built, holds
+	// what the copies share (parallel.go).
+	par     *parallelBuild
+	workers int
 }
 
 func (b *builder) build(n plan.Node) (operator, error) {
@@ -193,6 +198,9 @@ func (b *builder) build(n plan.Node) (operator, error) {
 		}
 		return &projectOp{input: in, exprs: evs, schema: arrowSchema(x.Cols)}, nil
 	case *plan.Aggregate:
+		if op, ok, err := b.parallelAggregate(x); ok {
+			return op, err
+		}
 		in, err := b.build(x.Input)
 		if err != nil {
 			return nil, err
@@ -224,6 +232,12 @@ func (b *builder) scan(s *plan.Scan) (operator, error) {
 	case catalog.FormatSystem:
 		op = &systemScan{table: s.Table, proj: s.Projection, schema: arrowSchema(s.Columns()), session: b.env.Session}
 	default:
+		if b.par != nil {
+			if src := b.par.scans[s]; src != nil {
+				op = sourceHandle{src}
+				break
+			}
+		}
 		opts := parquet.Options{Allocator: b.mem}
 		pr := &rowGroupPruner{table: s.Table, tests: pruneTests(s, b.pruneWith)}
 		pr.tests = append(pr.tests, pruneTests(s, s.Filter)...)
@@ -240,6 +254,12 @@ func (b *builder) scan(s *plan.Scan) (operator, error) {
 		}
 		pr.finishFile()
 		op = &lakeScan{sc: sc}
+		if b.par != nil {
+			src := &sharedSource{op: op}
+			b.par.scans[s] = src
+			b.par.closers = append(b.par.closers, op.close)
+			op = sourceHandle{src}
+		}
 	}
 	b.pruneWith = nil
 	if s.Filter != nil {

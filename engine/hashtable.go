@@ -110,3 +110,115 @@ func (t *intTable) first(k int64) int32 {
 func (t *intTable) bytes() int64 {
 	return int64(len(t.keys))*16 + int64(cap(t.next))*4
 }
+
+// wordsTable is intTable for keys of several words: the integer columns
+// of a multi-column join or group key, each value widened to int64. A
+// probe hashes and compares the words in place, with no key bytes built
+// per row.
+type wordsTable struct {
+	width int
+	keys  []int64 // width words per slot
+	heads []int32 // first row of the key's chain; -1: empty slot
+	tails []int32
+	next  []int32 // per build row: the next row with the same key, -1 at the end
+	used  int
+	shift uint
+}
+
+func newWordsTable(width int) *wordsTable {
+	t := &wordsTable{width: width}
+	t.alloc(1 << 10)
+	return t
+}
+
+func (t *wordsTable) alloc(n int) {
+	t.keys = make([]int64, n*t.width)
+	t.heads = make([]int32, n)
+	t.tails = make([]int32, n)
+	for i := range t.heads {
+		t.heads[i] = -1
+	}
+	bits := uint(0)
+	for 1<<bits < n {
+		bits++
+	}
+	t.shift = 64 - bits
+}
+
+func (t *wordsTable) slot(key []int64) int {
+	h := uint64(len(key))
+	for _, w := range key {
+		h = (h ^ uint64(w)) * 0x9E3779B97F4A7C15
+		h ^= h >> 32
+	}
+	return int((h * 0x9E3779B97F4A7C15) >> t.shift)
+}
+
+func (t *wordsTable) equal(s int, key []int64) bool {
+	k := t.keys[s*t.width : (s+1)*t.width]
+	for i, w := range key {
+		if k[i] != w {
+			return false
+		}
+	}
+	return true
+}
+
+// insert adds row r (rows arrive in increasing order) with key.
+func (t *wordsTable) insert(key []int64, r int32) {
+	for int(r) >= len(t.next) {
+		t.next = append(t.next, -1)
+	}
+	t.next[r] = -1
+	if (t.used+1)*2 > len(t.heads) {
+		t.resize(len(t.heads) * 2)
+	}
+	mask := len(t.heads) - 1
+	for s := t.slot(key); ; s = (s + 1) & mask {
+		switch {
+		case t.heads[s] < 0:
+			copy(t.keys[s*t.width:], key)
+			t.heads[s], t.tails[s] = r, r
+			t.used++
+			return
+		case t.equal(s, key):
+			t.next[t.tails[s]] = r
+			t.tails[s] = r
+			return
+		}
+	}
+}
+
+func (t *wordsTable) resize(size int) {
+	keys, heads, tails := t.keys, t.heads, t.tails
+	t.alloc(size)
+	mask := len(t.heads) - 1
+	for i, h := range heads {
+		if h < 0 {
+			continue
+		}
+		key := keys[i*t.width : (i+1)*t.width]
+		s := t.slot(key)
+		for t.heads[s] >= 0 {
+			s = (s + 1) & mask
+		}
+		copy(t.keys[s*t.width:], key)
+		t.heads[s], t.tails[s] = h, tails[i]
+	}
+}
+
+// first is the first row with key, or -1; next[r] follows it.
+func (t *wordsTable) first(key []int64) int32 {
+	mask := len(t.heads) - 1
+	for s := t.slot(key); ; s = (s + 1) & mask {
+		h := t.heads[s]
+		if h < 0 || t.equal(s, key) {
+			return h
+		}
+	}
+}
+
+// bytes is the table's memory, for the query's memory budget.
+func (t *wordsTable) bytes() int64 {
+	return int64(len(t.keys))*8 + int64(len(t.heads))*8 + int64(cap(t.next))*4
+}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -27,10 +28,8 @@ type joinOp struct {
 	node      *plan.Join
 	env       *expr.Env
 	probe     operator
-	build     operator
 	buildLeft bool
 	probeKeys []*expr.Evaluator
-	buildKeys []*expr.Evaluator
 	on        *expr.Evaluator
 	// The residual condition reads only onCols of the left-then-right
 	// columns: candidate pairs gather those alone, into onSchema, and the
@@ -43,61 +42,104 @@ type joinOp struct {
 	leftSchema, rightSchema *arrow.Schema
 	outSchema               *arrow.Schema
 
-	built      bool
-	buildBatch arrow.RecordBatch // all build rows; nil when none
-	buildRows  int
-	// table maps a general key to the first and last build rows of its
-	// chain, linked through chain (one entry per build row).
-	table map[string][2]int32
-	chain []int32
+	// The build side's table, shared by the probes of every worker of a
+	// parallel pipeline (parallel.go), which then do not own it.
+	*joinTable
+	ownsTable bool
+	built     bool
 	// One integer key read straight from its column (no Datums): the
 	// common foreign-key join. -1 when the keys need the general path.
-	probeIntCol, buildIntCol int
-	tableInt                 *intTable
-	buildMatched             []bool
-	keyBuf                   []byte
+	probeIntCol int
+	// Several integer keys read straight from their columns (nil: not
+	// that shape), and one probe row's key words.
+	probeWordCols []int
+	words         []int64
+	buildMatched  []bool // only for joins that keep unmatched build rows
+	keyBuf        []byte
 
 	queue    []arrow.RecordBatch
 	finished bool
 }
 
+// joinTable is a hash join's build side: read once, then only read by
+// the probes.
+type joinTable struct {
+	once      sync.Once
+	err       error
+	env       *expr.Env
+	build     operator
+	buildKeys []*expr.Evaluator
+	schema    *arrow.Schema // the build side's columns
+
+	buildBatch arrow.RecordBatch // all build rows; nil when none
+	buildRows  int
+	// table maps a general key to the first and last build rows of its
+	// chain, linked through chain (one entry per build row).
+	table         map[string][2]int32
+	chain         []int32
+	buildIntCol   int // -1: the keys need the general path
+	tableInt      *intTable
+	buildWordCols []int // several integer keys (nil: not that shape)
+	tableWords    *wordsTable
+}
+
 func (b *builder) join(j *plan.Join) (operator, error) {
-	left, err := b.build(j.Left)
-	if err != nil {
-		return nil, err
-	}
-	right, err := b.build(j.Right)
-	if err != nil {
-		left.close()
-		return nil, err
-	}
-	op := &joinOp{node: j, env: b.env, probe: left, build: right, buildLeft: j.BuildLeft,
-		leftSchema: arrowSchema(j.Left.Columns()), rightSchema: arrowSchema(j.Right.Columns()),
-		outSchema: arrowSchema(j.Columns())}
-	both := append(append([]plan.Column(nil), j.Left.Columns()...), j.Right.Columns()...)
+	probeNode, buildNode := j.Left, j.Right
 	probeKeys, buildKeys := j.LeftKeys, j.RightKeys
 	if j.BuildLeft {
-		op.probe, op.build = right, left
+		probeNode, buildNode = j.Right, j.Left
 		probeKeys, buildKeys = j.RightKeys, j.LeftKeys
 	}
-	fail := func(err error) (operator, error) {
-		left.close()
-		right.close()
+	var shared *joinTable
+	if b.par != nil {
+		shared = b.par.joins[j]
+	}
+	probe, err := b.build(probeNode)
+	if err != nil {
 		return nil, err
 	}
-	for i := range probeKeys {
-		pk, err := expr.Compile(probeKeys[i], b.env)
+	op := &joinOp{node: j, env: b.env, probe: probe, buildLeft: j.BuildLeft,
+		leftSchema: arrowSchema(j.Left.Columns()), rightSchema: arrowSchema(j.Right.Columns()),
+		outSchema: arrowSchema(j.Columns()), joinTable: shared}
+	fail := func(err error) (operator, error) {
+		op.close()
+		return nil, err
+	}
+	if shared == nil {
+		// The build side is not part of a parallel pipeline: it runs once,
+		// on its own.
+		par := b.par
+		b.par = nil
+		build, err := b.build(buildNode)
+		b.par = par
 		if err != nil {
-			return fail(err)
+			probe.close()
+			return nil, err
 		}
-		bk, err := expr.Compile(buildKeys[i], b.env)
+		op.joinTable = &joinTable{env: b.env, build: build, schema: arrowSchema(buildNode.Columns()), buildIntCol: -1}
+		if par != nil {
+			par.joins[j] = op.joinTable
+			par.closers = append(par.closers, op.joinTable.close)
+		} else {
+			op.ownsTable = true
+		}
+		for _, k := range buildKeys {
+			bk, err := expr.Compile(k, b.env)
+			if err != nil {
+				return fail(err)
+			}
+			op.buildKeys = append(op.buildKeys, bk)
+		}
+	}
+	for _, k := range probeKeys {
+		pk, err := expr.Compile(k, b.env)
 		if err != nil {
 			return fail(err)
 		}
 		op.probeKeys = append(op.probeKeys, pk)
-		op.buildKeys = append(op.buildKeys, bk)
 	}
 	if j.On != nil {
+		both := append(append([]plan.Column(nil), j.Left.Columns()...), j.Right.Columns()...)
 		on, cols, schema := compactRefs(j.On, both)
 		if op.on, err = expr.Compile(on, b.env); err != nil {
 			return fail(err)
@@ -105,10 +147,16 @@ func (b *builder) join(j *plan.Join) (operator, error) {
 		op.onCols, op.onSchema = cols, schema
 		op.onVec, _ = op.on.Predicate()
 	}
-	op.probeIntCol, op.buildIntCol = -1, -1
+	op.probeIntCol = -1
 	if p, ok := intKeyColumn(probeKeys); ok {
 		if b, ok := intKeyColumn(buildKeys); ok {
 			op.probeIntCol, op.buildIntCol = p, b
+		}
+	}
+	if p, ok := intKeyColumns(probeKeys); ok {
+		if b, ok := intKeyColumns(buildKeys); ok {
+			op.probeWordCols, op.buildWordCols = p, b
+			op.words = make([]int64, len(p))
 		}
 	}
 	return op, nil
@@ -142,8 +190,12 @@ func (j *joinOp) buildOuter() bool {
 func (j *joinOp) next(ctx context.Context) (arrow.RecordBatch, error) {
 	if !j.built {
 		j.built = true
-		if err := j.buildTable(ctx); err != nil {
-			return nil, err
+		j.once.Do(func() { j.err = j.buildTable(ctx) })
+		if j.err != nil {
+			return nil, j.err
+		}
+		if j.buildOuter() {
+			j.buildMatched = make([]bool, j.buildRows)
 		}
 	}
 	for len(j.queue) == 0 {
@@ -153,7 +205,16 @@ func (j *joinOp) next(ctx context.Context) (arrow.RecordBatch, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		b, err := j.probe.next(ctx)
+		var b arrow.RecordBatch
+		var sel []int32
+		var err error
+		if src, ok := j.probe.(selSource); ok && (j.probeIntCol >= 0 || j.probeWordCols != nil) && j.node.Kind != plan.JoinMark {
+			// Typed keys are read by row index: a filter's selection
+			// needs no copy of the rows it keeps.
+			b, sel, err = src.nextSel(ctx)
+		} else {
+			b, err = j.probe.next(ctx)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -166,7 +227,7 @@ func (j *joinOp) next(ctx context.Context) (arrow.RecordBatch, error) {
 			}
 			continue
 		}
-		err = j.probeBatch(ctx, b)
+		err = j.probeBatch(ctx, b, sel)
 		b.Release()
 		if err != nil {
 			return nil, err
@@ -177,7 +238,7 @@ func (j *joinOp) next(ctx context.Context) (arrow.RecordBatch, error) {
 	return out, nil
 }
 
-func (j *joinOp) buildTable(ctx context.Context) error {
+func (j *joinTable) buildTable(ctx context.Context) error {
 	var batches []arrow.RecordBatch
 	defer func() {
 		for _, b := range batches {
@@ -185,6 +246,7 @@ func (j *joinOp) buildTable(ctx context.Context) error {
 		}
 	}()
 	j.table = map[string][2]int32{}
+	var keyBuf []byte
 	for {
 		b, err := j.build.next(ctx)
 		if err != nil {
@@ -197,7 +259,7 @@ func (j *joinOp) buildTable(ctx context.Context) error {
 		// The build side is held whole: its batches count through the
 		// allocator, the table's links and keys are reserved here.
 		perRow := int64(8)
-		if j.buildIntCol < 0 {
+		if j.buildIntCol < 0 && j.buildWordCols == nil {
 			perRow = 64
 		}
 		if err := checkMemory(j.env, perRow*b.NumRows(), "building a hash join's table"); err != nil {
@@ -214,6 +276,16 @@ func (j *joinOp) buildTable(ctx context.Context) error {
 			j.buildRows += int(b.NumRows())
 			continue
 		}
+		if j.buildWordCols != nil {
+			if j.tableWords == nil {
+				j.tableWords = newWordsTable(len(j.buildWordCols))
+			}
+			if err := insertWords(j.tableWords, b, j.buildWordCols, j.buildRows); err != nil {
+				return err
+			}
+			j.buildRows += int(b.NumRows())
+			continue
+		}
 		keys, err := evalAll(j.buildKeys, b)
 		if err != nil {
 			return err
@@ -221,27 +293,24 @@ func (j *joinOp) buildTable(ctx context.Context) error {
 		for r := 0; r < int(b.NumRows()); r++ {
 			row := int32(j.buildRows + r)
 			j.chain = append(j.chain, -1)
-			k, ok := j.key(keys, r)
+			buf, ok := appendJoinKey(keyBuf[:0], keys, r)
+			keyBuf = buf
 			if !ok {
 				continue
 			}
-			if ht, found := j.table[k]; found {
+			if ht, found := j.table[string(buf)]; found {
 				j.chain[ht[1]] = row
-				j.table[k] = [2]int32{ht[0], row}
+				j.table[string(buf)] = [2]int32{ht[0], row}
 			} else {
-				j.table[k] = [2]int32{row, row}
+				j.table[string(buf)] = [2]int32{row, row}
 			}
 		}
 		j.buildRows += int(b.NumRows())
 	}
-	j.buildMatched = make([]bool, j.buildRows)
 	if len(batches) == 0 {
 		return nil
 	}
-	schema := j.rightSchema
-	if j.buildLeft {
-		schema = j.leftSchema
-	}
+	schema := j.schema
 	cols := make([]arrow.Array, schema.NumFields())
 	for c := range cols {
 		parts := make([]arrow.Array, len(batches))
@@ -278,24 +347,67 @@ func evalAll(evs []*expr.Evaluator, b arrow.RecordBatch) ([][]pgtype.Datum, erro
 
 // key is row r's hash key; false when a key is NULL (it matches nothing).
 func (j *joinOp) key(keys [][]pgtype.Datum, r int) (string, bool) {
-	buf := j.keyBuf[:0]
+	buf, ok := appendJoinKey(j.keyBuf[:0], keys, r)
+	j.keyBuf = buf
+	return string(buf), ok
+}
+
+// appendJoinKey appends row r's hash key; false when a key is NULL (it
+// matches nothing).
+func appendJoinKey(buf []byte, keys [][]pgtype.Datum, r int) ([]byte, bool) {
 	for _, k := range keys {
 		if k[r] == nil {
-			return "", false
+			return buf, false
 		}
 		buf = appendKey(buf, k[r])
 	}
-	j.keyBuf = buf
-	return string(buf), true
+	return buf, true
 }
 
-// probeBatch joins one probe batch against the table.
-func (j *joinOp) probeBatch(ctx context.Context, b arrow.RecordBatch) error {
+// probeBatch joins one probe batch against the table: its rows sel, or
+// all when sel is nil (only the typed key paths get a selection).
+func (j *joinOp) probeBatch(ctx context.Context, b arrow.RecordBatch, sel []int32) error {
 	n := int(b.NumRows())
+	rowsIn := n
+	if sel != nil {
+		rowsIn = len(sel)
+	}
+	// rowsWhere lists the rows (of those probed) whose matched is want.
+	rowsWhere := func(matched []bool, want bool) []int32 {
+		var rows []int32
+		if sel != nil {
+			for _, r := range sel {
+				if matched[r] == want {
+					rows = append(rows, r)
+				}
+			}
+			return rows
+		}
+		for r, m := range matched {
+			if m == want {
+				rows = append(rows, int32(r))
+			}
+		}
+		return rows
+	}
 	var keys [][]pgtype.Datum
 	var intCol arrow.Array
 	var ints []int64
-	if j.probeIntCol >= 0 {
+	var wordCols []arrow.Array
+	var words [][]int64
+	wordNulls := false
+	if j.probeWordCols != nil {
+		for _, c := range j.probeWordCols {
+			col := b.Column(c)
+			vals, err := int64s(col)
+			if err != nil {
+				return err
+			}
+			wordCols = append(wordCols, col)
+			words = append(words, vals)
+			wordNulls = wordNulls || col.NullN() > 0
+		}
+	} else if j.probeIntCol >= 0 {
 		intCol = b.Column(j.probeIntCol)
 		var err error
 		if ints, err = int64s(intCol); err != nil {
@@ -335,9 +447,23 @@ func (j *joinOp) probeBatch(ctx context.Context, b arrow.RecordBatch) error {
 		}
 	}
 	nullable := intCol != nil && intCol.NullN() > 0
-	for r := 0; r < n && len(j.probeKeys) > 0; r++ {
+	for i := 0; i < rowsIn && len(j.probeKeys) > 0; i++ {
+		r := i
+		if sel != nil {
+			r = int(sel[i])
+		}
 		c := int32(-1)
-		if intCol != nil {
+		if words != nil {
+			if wordNulls && rowHasNull(wordCols, r) {
+				continue
+			}
+			for i, w := range words {
+				j.words[i] = w[r]
+			}
+			if j.tableWords != nil {
+				c = j.tableWords.first(j.words)
+			}
+		} else if intCol != nil {
 			if nullable && intCol.IsNull(r) {
 				continue
 			}
@@ -370,24 +496,11 @@ func (j *joinOp) probeBatch(ctx context.Context, b arrow.RecordBatch) error {
 	case plan.JoinMark:
 		return j.emitMarked(b, matched)
 	case plan.JoinSemi, plan.JoinAnti:
-		want := j.node.Kind == plan.JoinSemi
-		var rows []int32
-		for r, m := range matched {
-			if m == want {
-				rows = append(rows, int32(r))
-			}
-		}
-		return j.emit(b, rows, nil, true)
+		return j.emit(b, rowsWhere(matched, j.node.Kind == plan.JoinSemi), nil, true)
 	}
 	if j.probeOuter() {
-		var rows, none []int32
-		for r, m := range matched {
-			if !m {
-				rows = append(rows, int32(r))
-				none = append(none, -1)
-			}
-		}
-		return j.emit(b, rows, none, false)
+		rows := rowsWhere(matched, false)
+		return j.emit(b, rows, nulls(len(rows)), false)
 	}
 	return nil
 }
@@ -430,7 +543,9 @@ func (j *joinOp) pairs(b arrow.RecordBatch, pr, br []int32, matched []bool) erro
 				return pgerr.New(pgerr.CardinalityViolation, "more than one row returned by a subquery used as an expression")
 			}
 			matched[pr[i]] = true
-			j.buildMatched[br[i]] = true
+			if j.buildMatched != nil {
+				j.buildMatched[br[i]] = true
+			}
 			kp = append(kp, pr[i])
 			kb = append(kb, br[i])
 		}
@@ -573,12 +688,21 @@ func (j *joinOp) close() {
 		b.Release()
 	}
 	j.queue = nil
+	j.probe.close()
+	if j.ownsTable {
+		j.joinTable.close()
+	}
+}
+
+func (j *joinTable) close() {
 	if j.buildBatch != nil {
 		j.buildBatch.Release()
 		j.buildBatch = nil
 	}
-	j.probe.close()
-	j.build.close()
+	if j.build != nil {
+		j.build.close()
+		j.build = nil
+	}
 }
 
 // emitMarked queues every probe row with its match flag.
@@ -614,6 +738,23 @@ func intKeyColumn(keys []plan.Expr) (int, bool) {
 		return c.Index, true
 	}
 	return -1, false
+}
+
+// intKeyColumns reports the columns of two or more join keys that are
+// all plain columns stored as integers (intKeyColumn's types).
+func intKeyColumns(keys []plan.Expr) ([]int, bool) {
+	if len(keys) < 2 {
+		return nil, false
+	}
+	cols := make([]int, len(keys))
+	for i, k := range keys {
+		c, ok := intKeyColumn([]plan.Expr{k})
+		if !ok {
+			return nil, false
+		}
+		cols[i] = c
+	}
+	return cols, true
 }
 
 // compactRefs rewrites e over cols to read only the columns it references,
@@ -678,6 +819,9 @@ func (j *joinOp) nextRow(r int32) int32 {
 	if j.tableInt != nil {
 		return j.tableInt.next[r]
 	}
+	if j.tableWords != nil {
+		return j.tableWords.next[r]
+	}
 	return j.chain[r]
 }
 
@@ -726,6 +870,34 @@ func insertInts(t *intTable, col arrow.Array, base int) error {
 			continue
 		}
 		t.insert(k, int32(base+r))
+	}
+	return nil
+}
+
+// insertWords adds the keys of b's columns cols, rows base+i, to t; a row
+// with a NULL key matches nothing and is left out.
+func insertWords(t *wordsTable, b arrow.RecordBatch, cols []int, base int) error {
+	arrs := make([]arrow.Array, len(cols))
+	vals := make([][]int64, len(cols))
+	nullable := false
+	for i, c := range cols {
+		arrs[i] = b.Column(c)
+		v, err := int64s(arrs[i])
+		if err != nil {
+			return err
+		}
+		vals[i] = v
+		nullable = nullable || arrs[i].NullN() > 0
+	}
+	key := make([]int64, len(cols))
+	for r := 0; r < int(b.NumRows()); r++ {
+		if nullable && rowHasNull(arrs, r) {
+			continue
+		}
+		for i, v := range vals {
+			key[i] = v[r]
+		}
+		t.insert(key, int32(base+r))
 	}
 	return nil
 }

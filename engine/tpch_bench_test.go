@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/sluicesql/sluice/catalog"
@@ -13,6 +15,15 @@ import (
 	"github.com/sluicesql/sluice/planner"
 	"github.com/sluicesql/sluice/wire/pgtype"
 )
+
+// cpuTime is the process's user and system CPU time so far, in ns.
+func cpuTime() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
 
 // tpchEnv binds the TPC-H queries as the benchmark's server does: bare
 // table names resolve in schema tpch.
@@ -27,7 +38,8 @@ func (e tpchEnv) ValueSettings() *pgtype.Settings { return e.settings }
 // BenchmarkTPCH runs TPC-H queries in process over a lake written by
 // `tpch gen` (bench/tpch), for profiles of one operator at a time without
 // the wire: SLUICE_TPCH_DIR names the lake (e.g. /root/tpch-sf0.1), and
-// -bench 'TPCH/Q21' picks queries. The whole result is read.
+// -bench 'TPCH/Q21' picks queries; SLUICE_TPCH_WORKERS=1 runs the operators
+// on one goroutine. The whole result is read.
 //
 //	SLUICE_TPCH_DIR=/root/tpch-sf0.1 go test ./engine -run '^$' -bench 'TPCH/Q(1|6)$' -cpuprofile cpu.out
 func BenchmarkTPCH(b *testing.B) {
@@ -42,6 +54,15 @@ func BenchmarkTPCH(b *testing.B) {
 	state := lake.Current()
 	p := planner.New()
 	eng := engine.New()
+	if w := os.Getenv("SLUICE_TPCH_WORKERS"); w != "" {
+		// Workers per parallel pipeline (1: operators on one goroutine),
+		// to measure what morsel parallelism gains on this machine.
+		n, err := strconv.Atoi(w)
+		if err != nil || n < 1 {
+			b.Fatalf("SLUICE_TPCH_WORKERS=%q is not a worker count", w)
+		}
+		eng.WithWorkers(n)
+	}
 	settings := pgtype.DefaultSettings()
 	env := tpchEnv{settings: settings}
 	ctx := context.Background()
@@ -55,6 +76,10 @@ func BenchmarkTPCH(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			// CPU time per query beside the wall time: on a shared
+			// machine it moves less with the load, and it shows what
+			// parallel workers cost beside what they save.
+			cpu0 := cpuTime()
 			for b.Loop() {
 				bound, err := p.Bind(stmts[0].(*planner.Query), state, env, nil)
 				if err != nil {
@@ -76,6 +101,7 @@ func BenchmarkTPCH(b *testing.B) {
 				}
 				st.Close()
 			}
+			b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
 		})
 	}
 }

@@ -1,0 +1,96 @@
+package engine_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/sluicesql/sluice/catalog"
+	"github.com/sluicesql/sluice/engine"
+	"github.com/sluicesql/sluice/planner"
+	"github.com/sluicesql/sluice/wire/pgerr"
+	"github.com/sluicesql/sluice/wire/pgtype"
+)
+
+// TestParallelMatchesSerial runs aggregates over pipelines of scans,
+// filters and join probes with four workers and with one, over a lake of
+// 300-row row groups (so every worker takes many morsels), and wants the
+// same rows (in any order: none of the queries orders them) or the same
+// error.
+func TestParallelMatchesSerial(t *testing.T) {
+	state := memoryLake(t)
+	serial, parallel := engine.New().WithWorkers(1), engine.New().WithWorkers(4)
+	for _, sql := range []string{
+		`SELECT status, count(*), count(status), sum(amount), avg(amount), min(amount), max(amount) FROM gold.orders GROUP BY status`,
+		`SELECT customer_id, dt, count(*), sum(order_id), avg(customer_id) FROM gold.orders WHERE amount > 100 GROUP BY customer_id, dt`,
+		`SELECT order_id % 1000, sum(amount * 2) FROM gold.orders GROUP BY 1`,
+		`SELECT status, bool_and(amount > 10), bool_or(amount > 900), max(created_at), min(status), sum(amount) FILTER (WHERE customer_id < 20) FROM gold.orders GROUP BY status`,
+		`SELECT count(*), sum(amount), max(amount) FROM gold.orders WHERE amount > 999999999`,
+		`SELECT count(*), sum(amount) FROM gold.orders`,
+		`SELECT a.status, count(*), sum(b.amount), min(b.order_id) FROM gold.orders a JOIN gold.orders b ON a.customer_id = b.order_id WHERE a.amount > 50 GROUP BY a.status`,
+		`SELECT a.dt, count(*), sum(b.amount) FROM gold.orders a LEFT JOIN gold.orders b ON a.customer_id = b.order_id AND b.amount > 500 GROUP BY a.dt`,
+		`SELECT count(*), sum(amount) FROM gold.orders a WHERE a.customer_id IN (SELECT order_id FROM gold.orders WHERE amount > 500)`,
+		`SELECT count(*) FROM gold.orders a WHERE NOT EXISTS (SELECT 1 FROM gold.orders b WHERE b.order_id = a.customer_id AND b.amount > 500)`,
+		`SELECT status, sum(order_id * 4611686018427387904) FROM gold.orders GROUP BY status`,
+	} {
+		want := collect(t, serial, state, sql)
+		for range 3 {
+			if got := collect(t, parallel, state, sql); !slices.Equal(got, want) {
+				t.Errorf("%s\nparallel: %v\nserial:   %v", sql, got, want)
+				break
+			}
+		}
+	}
+}
+
+// collect runs sql and returns its rows as text, sorted, or its error's
+// SQLSTATE.
+func collect(t *testing.T, eng *engine.Engine, state *catalog.State, sql string) []string {
+	t.Helper()
+	ctx := context.Background()
+	p := planner.New()
+	stmts, err := p.Parse(sql)
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings := pgtype.DefaultSettings()
+	bound, err := p.Bind(stmts[0].(*planner.Query), state, testEnv{db: "postgres", settings: settings}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := eng.Execute(ctx, bound.Root, nil, engine.WithSettings(settings))
+	if err != nil {
+		return []string{"error " + pgerr.Convert(err).Code}
+	}
+	defer st.Close()
+	var rows []string
+	for {
+		b, err := st.Next(ctx)
+		if err != nil {
+			return []string{"error " + pgerr.Convert(err).Code}
+		}
+		if b == nil {
+			break
+		}
+		for r := 0; r < int(b.NumRows()); r++ {
+			var fields []string
+			for c := 0; c < int(b.NumCols()); c++ {
+				d := pgtype.DatumAt(bound.Columns[c].Type, b.Column(c), r)
+				if d == nil {
+					fields = append(fields, "NULL")
+					continue
+				}
+				txt, err := pgtype.AppendText(nil, bound.Columns[c].Type, d, settings)
+				if err != nil {
+					t.Fatal(err)
+				}
+				fields = append(fields, string(txt))
+			}
+			rows = append(rows, strings.Join(fields, "|"))
+		}
+		b.Release()
+	}
+	slices.Sort(rows)
+	return rows
+}
