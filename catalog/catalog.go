@@ -28,6 +28,11 @@ type Column struct {
 	// by it, so renamed columns and files written before a column existed
 	// read right.
 	FieldID int
+	// Domain is the domain PostgreSQL declares a system column with
+	// (information_schema's sql_identifier, cardinal_number, ...): the
+	// column's pg_attribute type, while Type is the base type clients see
+	// in RowDescription, as PostgreSQL sends it. 0 for other columns.
+	Domain uint32
 }
 
 // Format says where a table's rows come from.

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -190,6 +191,21 @@ func buildSystemTableDefs() (map[string][]*sysTable, map[string]*sysTable) {
 	pg := append([]*sysTable{pgTypeTableDef()}, pgCatalogTables()...)
 	pg = append(pg, sessionTables()...)
 	is := informationSchemaTables()
+	// information_schema's views declare their columns with its domains
+	// (sql_identifier, cardinal_number, ...): the computed ones take them
+	// from the export, by column name.
+	for _, d := range is {
+		if r := exported().byName[informationSchemaName+"."+d.name]; r != nil {
+			d.cols = slices.Clone(d.cols)
+			for i := range d.cols {
+				for _, ec := range r.cols {
+					if ec.Name == d.cols[i].Name {
+						d.cols[i].Domain = ec.Domain
+					}
+				}
+			}
+		}
+	}
 	for _, d := range pg {
 		if r := exported().byName[pgCatalogName+"."+d.name]; r != nil {
 			d.hasIndex = r.hasIndex

@@ -80,7 +80,11 @@ func parseExport(relations, static string) (*exportedCatalog, error) {
 			c.byName[key] = r
 			c.relations = append(c.relations, r)
 		}
-		r.cols = append(r.cols, Column{Name: f[7], Type: servedType(uint32(typid), int32(typmod)), NotNull: f[10] == "t"})
+		c := Column{Name: f[7], Type: servedType(uint32(typid), int32(typmod)), NotNull: f[10] == "t"}
+		if isDomain(uint32(typid)) {
+			c.Domain = uint32(typid)
+		}
+		r.cols = append(r.cols, c)
 	}
 
 	var name string
@@ -119,6 +123,11 @@ func parseExport(relations, static string) (*exportedCatalog, error) {
 // sql_identifier is name, as clients see it in RowDescription), the type
 // itself when Sluice can encode it, else the documented substitute
 // (SubstitutedTypes), else text or text[].
+func isDomain(typid uint32) bool {
+	r, ok := builtinTypes().byOID[typid]
+	return ok && r[typType].(string) == "d"
+}
+
 func servedType(typid uint32, typmod int32) pgtype.Type {
 	if r, ok := builtinTypes().byOID[typid]; ok && r[typType].(string) == "d" {
 		typid, typmod = uint32(r[typBasetype].(int64)), int32(r[typTypmod].(int64))

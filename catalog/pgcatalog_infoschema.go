@@ -9,8 +9,9 @@ import (
 // information_schema's views. PostgreSQL declares their columns with the
 // SQL-standard domains (sql_identifier, character_data, cardinal_number,
 // yes_or_no), which clients see as their base types in RowDescription: name,
-// varchar, int4 and varchar(3) (typmod 7). Sluice has no domains, so the
-// columns carry those base types in pg_attribute too.
+// varchar, int4 and varchar(3) (typmod 7). The columns carry those base
+// types; pg_attribute, format_type and information_schema.columns name
+// the domains (Column.Domain), from PostgreSQL's exported pg_type rows.
 
 var (
 	tVarchar = pgtype.Varchar
@@ -200,10 +201,26 @@ func isColumnsRows(st *State) [][]pgtype.Datum {
 				udt = info.Name
 			}
 			updatable := r.kind == relkindTable
+			// A collation other than the default is named (name columns
+			// and information_schema's domains are C).
+			typid := c.Type.OID
+			var domCat, domSchema, domName, collCat, collSchema, collName pgtype.Datum
+			if c.Domain != 0 {
+				typid = c.Domain
+				if name, _, ok := st.TypeByOID(c.Domain); ok {
+					domCat, domSchema, domName = db, informationSchemaName, name
+				}
+			}
+			switch storageOf(typid).collation {
+			case CCollationOID:
+				collCat, collSchema, collName = db, pgCatalogName, "C"
+			case POSIXCollationOID:
+				collCat, collSchema, collName = db, pgCatalogName, "POSIX"
+			}
 			out = append(out, row{
 				db, r.schema.Name, r.table.Name, c.Name, int64(i + 1), nil, yesNo(!c.NotNull), f.dataType,
 				f.charMax, f.octetLen, f.numPrec, f.numRadix, f.numScale, f.dtPrec, nil, nil,
-				nil, nil, nil, nil, nil, nil, nil, nil, nil,
+				nil, nil, nil, collCat, collSchema, collName, domCat, domSchema, domName,
 				db, pgCatalogName, udt, nil, nil, nil, nil, strconv.Itoa(i + 1),
 				"NO", "NO", nil, nil, nil, nil, nil, "NO", "NEVER", nil, yesNo(updatable),
 			})

@@ -236,14 +236,19 @@ func pgAttributeRows(st *State) [][]pgtype.Datum {
 	var out [][]pgtype.Datum
 	for _, r := range st.relations() {
 		for i, c := range r.table.Columns {
-			s := storageOf(c.Type.OID)
+			typid, length, typmod := c.Type.OID, typeLen(c.Type.OID), int64(c.Type.Typmod)
+			if c.Domain != 0 {
+				// The domain holds the typmod (yes_or_no is varchar(3)).
+				typid, length, typmod = c.Domain, domainLen(c.Domain), -1
+			}
+			s := storageOf(typid)
 			ndims := int64(0)
 			if c.Type.IsArray() {
 				ndims = 1
 			}
 			out = append(out, row{
-				oidv(r.table.OID), c.Name, oidv(c.Type.OID), int64(-1), typeLen(c.Type.OID), int64(i + 1),
-				ndims, int64(-1), int64(c.Type.Typmod), s.byval, ch(s.align), ch(s.storage), "",
+				oidv(r.table.OID), c.Name, oidv(typid), int64(-1), length, int64(i + 1),
+				ndims, int64(-1), typmod, s.byval, ch(s.align), ch(s.storage), "",
 				c.NotNull, false, false, "", "", false, true, int64(0), s.collation, nil, nil, nil, nil,
 			})
 		}

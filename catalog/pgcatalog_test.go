@@ -320,6 +320,20 @@ func TestCatalogTablesMatchPostgreSQL(t *testing.T) {
 		   FROM pg_type t JOIN pg_class c ON c.oid = t.typrelid JOIN pg_namespace n ON n.oid = t.typnamespace
 		   JOIN pg_type a ON a.oid = t.typarray
 		  WHERE n.nspname IN ('sluice', 'gold') ORDER BY 1`,
+		// information_schema's columns are declared with its domains, which
+		// format_type names qualified, as it does a lake table's row type.
+		`SELECT attname, atttypid, atttypmod, attlen, attcollation, format_type(atttypid, atttypmod)
+		   FROM pg_attribute WHERE attrelid = 'information_schema.tables'::regclass ORDER BY attnum`,
+		`SELECT format_type(13226, NULL), format_type(13225, -1), format_type(c.reltype, NULL), format_type(t.typarray, NULL),
+		        format_type(999999, NULL)
+		   FROM pg_class c JOIN pg_type t ON t.oid = c.reltype WHERE c.oid = {orders}`,
+		`SELECT table_name, column_name, data_type, character_maximum_length, character_octet_length, numeric_precision,
+		        domain_catalog, domain_schema, domain_name, udt_schema, udt_name, collation_catalog, collation_schema, collation_name
+		   FROM information_schema.columns
+		  WHERE table_schema = 'information_schema' AND table_name IN ('tables', 'columns', 'key_column_usage')
+		     OR table_schema = 'pg_catalog' AND table_name = 'pg_class' AND ordinal_position < 4
+		     OR table_schema = 'gold'
+		  ORDER BY table_schema, table_name, ordinal_position`,
 		// Relations of a layer, and pg_catalog's own.
 		`SELECT relname, relkind, relnatts, reltuples, relowner, relam, reltablespace, relpersistence, relisshared,
 		        relhasindex, relhasrules, relhastriggers, relhassubclass, relchecks, relispopulated, relreplident,

@@ -76,10 +76,12 @@ const (
 	typOID       = 0
 	typName      = 1
 	typNamespace = 2
+	typLen       = 4
 	typByval     = 5
 	typType      = 6
 	typCategory  = 7
 	typRelid     = 11
+	typElem      = 13
 	typAlign     = 22
 	typStorage   = 23
 	typBasetype  = 25
@@ -193,6 +195,14 @@ func relationRowType(t *Table) int64 {
 	return oidv(t.RowTypeOID)
 }
 
+// domainLen is a built-in domain's typlen (its base type's).
+func domainLen(oid uint32) int64 {
+	if r, ok := builtinTypes().byOID[oid]; ok {
+		return r[typLen].(int64)
+	}
+	return -1
+}
+
 // typeStorage is what pg_attribute copies from pg_type: alignment, storage,
 // pass-by-value and the default collation.
 type typeStorage struct {
@@ -256,6 +266,25 @@ func (s *State) TypeByOID(oid uint32) (name string, namespace uint32, ok bool) {
 		}
 	}
 	return "", 0, false
+}
+
+// TypeElem is the element type of an array type of this state (built-in
+// or a lake table's row type array), 0 for any other type.
+func (s *State) TypeElem(oid uint32) uint32 {
+	if r, found := builtinTypes().byOID[oid]; found {
+		if r[typCategory].(string) == "A" {
+			return uint32(r[typElem].(int64))
+		}
+		return 0
+	}
+	for _, sc := range s.Schemas {
+		for _, t := range sc.Tables {
+			if oid != 0 && t.ArrayTypeOID == oid {
+				return t.RowTypeOID
+			}
+		}
+	}
+	return 0
 }
 
 // HasType says whether a namespace holds a type of that name, so that

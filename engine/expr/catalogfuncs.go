@@ -69,7 +69,7 @@ func (c *compiler) catalogFunc(name string, types []pgtype.Type) (func([]pgtype.
 				typmod = int32(a[1].(int64))
 			}
 			if _, known := pgtype.Lookup(pgtype.OID(oid)); !known {
-				return "???", nil
+				return ce.formatCatalogType(oid), nil
 			}
 			return formatType(pgtype.Type{OID: pgtype.OID(oid), Typmod: typmod}), nil
 		}, true
@@ -236,6 +236,38 @@ func (c *compiler) catalogFunc(name string, types []pgtype.Type) (func([]pgtype.
 		}), true
 	}
 	return nil, false
+}
+
+// formatCatalogType is format_type of a type the catalog knows but the
+// engine has no codec for (information_schema's domains, the row types of
+// lake tables and their arrays): its name, schema-qualified unless the
+// search path finds it, "[]" for an array; "???" for an unknown OID, as
+// PostgreSQL prints it.
+func (ce *CatalogEnv) formatCatalogType(oid uint32) string {
+	suffix := ""
+	if elem := ce.State.TypeElem(oid); elem != 0 {
+		if _, known := pgtype.Lookup(pgtype.OID(elem)); known {
+			return formatType(pgtype.Type{OID: pgtype.OID(elem), Typmod: -1}) + "[]"
+		}
+		oid, suffix = elem, "[]"
+	}
+	name, ns, ok := ce.State.TypeByOID(oid)
+	if !ok {
+		return "???"
+	}
+	visible := false
+	for _, p := range ce.path() {
+		if sc := ce.State.Schema(p); sc != nil && ce.State.HasType(sc.OID, name) {
+			visible = sc.OID == ns
+			break
+		}
+	}
+	if !visible {
+		if sc := ce.State.NamespaceByOID(ns); sc != nil {
+			return catalog.QuoteIdent(sc.Name) + "." + catalog.QuoteIdent(name) + suffix
+		}
+	}
+	return catalog.QuoteIdent(name) + suffix
 }
 
 // firstInPath is the schema a bare relation name resolves to: pg_catalog
