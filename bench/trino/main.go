@@ -51,10 +51,10 @@ func main() {
 
 type options struct {
 	data, trino, sluice, queries, work, out string
-	runs, latency                      int
-	only                               map[int]bool
-	stream                             []int
-	timeout                            time.Duration
+	runs, latency                           int
+	only                                    map[int]bool
+	stream                                  []int
+	timeout                                 time.Duration
 }
 
 func run() error {
