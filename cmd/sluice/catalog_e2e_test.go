@@ -222,6 +222,8 @@ func TestPsqlMetaCommandsMatchPostgres(t *testing.T) {
 		`\d gold.orders`,
 		`\d+ gold.orders`,
 		`\d gold.customers`,
+		`\d gold.orders_pkey`,
+		`\di gold.*`,
 		`\du ` + demoUser,
 	} {
 		args := []string{"-v", "ON_ERROR_STOP=1", "-c", cmd}
