@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/big"
 	"strings"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -600,29 +601,7 @@ func (v *vBool) eval(b arrow.RecordBatch, m *Mask) (bool, error) {
 		if ok, err := k.eval(b, &v.tmp); !ok || err != nil {
 			return ok, err
 		}
-		t, nl := v.tmp.True, v.tmp.Null
-		if v.and {
-			// false wins; otherwise NULL if either is NULL.
-			for i := range m.True {
-				f1 := !m.True[i] && !m.Null[i]
-				f2 := !t[i] && !nl[i]
-				if f1 || f2 {
-					m.True[i], m.Null[i] = false, false
-				} else {
-					m.Null[i] = m.Null[i] || nl[i]
-					m.True[i] = !m.Null[i]
-				}
-			}
-		} else {
-			// true wins; otherwise NULL if either is NULL.
-			for i := range m.True {
-				if m.True[i] || t[i] {
-					m.True[i], m.Null[i] = true, false
-				} else {
-					m.Null[i] = m.Null[i] || nl[i]
-				}
-			}
-		}
+		combine(v.and, m, &v.tmp)
 	}
 	return true, nil
 }
@@ -801,4 +780,41 @@ func (v *vTextIn) eval(b arrow.RecordBatch, m *Mask) (bool, error) {
 	}
 	applyNulls(s, m)
 	return true, nil
+}
+
+// combine folds o into m with AND or OR in three-valued logic, on the
+// flags as bytes (a Go bool is one byte, 0 or 1) so that the loop has no
+// branches to mispredict: AND is true when both are, NULL when neither is
+// false and one is NULL; OR is true when either is, NULL when neither is
+// true and one is NULL.
+func combine(and bool, m, o *Mask) {
+	n := len(m.True)
+	if n == 0 {
+		return
+	}
+	t1, n1 := boolBytes(m.True), boolBytes(m.Null)
+	t2, n2 := boolBytes(o.True)[:n], boolBytes(o.Null)[:n]
+	if and {
+		for i := range t1 {
+			a, b, c, d := t1[i], n1[i], t2[i], n2[i]
+			false1, false2 := (a|b)^1, (c|d)^1
+			t1[i] = a & c
+			n1[i] = (b | d) &^ (false1 | false2)
+		}
+		return
+	}
+	for i := range t1 {
+		a, b, c, d := t1[i], n1[i], t2[i], n2[i]
+		t := a | c
+		t1[i] = t
+		n1[i] = (b | d) & (t ^ 1)
+	}
+}
+
+// boolBytes is b's memory as bytes.
+func boolBytes(b []bool) []uint8 {
+	if len(b) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*uint8)(unsafe.Pointer(&b[0])), len(b))
 }
