@@ -1,23 +1,42 @@
 package gateway
 
 import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/sluicesql/sluice/cache"
+	"github.com/sluicesql/sluice/catalog"
+	"github.com/sluicesql/sluice/engine"
+	"github.com/sluicesql/sluice/planner"
 	"github.com/sluicesql/sluice/router"
+	"github.com/sluicesql/sluice/wire"
 )
 
 // A result a real Trino computed is cached like a local one: the first run
 // goes to the tier, the next ones are hits that neither Trino nor the local
 // engine runs, with the same rows as the local engine's. cache.routes
-// leaves a tier out by its name.
+// leaves a tier out by its name. Under sluice.as_of the key holds the
+// setting and the snapshot on a Trino route too: the old snapshot is read
+// by Trino (FOR VERSION AS OF) once per key, then answered from the cache.
 func TestCacheTrinoRoute(t *testing.T) {
-	url, dir := trinoOverLake(t)
+	url, dir, ice := trinoOverLakes(t, true)
+	testCacheTrino(t, url, dir, ice)
+}
+
+// testCacheTrino is TestCacheTrinoRoute on a Trino the caller started
+// (over dir, with ice's Iceberg catalog), so that it can share one with
+// the other tests that need one.
+func testCacheTrino(t *testing.T, url, dir string, ice trinoIceberg) {
 	rt, err := router.New(router.Config{HealthInterval: 500 * time.Millisecond, Tiers: []router.TierConfig{{
 		Name: "etl", Clusters: []router.ClusterConfig{{Name: "trino-1", URL: url,
-			Catalogs: map[string]string{"gold": "hive.gold", "silver": "hive.silver"}}},
+			Catalogs: map[string]string{"gold": "hive.gold", "silver": "hive.silver", "ice": "iceberg.ice_" + runTag}}},
 	}}})
 	if err != nil {
 		t.Fatal(err)
@@ -83,5 +102,98 @@ func TestCacheTrinoRoute(t *testing.T) {
 	rowsText(t, c2, local)
 	if st := cs2.cache.Stats(); st.Hits != 1 {
 		t.Fatalf("the local route is still cached: %+v", st)
+	}
+
+	t.Run("as_of", func(t *testing.T) { testCacheTrinoAsOf(t, url, dir, ice, rt) })
+}
+
+// testCacheTrinoAsOf: a cached server whose lake also serves ice's Iceberg
+// catalog, every query routed to Trino.
+func testCacheTrinoAsOf(t *testing.T, url, dir string, ice trinoIceberg, rt *router.Router) {
+	lake, err := catalog.OpenLake(dir, catalog.LakeOptions{Iceberg: []catalog.IcebergCatalog{ice.cfg}})
+	if err != nil {
+		t.Fatalf("opening the lake: %v", err)
+	}
+	t.Cleanup(func() { lake.Close() })
+	c := cache.New(cache.Config{Budget: 64 << 20})
+	t.Cleanup(c.Close)
+	ce := &countingEngine{Engine: engine.New()}
+	logger := slog.New(slog.DiscardHandler)
+	gw, err := New(Config{Version: "test", Settings: map[string]string{"sluice.route": "etl"}, Cache: CacheConfig{Cache: c}},
+		lake, planner.New(), NewRoutes(ce, rt, nil, "", nil), NewMetrics(prometheus.NewRegistry()), logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := wire.NewServer(wire.Config{Handler: gw, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(context.Background(), ln) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	})
+	app := "cache-asof-" + runTag
+	conn := connectX(t, fmt.Sprintf("postgres://alice@%s/sluice?sslmode=disable&application_name=%s&%s", ln.Addr(), app, simple))
+	const q = "SELECT count(*), sum(amount)::int8, max(order_id) FROM ice.orders"
+	// snapshotRuns counts the queries Trino ran for this test that read
+	// the first snapshot.
+	snapshotRuns := func() int {
+		n := 0
+		for _, tq := range trinoQueries(t, url, "alice", app) {
+			if strings.Contains(tq.Query, fmt.Sprintf("FOR VERSION AS OF %d", ice.first)) {
+				n++
+			}
+		}
+		return n
+	}
+	if got := rowsText(t, conn, q); got != "[20 2100 20];" {
+		t.Fatalf("current snapshot through Trino: %s", got)
+	}
+	lk, err := lake.Current().Table("ice", "orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var at time.Time
+	for _, sn := range lk.Snapshots() {
+		if sn.ID == ice.first {
+			at = sn.At.Add(time.Millisecond)
+		}
+	}
+	for i, as := range []string{fmt.Sprintf("snapshot:%d", ice.first), at.UTC().Format("2006-01-02 15:04:05.000000+00")} {
+		if _, err := conn.Exec(testCtx(t), "SET sluice.as_of = '"+as+"'"); err != nil {
+			t.Fatal(err)
+		}
+		hits := c.Stats().Hits
+		for j := 0; j < 3; j++ {
+			if got := rowsText(t, conn, q); got != "[10 550 10];" {
+				t.Fatalf("as of %s, run %d: %s", as, j, got)
+			}
+		}
+		// Each spelling of the snapshot is its own key: Trino read it once
+		// for each, the other runs were hits.
+		if got := snapshotRuns(); got != i+1 {
+			t.Fatalf("as of %s: Trino read the snapshot %d times in all, want %d", as, got, i+1)
+		}
+		if got := c.Stats().Hits - hits; got != 2 {
+			t.Fatalf("as of %s: %d hits, want 2", as, got)
+		}
+		if e := explainText(t, conn, q); !strings.Contains(e, "Cache: hit") {
+			t.Fatalf("EXPLAIN as of %s: %s", as, e)
+		}
+	}
+	if _, err := conn.Exec(testCtx(t), "RESET sluice.as_of"); err != nil {
+		t.Fatal(err)
+	}
+	if got := rowsText(t, conn, q); got != "[20 2100 20];" {
+		t.Fatalf("after RESET: %s", got)
+	}
+	if n := ce.runs.Load(); n != 0 {
+		t.Fatalf("the local engine ran %d queries routed to Trino", n)
 	}
 }
