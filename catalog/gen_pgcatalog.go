@@ -3,7 +3,9 @@
 // gen_pgcatalog exports what Sluice serves of PostgreSQL 15's own catalog
 // from a real server, so that the catalog embeds PostgreSQL's rows rather
 // than hand-kept copies:
-//   - pg_type.tsv: the built-in pg_type rows;
+//   - pg_type.tsv: the built-in pg_type rows, in PostgreSQL's heap order
+//     (ctid), which is the order a scan without ORDER BY returns them
+//     (pgjdbc's getTypeInfo has none);
 //   - pg_relations.tsv: every relation of pg_catalog and information_schema
 //     (tables, views, indexes) with its columns;
 //   - pg_static.tsv: the rows of catalogs that do not depend on the lake
@@ -33,7 +35,7 @@ const typeQuery = `SELECT oid, typname, typnamespace, typowner, typlen, typbyval
 	typinput::oid, typoutput::oid, typreceive::oid, typsend::oid, typmodin::oid, typmodout::oid,
 	typanalyze::oid, typalign, typstorage, typnotnull, typbasetype, typtypmod, typndims,
 	typcollation, typdefaultbin::text, typdefault, typacl::text
-	FROM pg_catalog.pg_type WHERE oid < 16384 ORDER BY oid`
+	FROM pg_catalog.pg_type WHERE oid < 16384 ORDER BY ctid`
 
 func main() {
 	if err := run(); err != nil {
