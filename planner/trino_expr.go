@@ -410,6 +410,12 @@ func (r *trinoRenderer) call(x *plan.Call, refs func(int) string) (string, error
 		if err != nil {
 			return "", err
 		}
+		if x.Typ.OID == pgtype.NumericOID {
+			// EXTRACT's numeric has the field's own scale (year 1995,
+			// second 40.500000), not the decimal(38, 10) that stands
+			// for a numeric without a typmod.
+			return fmt.Sprintf("CAST(%s AS decimal(38, %d))", s, extractScale(strings.ToLower(field), x.Args[1].Type())), nil
+		}
 		return ret(s)
 	case "timezone":
 		zone := args[0]
@@ -597,6 +603,23 @@ func (r *trinoRenderer) arrayCompare(x *plan.Call, refs func(int) string) (strin
 	}
 	match := map[string]string{"any": "any_match", "all": "all_match"}[kind]
 	return fmt.Sprintf("%s(%s, e -> %s %s e)", match, args[1], args[0], op), nil
+}
+
+// extractScale is the scale of EXTRACT's numeric result in PostgreSQL:
+// microsecond fields of a timestamp keep six decimals (milliseconds
+// three), the epoch of a date and every whole-number field none.
+func extractScale(field string, t pgtype.Type) int {
+	switch field {
+	case "second":
+		return 6
+	case "milliseconds":
+		return 3
+	case "epoch":
+		if t.OID != pgtype.DateOID {
+			return 6
+		}
+	}
+	return 0
 }
 
 // extract renders EXTRACT(field FROM x) with PostgreSQL's numbering.

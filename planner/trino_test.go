@@ -208,3 +208,17 @@ func TestTrinoSnapshots(t *testing.T) {
 		t.Errorf("a table without a snapshot then: %v", err)
 	}
 }
+
+// EXTRACT's numeric keeps PostgreSQL's scale per field (1995, not
+// 1995.0000000000 as a numeric without a typmod would be rendered).
+func TestTrinoExtractScale(t *testing.T) {
+	got := trinoOf(t, "SELECT extract(year FROM created_at), extract(epoch FROM created_at), extract(second FROM created_at), extract(epoch FROM dt) FROM gold.orders", nil, goldOnTrino)
+	for _, want := range []string{"CAST(year(", "AS decimal(38, 0))", "AS decimal(38, 6))"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("lacks %s: %s", want, got)
+		}
+	}
+	if strings.Contains(got, "decimal(38, 10)") {
+		t.Errorf("an EXTRACT rendered with the scale of an unconstrained numeric: %s", got)
+	}
+}
