@@ -8,7 +8,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/decimal"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 
 	"github.com/sluicesql/sluice/planner/plan"
@@ -426,17 +425,10 @@ func (v *vCmpConst) eval(b arrow.RecordBatch, m *Mask) (bool, error) {
 				m.True[i] = all
 			}
 		} else {
-			c := v.i
-			for i := range n {
-				m.True[i] = op.test(cmp3(int64(vals[i]), c))
-			}
+			cmpConst(vals, op, v.i, m.True)
 		}
 	case kTimestamp:
-		vals := col.(*array.Timestamp).TimestampValues()
-		c := v.i
-		for i := range n {
-			m.True[i] = op.test(cmp3(int64(vals[i]), c))
-		}
+		cmpConst(col.(*array.Timestamp).TimestampValues(), op, v.i, m.True)
 	case kDecimal:
 		vals := col.(*array.Decimal128).Values()
 		c := v.d
@@ -444,7 +436,7 @@ func (v *vCmpConst) eval(b arrow.RecordBatch, m *Mask) (bool, error) {
 			m.True[i] = op.test(vals[i].Cmp(c))
 		}
 	case kDecimal64:
-		cmpDecimal64Const(col.(*array.Decimal64).Values(), op, v.i, m.True)
+		cmpConst(col.(*array.Decimal64).Values(), op, v.i, m.True)
 	case kString:
 		s := col.(*array.String)
 		c := v.s
@@ -467,17 +459,11 @@ func (v *vCmpConst) eval(b arrow.RecordBatch, m *Mask) (bool, error) {
 func cmpIntConst(col arrow.Array, op cmpOp, c int64, m *Mask) bool {
 	switch a := col.(type) {
 	case *array.Int64:
-		for i, x := range a.Int64Values() {
-			m.True[i] = op.test(cmp3(x, c))
-		}
+		cmpConst(a.Int64Values(), op, c, m.True)
 	case *array.Int32:
-		for i, x := range a.Int32Values() {
-			m.True[i] = op.test(cmp3(int64(x), c))
-		}
+		cmpConst(a.Int32Values(), op, c, m.True)
 	case *array.Int16:
-		for i, x := range a.Int16Values() {
-			m.True[i] = op.test(cmp3(int64(x), c))
-		}
+		cmpConst(a.Int16Values(), op, c, m.True)
 	default:
 		return false
 	}
@@ -490,12 +476,14 @@ func applyNulls(col arrow.Array, m *Mask) {
 		clear(m.Null)
 		return
 	}
-	for i := range m.True {
-		null := col.IsNull(i)
-		m.Null[i] = null
-		if null {
-			m.True[i] = false
-		}
+	bits, off := col.NullBitmapBytes(), col.Data().Offset()
+	t, nl := boolBytes(m.True), boolBytes(m.Null)
+	for i := range t {
+		// The validity bit as 0 or 1: NULL is its complement.
+		j := off + i
+		valid := bits[j>>3] >> (j & 7) & 1
+		nl[i] = valid ^ 1
+		t[i] &= valid
 	}
 }
 
@@ -687,34 +675,35 @@ func (ev *Evaluator) Predicate() (*Predicate, bool) {
 	return CompilePredicate(ev.expr, ev.env)
 }
 
-// cmpDecimal64Const compares Decimal64 coefficients with c (at the same
-// scale), one loop per operator so that each compiles to a plain compare.
-func cmpDecimal64Const(vals []decimal.Decimal64, op cmpOp, c int64, out []bool) {
-	x := decimal.Decimal64(c)
+// cmpConst compares integer-like values (integers, dates, timestamps,
+// Decimal64 coefficients at the constant's scale) with c, one loop per
+// operator so that each compiles to a plain compare without branches.
+func cmpConst[T ~int16 | ~int32 | ~int64](vals []T, op cmpOp, c int64, out []bool) {
+	out = out[:len(vals)]
 	switch op {
 	case opEQ:
 		for i, v := range vals {
-			out[i] = v == x
+			out[i] = int64(v) == c
 		}
 	case opNE:
 		for i, v := range vals {
-			out[i] = v != x
+			out[i] = int64(v) != c
 		}
 	case opLT:
 		for i, v := range vals {
-			out[i] = v < x
+			out[i] = int64(v) < c
 		}
 	case opLE:
 		for i, v := range vals {
-			out[i] = v <= x
+			out[i] = int64(v) <= c
 		}
 	case opGT:
 		for i, v := range vals {
-			out[i] = v > x
+			out[i] = int64(v) > c
 		}
 	default:
 		for i, v := range vals {
-			out[i] = v >= x
+			out[i] = int64(v) >= c
 		}
 	}
 }
@@ -766,9 +755,11 @@ func (v *vTextIn) eval(b arrow.RecordBatch, m *Mask) (bool, error) {
 	if !ok {
 		return false, nil
 	}
+	// ValueBytes starts at the first value of a slice; offsets do not.
 	off, data := s.ValueOffsets(), s.ValueBytes()
+	base := off[0]
 	for i := range m.True {
-		x := data[off[i]:off[i+1]]
+		x := data[off[i]-base : off[i+1]-base]
 		hit := false
 		for _, c := range v.vals {
 			if len(x) == len(c) && string(x) == c {

@@ -109,6 +109,11 @@ func expandDictionary(mem memory.Allocator, d *array.Dictionary) (arrow.Array, b
 	if d.Dictionary().NullN() > 0 {
 		return nil, false
 	}
+	// ValueBytes starts at the first value of a sliced dictionary, where
+	// offsets do not (pqarrow's dictionaries are never sliced; cast those).
+	if doff[0] != 0 {
+		return nil, false
+	}
 	n := d.Len()
 	ix := idx.Int32Values()
 	offBuf := memory.NewResizableBuffer(mem)
