@@ -4,17 +4,24 @@ import (
 	"github.com/sluicesql/sluice/planner/plan"
 )
 
-// optimize runs the rewrite rules in order: inner joins are ordered so
-// each joins on a condition, predicates move down into and below joins, join conditions become hash keys with the smaller input
-// built, then every node keeps only the columns read above it.
+// optimize runs the rewrite rules in order: constants fold, inner joins are
+// ordered so each joins on a condition, predicates move down into and
+// below joins, semi joins move onto the inputs they filter, decorrelated
+// aggregates read only the groups asked for, join conditions become hash
+// keys with the smaller input built, limits move down, then every node
+// keeps only the columns read above it.
 func optimize(root plan.Node) plan.Node {
+	root = foldConstants(root)
 	// Filters first reach the inner joins they constrain (through outer,
 	// semi and anti joins above them), then the joins are ordered, then
 	// the filters settle into the new order.
 	root = pushFilters(root)
 	root = reorderJoins(root)
 	root = pushFilters(root)
+	root = pushSemiJoins(root)
+	root = restrictGroupedJoins(root)
 	root = chooseBuildSides(root)
+	root = pushLimits(root)
 	return pruneColumns(root)
 }
 
@@ -181,8 +188,8 @@ func splitJoin(j *plan.Join) plan.Node {
 }
 
 // chooseBuildSides is the build-side rule: a hash join builds its table
-// from the input with fewer rows by the lake's row counts, and from the
-// right input when a count is unknown. Semi and anti joins always build
+// from the input with fewer rows estimated after filters (estimateRows),
+// and from the right input when a count is unknown. Semi and anti joins always build
 // the right side.
 func chooseBuildSides(n plan.Node) plan.Node {
 	n = mapChildren(n, chooseBuildSides)
@@ -195,45 +202,6 @@ func chooseBuildSides(n plan.Node) plan.Node {
 		}
 	}
 	return n
-}
-
-// estimateRows is an upper bound on a node's rows from lake metadata, or -1.
-func estimateRows(n plan.Node) int64 {
-	switch x := n.(type) {
-	case *plan.Scan:
-		return x.Table.RowCount
-	case *plan.Values:
-		return int64(len(x.Rows))
-	case *plan.Filter, *plan.Project, *plan.Sort:
-		return estimateRows(n.Children()[0])
-	case *plan.Limit:
-		in := estimateRows(x.Input)
-		if c, ok := x.Count.(*plan.Const); ok && c.Value != nil && x.Offset == nil {
-			if v := c.Value.(int64); in < 0 || v < in {
-				return v
-			}
-		}
-		return in
-	case *plan.Aggregate:
-		if len(x.GroupBy) == 0 {
-			return 1
-		}
-		return estimateRows(x.Input)
-	case *plan.Join:
-		// A keyed join is assumed to follow a foreign key: one match per
-		// row of the larger side.
-		l, r := estimateRows(x.Left), estimateRows(x.Right)
-		switch {
-		case x.Kind == plan.JoinSemi || x.Kind == plan.JoinAnti || x.Kind == plan.JoinMark:
-			return l
-		case l < 0 || r < 0:
-			return -1
-		case len(x.LeftKeys) == 0:
-			return l * r
-		}
-		return max(l, r)
-	}
-	return -1
 }
 
 // hasSubquery reports whether e holds a subquery expression.

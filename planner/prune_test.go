@@ -27,9 +27,9 @@ Project dt#0, sum#1
   -> Aggregate keys=[dt#2] aggs=[sum(amount#1) FILTER (WHERE (status#0 = 'paid'::text))]
     -> Scan gold.orders [status, amount, dt]`},
 		{"SELECT n FROM (SELECT customer_id AS n, status FROM gold.orders) s LIMIT 1", `
-Limit count='1'::bigint
-  -> Project n#0
-    -> Project customer_id#0
+Project n#0
+  -> Project customer_id#0
+    -> Limit count='1'::bigint
       -> Scan gold.orders [customer_id]`},
 	}
 	p := New()

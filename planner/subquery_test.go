@@ -44,11 +44,23 @@ Project order_id#0, name#3
     -> Scan gold.orders [order_id, customer_id]
     -> Project customer_id#0, name#1
       -> Scan gold.customers [customer_id, name]`},
-		{"an uncorrelated IN stays an expression that runs its subquery once",
+		{"an uncorrelated IN conjunct of WHERE is a semi join",
 			"SELECT name FROM gold.customers WHERE customer_id IN (SELECT customer_id FROM gold.orders)", `
 Project name#1
-  -> Filter customer_id#0 IN (subquery)
+  -> Semi Join keys=[customer_id#0 = customer_id#0]
+    -> Scan gold.customers [customer_id, name]
+    -> Project customer_id#0
+      -> Scan gold.orders [customer_id]`},
+		{"an uncorrelated NOT IN stays an expression: a NULL in the subquery excludes every row",
+			"SELECT name FROM gold.customers WHERE customer_id NOT IN (SELECT customer_id FROM gold.orders)", `
+Project name#1
+  -> Filter NOT customer_id#0 IN (subquery)
     -> Scan gold.customers [customer_id, name]`},
+		{"an uncorrelated IN under OR stays an expression",
+			"SELECT name FROM gold.customers WHERE customer_id IN (SELECT customer_id FROM gold.orders) OR country = 'FR'", `
+Project name#1
+  -> Filter (customer_id#0 IN (subquery) OR (country#2 = 'FR'::text))
+    -> Scan gold.customers [customer_id, name, country]`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
