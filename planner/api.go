@@ -92,8 +92,8 @@ func syntaxError(sql string, err error) error {
 	var pe *pgparser.Error
 	if errors.As(err, &pe) {
 		e := pgerr.New(pgerr.SyntaxError, "%s", pe.Message)
-		if strings.HasPrefix(pe.Message, "unterminated") {
-			e.Code = pgerr.SyntaxError
+		if windowFrameError(pe.Message) {
+			e.Code = windowingError
 		}
 		if pe.Cursorpos > 0 {
 			e.Position = int32(pe.Cursorpos)
@@ -101,6 +101,18 @@ func syntaxError(sql string, err error) error {
 		return e
 	}
 	return pgerr.New(pgerr.SyntaxError, "%s", err.Error())
+}
+
+// windowFrameError recognises the invalid window frames PostgreSQL's
+// grammar rejects with SQLSTATE 42P20 (gram.y's makeWindowDef checks),
+// which the parser reports with their message only.
+func windowFrameError(msg string) bool {
+	for _, prefix := range []string{"frame start cannot be ", "frame end cannot be ", "frame starting from current row cannot ", "frame starting from following row cannot "} {
+		if strings.HasPrefix(msg, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // charPosition turns a 0-based byte offset in sql into PostgreSQL's 1-based

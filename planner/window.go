@@ -291,11 +291,19 @@ func (b *binder) windowFunc(call *plan.WindowCall, name string, fc *pg_query.Fun
 // RANGE, of the one ORDER BY key's type (interval for dates and times).
 func (b *binder) windowFrame(call *plan.WindowCall, over *pg_query.WindowDef, sc *scope) error {
 	opts := call.FrameOptions
+	if opts&plan.FrameGroups != 0 && len(call.OrderBy) == 0 {
+		return b.errAt(over.Location, pgerr.New(windowingError, "GROUPS mode requires an ORDER BY clause"))
+	}
 	offsets := plan.FrameStartOffsetPrec | plan.FrameStartOffsetFoll | plan.FrameEndOffsetPrec | plan.FrameEndOffsetFoll
 	if opts&offsets == 0 {
 		return nil
 	}
-	if opts&plan.FrameRange != 0 && len(call.OrderBy) != 1 {
+	// PostgreSQL drops a repeated sort key before it counts them.
+	keys := map[string]bool{}
+	for _, k := range call.OrderBy {
+		keys[k.Expr.String()] = true
+	}
+	if opts&plan.FrameRange != 0 && len(keys) != 1 {
 		return b.errAt(over.Location, pgerr.New(windowingError, "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column"))
 	}
 	bind := func(n *pg_query.Node, what string) (plan.Expr, error) {
