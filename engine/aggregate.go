@@ -68,7 +68,8 @@ func newAggregate(n *plan.Aggregate, in operator, env *expr.Env) (operator, erro
 }
 
 type group struct {
-	key    string // appendKey's encoding of keys
+	key    string  // appendKey's encoding of keys
+	words  []int64 // instead of keys: integer or date keys as the typed path read them
 	keys   []pgtype.Datum
 	states []aggState
 	acc    []fastAcc // the typed path's running totals, folded into states at the end
@@ -141,6 +142,9 @@ func (a *aggregateOp) accumulate(ctx context.Context, fold bool) (*partialAgg, e
 			b = c
 		}
 		if !done && err == nil {
+			if a.fast != nil {
+				a.fast.mapAll(groups)
+			}
 			err = a.consume(b, groups, &order, &keyBuf)
 		}
 		if b != nil {
@@ -251,11 +255,7 @@ func (a *aggregateOp) emit(groups []*group) (arrow.RecordBatch, error) {
 		}
 	}
 	for i, k := range a.node.GroupBy {
-		vals := make([]pgtype.Datum, len(groups))
-		for j, g := range groups {
-			vals[j] = g.keys[i]
-		}
-		arr, err := expr.Build(a.env.Mem, k.Type(), vals)
+		arr, err := a.emitKey(i, k.Type(), groups)
 		if err != nil {
 			release()
 			return nil, err
@@ -263,9 +263,20 @@ func (a *aggregateOp) emit(groups []*group) (arrow.RecordBatch, error) {
 		cols = append(cols, arr)
 	}
 	for i, c := range a.node.Aggs {
+		if a.fast != nil {
+			arr, ok, err := a.fast.emitAgg(a, i, groups)
+			if err != nil {
+				release()
+				return nil, err
+			}
+			if ok {
+				cols = append(cols, arr)
+				continue
+			}
+		}
 		vals := make([]pgtype.Datum, len(groups))
 		for j, g := range groups {
-			v, err := a.statesOf(g)[i].result()
+			v, err := a.resultOf(g, i)
 			if err != nil {
 				release()
 				return nil, err
@@ -285,6 +296,47 @@ func (a *aggregateOp) emit(groups []*group) (arrow.RecordBatch, error) {
 }
 
 func (a *aggregateOp) close() { a.input.close() }
+
+// emitKey builds key column i of groups.
+func (a *aggregateOp) emitKey(i int, t pgtype.Type, groups []*group) (arrow.Array, error) {
+	bld := array.NewBuilder(a.env.Mem, t.ArrowType())
+	defer bld.Release()
+	bld.Reserve(len(groups))
+	for _, g := range groups {
+		if g.words == nil {
+			if err := pgtype.AppendDatum(bld, t, g.keys[i]); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		switch b := bld.(type) {
+		case *array.Int64Builder:
+			b.UnsafeAppend(g.words[i])
+		case *array.Int32Builder:
+			b.UnsafeAppend(int32(g.words[i]))
+		case *array.Int16Builder:
+			b.UnsafeAppend(int16(g.words[i]))
+		case *array.Date32Builder:
+			b.UnsafeAppend(arrow.Date32(g.words[i]))
+		default:
+			return nil, pgerr.New(pgerr.InternalError, "group key of type %s held as words", t)
+		}
+	}
+	return bld.NewArray(), nil
+}
+
+// resultOf is aggregate i's result in group g.
+func (a *aggregateOp) resultOf(g *group, i int) (pgtype.Datum, error) {
+	if g.states == nil && g.acc != nil {
+		// Filled by the typed path alone: its totals into a fresh state.
+		st := newAggState(a.node.Aggs[i])
+		if err := a.fast.foldAcc(st, i, g.acc[i]); err != nil {
+			return nil, err
+		}
+		return st.result()
+	}
+	return a.statesOf(g)[i].result()
+}
 
 // appendKey appends a Datum's grouping identity: equal values (as SQL's =
 // sees them, with NULLs grouped together) give equal bytes.

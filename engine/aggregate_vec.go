@@ -2,10 +2,13 @@ package engine
 
 import (
 	"encoding/binary"
+	"math"
 	"math/big"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 
 	"github.com/sluicesql/sluice/engine/expr"
 	"github.com/sluicesql/sluice/planner/plan"
@@ -34,6 +37,13 @@ type aggFast struct {
 	wideGroups *wordsTable
 	byWide     []*group
 	words      []int64 // one row's key words
+	// Groups of the integer tables not yet in the key-bytes map, and
+	// whether new ones go there at once (typedGroup).
+	unmapped []*group
+	mapped   bool
+	slab     []group // allocated in runs, as a query may make millions
+	wordSlab []int64
+	accSlab  []fastAcc
 }
 
 type fastKey struct {
@@ -169,12 +179,7 @@ func (f *aggFast) consume(a *aggregateOp, b arrow.RecordBatch, sel []int32, grou
 			if gi := f.wideGroups.first(f.words); gi >= 0 {
 				g = f.byWide[gi]
 			} else {
-				buf := (*keyBuf)[:0]
-				for i, col := range cols {
-					buf = appendFastKey(buf, col, f.keys[i].typ, r)
-				}
-				*keyBuf = buf
-				g = f.groupFor(a, groups, order, string(buf), cols, r)
+				g = f.typedGroup(a, groups, order, cols, r, keyBuf, f.words)
 				f.wideGroups.insert(f.words, int32(len(f.byWide)))
 				f.byWide = append(f.byWide, g)
 			}
@@ -182,9 +187,7 @@ func (f *aggFast) consume(a *aggregateOp, b arrow.RecordBatch, sel []int32, grou
 			if gi := f.intGroups.first(ints[r]); gi >= 0 {
 				g = f.byInt[gi]
 			} else {
-				buf := appendFastKey((*keyBuf)[:0], cols[0], f.keys[0].typ, r)
-				*keyBuf = buf
-				g = f.groupFor(a, groups, order, string(buf), cols, r)
+				g = f.typedGroup(a, groups, order, cols, r, keyBuf, ints[r:r+1])
 				f.intGroups.insert(ints[r], int32(len(f.byInt)))
 				f.byInt = append(f.byInt, g)
 			}
@@ -232,6 +235,57 @@ func (f *aggFast) consume(a *aggregateOp, b arrow.RecordBatch, sel []int32, grou
 	return true, nil
 }
 
+// typedGroup is the group of a key the integer tables do not hold yet.
+// Until the Datum path first runs, no group of such a key can exist, and
+// the new group stays out of the key-bytes map (mapAll adds it when the
+// map is needed): most aggregates never build key bytes per group.
+func (f *aggFast) typedGroup(a *aggregateOp, groups map[string]*group, order *[]*group, cols []arrow.Array, r int, keyBuf *[]byte, words []int64) *group {
+	if f.mapped {
+		buf := (*keyBuf)[:0]
+		for i, col := range cols {
+			buf = appendFastKey(buf, col, f.keys[i].typ, r)
+		}
+		*keyBuf = buf
+		return f.groupFor(a, groups, order, string(buf), cols, r)
+	}
+	if len(f.slab) == 0 {
+		f.slab = make([]group, 256)
+		f.wordSlab = make([]int64, 256*len(cols))
+		f.accSlab = make([]fastAcc, 256*len(f.aggs))
+	}
+	g := &f.slab[0]
+	f.slab = f.slab[1:]
+	// The key stays as its words: no Datum per key (emit reads them).
+	g.words, f.wordSlab = f.wordSlab[:len(cols):len(cols)], f.wordSlab[len(cols):]
+	copy(g.words, words)
+	g.acc, f.accSlab = f.accSlab[:len(f.aggs):len(f.aggs)], f.accSlab[len(f.aggs):]
+	*order = append(*order, g)
+	f.unmapped = append(f.unmapped, g)
+	return g
+}
+
+// mapAll puts the groups typedGroup kept out of the key-bytes map into
+// it, and every later one: before the Datum path runs (it finds groups
+// by key bytes) and before partial aggregates merge.
+func (f *aggFast) mapAll(groups map[string]*group) {
+	f.mapped = true
+	var buf []byte
+	for _, g := range f.unmapped {
+		buf = buf[:0]
+		for i, w := range g.words {
+			// appendKey's encoding of the key's Datum: int64 or date.
+			tag := byte(1)
+			if f.keys[i].typ.OID == pgtype.DateOID {
+				tag = 6
+			}
+			buf = binary.LittleEndian.AppendUint64(append(buf, tag), uint64(w))
+		}
+		g.key = string(buf)
+		groups[g.key] = g
+	}
+	f.unmapped = nil
+}
+
 // groupFor creates the group of a new key.
 func (f *aggFast) groupFor(a *aggregateOp, groups map[string]*group, order *[]*group, key string, cols []arrow.Array, r int) *group {
 	if g, ok := groups[key]; ok {
@@ -270,47 +324,174 @@ func (f *aggFast) flushSum(states []aggState, i int, sum int64, scale int32) err
 	return nil
 }
 
-// fold hands every group's typed totals to its Datum states.
+// fold hands the typed totals of the groups that have Datum states (the
+// Datum path or an overflowing sum made them) to those states; the groups
+// the typed path alone filled keep their totals for emitAgg.
 func (f *aggFast) fold(a *aggregateOp, groups []*group) error {
 	for _, g := range groups {
-		if g.acc == nil {
+		if g.acc == nil || g.states == nil {
 			continue
 		}
-		states := a.statesOf(g)
 		for i := range f.aggs {
-			acc := g.acc[i]
-			if acc.n == 0 {
-				continue
-			}
-			var scale int32
-			if f.aggs[i].arg != nil {
-				scale = f.aggs[i].arg.Scale
-			}
-			switch st := states[i].(type) {
-			case *countState:
-				st.n += acc.n
-			case *sumState:
-				if err := st.addValue(f.value(i, acc.sum, scale)); err != nil {
-					return err
-				}
-			case *avgState:
-				st.count += acc.n
-				if err := st.sum.addValue(f.value(i, acc.sum, scale)); err != nil {
-					return err
-				}
-			case *minMaxState:
-				x := acc.min
-				if st.want > 0 {
-					x = acc.max
-				}
-				if err := st.add([]pgtype.Datum{f.value(i, x, scale)}); err != nil {
-					return err
-				}
+			if err := f.foldAcc(g.states[i], i, g.acc[i]); err != nil {
+				return err
 			}
 		}
 		g.acc = nil
 	}
 	return nil
+}
+
+// foldAcc adds aggregate i's typed totals acc to its Datum state st.
+func (f *aggFast) foldAcc(st aggState, i int, acc fastAcc) error {
+	if acc.n == 0 {
+		return nil
+	}
+	var scale int32
+	if f.aggs[i].arg != nil {
+		scale = f.aggs[i].arg.Scale
+	}
+	switch st := st.(type) {
+	case *countState:
+		st.n += acc.n
+	case *sumState:
+		return st.addValue(f.value(i, acc.sum, scale))
+	case *avgState:
+		st.count += acc.n
+		return st.sum.addValue(f.value(i, acc.sum, scale))
+	case *minMaxState:
+		x := acc.min
+		if st.want > 0 {
+			x = acc.max
+		}
+		return st.add([]pgtype.Datum{f.value(i, x, scale)})
+	}
+	return nil
+}
+
+// emitAgg builds aggregate i's column for groups, straight from the typed
+// totals where only the typed path filled a group (the others give their
+// Datum state's result): count, and sum, min, max whose result is an
+// integer or a numeric with a fixed scale. ok false: the Datum results
+// build the column.
+func (f *aggFast) emitAgg(a *aggregateOp, i int, groups []*group) (arrow.Array, bool, error) {
+	c := a.node.Aggs[i]
+	switch c.Func {
+	case "count", "sum", "min", "max":
+	default:
+		return nil, false, nil
+	}
+	var scale int32
+	isInt := c.Func == "count"
+	if arg := f.aggs[i].arg; arg != nil {
+		scale, isInt = arg.Scale, arg.Int
+	}
+	bld := array.NewBuilder(a.env.Mem, c.Type.ArrowType())
+	defer bld.Release()
+	bld.Reserve(len(groups))
+	// put appends one total; false: outside what this loop decides (the
+	// Datum path then does, with PostgreSQL's errors).
+	var put func(x int64) bool
+	switch b := bld.(type) {
+	case *array.Int64Builder:
+		if !isInt {
+			return nil, false, nil
+		}
+		put = func(x int64) bool { b.UnsafeAppend(x); return true }
+	case *array.Int32Builder:
+		if !isInt {
+			return nil, false, nil
+		}
+		put = func(x int64) bool {
+			if x != int64(int32(x)) {
+				return false
+			}
+			b.UnsafeAppend(int32(x))
+			return true
+		}
+	case *array.Decimal64Builder:
+		dt := c.Type.ArrowType().(*arrow.Decimal64Type)
+		mul, limit, ok := decimalShift(dt.Scale-scale, dt.Precision)
+		if !ok {
+			return nil, false, nil
+		}
+		put = func(x int64) bool {
+			if x > math.MaxInt64/mul || x < -math.MaxInt64/mul || x*mul >= limit || x*mul <= -limit {
+				return false
+			}
+			b.UnsafeAppend(decimal.Decimal64(x * mul))
+			return true
+		}
+	case *array.Decimal128Builder:
+		dt := c.Type.ArrowType().(*arrow.Decimal128Type)
+		mul, limit, ok := decimalShift(dt.Scale-scale, min(dt.Precision, 18))
+		if !ok {
+			return nil, false, nil
+		}
+		wide := dt.Precision > 18
+		put = func(x int64) bool {
+			if x > math.MaxInt64/mul || x < -math.MaxInt64/mul || (!wide && (x*mul >= limit || x*mul <= -limit)) {
+				return false
+			}
+			b.UnsafeAppend(decimal128.FromI64(x * mul))
+			return true
+		}
+	default:
+		return nil, false, nil
+	}
+	for _, g := range groups {
+		var d pgtype.Datum
+		if g.states != nil || g.acc == nil {
+			v, err := a.statesOf(g)[i].result()
+			if err != nil {
+				return nil, false, err
+			}
+			d = v
+		} else {
+			acc := g.acc[i]
+			x := acc.sum
+			switch {
+			case c.Func == "count":
+				x = acc.n
+			case acc.n == 0:
+				bld.AppendNull()
+				continue
+			case c.Func == "min":
+				x = acc.min
+			case c.Func == "max":
+				x = acc.max
+			}
+			if put(x) {
+				continue
+			}
+			d = x
+			if c.Func != "count" {
+				d = f.value(i, x, scale)
+			}
+		}
+		if err := pgtype.AppendDatum(bld, c.Type, d); err != nil {
+			return nil, false, err
+		}
+	}
+	return bld.NewArray(), true, nil
+}
+
+// decimalShift is the multiplier that takes a coefficient up by k decimal
+// digits, and 10^precision, the bound a decimal of that precision stays
+// under; false when the scale would have to shrink or the numbers leave
+// int64.
+func decimalShift(k, precision int32) (mul, limit int64, ok bool) {
+	if k < 0 || k > 18 || precision < 1 || precision > 18 {
+		return 0, 0, false
+	}
+	mul, limit = 1, 1
+	for range k {
+		mul *= 10
+	}
+	for range precision {
+		limit *= 10
+	}
+	return mul, limit, true
 }
 
 // rowHasNull reports whether any of cols is NULL in row r.

@@ -227,6 +227,11 @@ func (p *parallelAggOp) next(ctx context.Context) (arrow.RecordBatch, error) {
 		return nil, err
 	}
 	a := p.workers[0]
+	for i, w := range p.workers {
+		if w.fast != nil {
+			w.fast.mapAll(parts[i].groups) // the merge finds groups by key bytes
+		}
+	}
 	base := parts[0]
 	for _, part := range parts[1:] {
 		for _, g := range part.order {

@@ -94,3 +94,27 @@ func collect(t *testing.T, eng *engine.Engine, state *catalog.State, sql string)
 	slices.Sort(rows)
 	return rows
 }
+
+// TestTypedGroupsMeetDatumPath mixes, in one aggregate, batches of the
+// typed path (integer keys found in the integer tables, not by key bytes)
+// and batches the Datum path takes (a numeric product that leaves int64 past
+// order_id 9223): both must land in the same groups, as the Datum path
+// alone computes them (bool_and keeps that query off the typed path).
+func TestTypedGroupsMeetDatumPath(t *testing.T) {
+	state := memoryLake(t)
+	for _, workers := range []int{1, 3} {
+		eng := engine.New().WithWorkers(workers)
+		for _, keys := range []string{"customer_id", "customer_id, order_id % 3"} {
+			typed := collect(t, eng, state, `SELECT `+keys+`, sum(order_id::numeric * 1000000000000000), count(*), min(order_id) FROM gold.orders GROUP BY `+keys)
+			datum := collect(t, eng, state, `SELECT `+keys+`, sum(order_id::numeric * 1000000000000000), count(*), min(order_id), bool_and(true) FROM gold.orders GROUP BY `+keys)
+			if len(typed) < 60 || len(typed) != len(datum) {
+				t.Fatalf("workers %d, keys %s: %d groups, Datum path %d", workers, keys, len(typed), len(datum))
+			}
+			for i := range typed {
+				if typed[i]+"|t" != datum[i] {
+					t.Fatalf("workers %d, keys %s: %s, Datum path %s", workers, keys, typed[i], datum[i])
+				}
+			}
+		}
+	}
+}
