@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -21,6 +22,10 @@ import (
 	"github.com/sluicesql/sluice/engine"
 	"github.com/sluicesql/sluice/router"
 )
+
+// progressNotices are the progress notices render shows of a query that
+// happened to run longer than the tier's progress interval.
+var progressNotices = regexp.MustCompile(` \[NOTICE 00000 Trino query [^\]]*\]`)
 
 // runTag tells this run's queries from those an external Trino
 // (SLUICE_TRINO_URL) remembers of earlier runs.
@@ -244,7 +249,9 @@ func testRouteNotices(t *testing.T, url, dir string) {
 	}
 	wantCode(t, <-longDone, "57014")
 	<-shortDone
-	if got := shortRes.Load().(string); got != want {
+	// Its own progress may show as a notice on a busy machine: compare
+	// the rows.
+	if got := progressNotices.ReplaceAllString(shortRes.Load().(string), ""); got != want {
 		t.Errorf("after waiting in the queue: %s, want %s", got, want)
 	}
 	for _, m := range ln.all {
@@ -318,7 +325,7 @@ func testTrinoCancel(t *testing.T, url, dir string) {
 	})
 }
 
-// testTrinoStreamMemory streams results of half a million and 2 million rows from Trino
+// testTrinoStreamMemory streams results of a quarter and one million rows from Trino
 // through the gateway to a client that reads them one by one, sampling
 // the process's Go heap meanwhile: what the gateway holds must not grow
 // with the row count (Trino's pages come as the client reads, Arrow
@@ -329,10 +336,11 @@ func testTrinoStreamMemory(t *testing.T, url, dir string) {
 	c := connectPG(t, ts.dsn("alice", "sluice", "application_name=stream"))
 	render(ctx, c, "SET sluice.route = 'etl'")
 	peak := map[int]uint64{}
-	// The sizes keep the race-enabled suite within minutes (Trino's JSON
-	// pages go at ~100k rows/s here); bench/trino/run.sh streams 1M and 4M
-	// rows through the sluice binary and reports its RSS.
-	small, big := 500_000, 2_000_000
+	// The sizes keep the race-enabled suite within go test's default
+	// timeout on a busy machine (Trino's JSON pages come at 10-100k rows/s
+	// here, slower under -race); bench/trino/run.sh streams 1M and 4M rows
+	// through the sluice binary and reports its RSS.
+	small, big := 250_000, 1_000_000
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	for _, n := range []int{small, big} {
@@ -385,9 +393,9 @@ func testTrinoStreamMemory(t *testing.T, url, dir string) {
 		t.Logf("%d rows from Trino in %v: Go heap in use grew by at most %.1f MB (base %.1f MB)",
 			n, time.Since(start).Round(time.Millisecond), float64(grew)/(1<<20), float64(base)/(1<<20))
 	}
-	// Four times the rows (2M rows of these three columns are ~50 MB as
+	// Four times the rows (1M rows of these three columns are ~25 MB as
 	// Arrow) may not take more than a few batches' worth of extra memory.
-	if peak[big] > peak[small]+16<<20 || peak[big] > 64<<20 {
+	if peak[big] > peak[small]+8<<20 || peak[big] > 64<<20 {
 		t.Errorf("heap growth %d B for %d rows vs %d B for %d rows: memory grows with the result", peak[big], big, peak[small], small)
 	}
 }
