@@ -64,6 +64,9 @@ func (b *binder) bindJoin(j *pg_query.JoinExpr) (plan.Node, *scope, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if n, sc, ok, err := b.lateralJoin(j, left, lsc); ok || err != nil {
+		return n, sc, err
+	}
 	right, rsc, err := b.bindFromItem(j.Rarg)
 	if err != nil {
 		return nil, nil, err
@@ -227,6 +230,192 @@ func (b *binder) bindJoin(j *pg_query.JoinExpr) (plan.Node, *scope, error) {
 		}
 	}
 	return node, sc, nil
+}
+
+// lateralJoin binds [INNER | LEFT] JOIN LATERAL: a function or LATERAL
+// subquery on the right that reads the left input's columns runs per left
+// row (ProjectSet, Apply). An inner join filters its rows by ON; a left
+// one keeps a left row whose right side is empty with NULLs, which is ON
+// TRUE's meaning only: other conditions would need the right rows that
+// fail them dropped before the NULL row is decided. ok is false when the
+// right side does not read the left one (an ordinary join then).
+func (b *binder) lateralJoin(j *pg_query.JoinExpr, left plan.Node, lsc *scope) (plan.Node, *scope, bool, error) {
+	rf, rs := j.Rarg.GetRangeFunction(), j.Rarg.GetRangeSubselect()
+	if rf == nil && (rs == nil || !rs.Lateral) {
+		return nil, nil, false, nil
+	}
+	kind, ok := joinKinds[j.Jointype]
+	if !ok || j.IsNatural || len(j.UsingClause) > 0 {
+		if rs != nil {
+			return nil, nil, false, pgerr.New(pgerr.FeatureNotSupported, "only INNER and LEFT JOIN LATERAL ... ON are supported")
+		}
+		return nil, nil, false, nil
+	}
+	var n plan.Node
+	var sc *scope
+	var joined bool
+	var err error
+	if rf != nil {
+		n, sc, joined, err = b.rangeFunction(rf, left, lsc)
+	} else {
+		n, sc, joined, err = b.lateralSubquery(rs, left, lsc)
+	}
+	if err == nil && joined && kind != plan.JoinInner && kind != plan.JoinLeft {
+		// The left rows a right or full join adds have no right row to
+		// have computed the function or subquery from.
+		qual := ""
+		var refs []plan.Expr
+		switch x := n.(type) {
+		case *plan.ProjectSet:
+			for _, f := range x.Funcs {
+				refs = append(refs, f.Args...)
+			}
+		case *plan.Apply:
+			refs = x.Outer
+		}
+		for _, e := range refs {
+			plan.Walk(e, func(y plan.Expr) bool {
+				if r, ok := y.(*plan.ColumnRef); ok && qual == "" && r.Index < len(lsc.cols) {
+					qual = lsc.cols[r.Index].qual
+				}
+				return qual == ""
+			})
+		}
+		return nil, nil, false, b.errAt(nodeLocation(j.Rarg), pgerr.New("42P10", "invalid reference to FROM-clause entry for table \"%s\"", qual).
+			WithHint("The combined JOIN type must be INNER or LEFT for a LATERAL reference."))
+	}
+	if err != nil || !joined {
+		if err == nil && rs != nil && kind != plan.JoinInner && kind != plan.JoinLeft {
+			return nil, nil, false, nil // an ordinary outer join of the subquery
+		}
+		if err == nil && rs != nil {
+			// Not correlated: an ordinary join of the subquery.
+			return b.joinBound(j, kind, left, lsc, n, sc)
+		}
+		return nil, nil, false, err
+	}
+	if err := b.checkDuplicateNames(lsc, &scope{cols: sc.cols[len(lsc.cols):]}, nodeLocation(j.Rarg)); err != nil {
+		return nil, nil, false, err
+	}
+	sc.parent = b.outer
+	var on plan.Expr
+	if j.Quals != nil {
+		if containsAggregate(j.Quals) {
+			return nil, nil, false, b.errAt(nodeLocation(j.Quals), pgerr.New(pgerr.GroupingError, "aggregate functions are not allowed in JOIN conditions"))
+		}
+		if on, err = b.exprNoAgg(j.Quals, sc); err != nil {
+			return nil, nil, false, err
+		}
+		if on, err = b.coerceTo(on, pgtype.Bool, "argument of JOIN/ON", nodeLocation(j.Quals)); err != nil {
+			return nil, nil, false, err
+		}
+	}
+	if kind == plan.JoinLeft {
+		if c, ok := plan.Map(on, foldExpr).(*plan.Const); on != nil && (!ok || c.Value != true) {
+			// ON decides which right rows count before the NULL row is:
+			// the right side runs per left row with ON as its filter.
+			return lateralLeftOn(n, len(lsc.cols), on), sc, true, nil
+		}
+		switch x := n.(type) {
+		case *plan.ProjectSet:
+			c := *x
+			c.Outer = true
+			n = &c
+		case *plan.Apply:
+			c := *x
+			c.LeftOuter = true
+			n = &c
+		}
+		return n, sc, true, nil
+	}
+	if on != nil {
+		n = &plan.Filter{Input: n, Predicate: on}
+	}
+	return n, sc, true, nil
+}
+
+// lateralLeftOn is a LEFT JOIN LATERAL ... ON cond: an Apply whose right
+// side (the subquery, or the functions over one row) keeps the rows cond
+// holds for, with the left row's columns as correlated values; a left
+// row none are left for gets NULLs.
+func lateralLeftOn(n plan.Node, nl int, on plan.Expr) plan.Node {
+	var left, right plan.Node
+	var outer []plan.Expr
+	switch x := n.(type) {
+	case *plan.Apply:
+		left, right, outer = x.Left, x.Right, x.Outer
+	case *plan.ProjectSet:
+		left = x.Input
+		// The functions' arguments read the left row through slots.
+		slots := map[int]int{}
+		toSlot := func(e plan.Expr) plan.Expr {
+			return plan.Map(e, func(y plan.Expr) plan.Expr {
+				r, ok := y.(*plan.ColumnRef)
+				if !ok {
+					return y
+				}
+				s, seen := slots[r.Index]
+				if !seen {
+					s = len(outer)
+					slots[r.Index] = s
+					outer = append(outer, &plan.ColumnRef{Index: r.Index, Name: r.Name, Typ: r.Typ})
+				}
+				return &plan.CorrelatedRef{Slot: s, Name: r.Name, Typ: r.Typ}
+			})
+		}
+		funcs := make([]*plan.SetFunc, len(x.Funcs))
+		for i, f := range x.Funcs {
+			c := *f
+			c.Args = make([]plan.Expr, len(f.Args))
+			for k, a := range f.Args {
+				c.Args[k] = toSlot(a)
+			}
+			funcs[i] = &c
+		}
+		right = &plan.ProjectSet{Input: &plan.Values{Rows: [][]plan.Expr{{}}}, Funcs: funcs, Ordinality: x.Ordinality, Cols: x.Cols[nl:]}
+	}
+	// ON reads left columns (through new slots) and right ones.
+	base := len(outer)
+	slots := map[int]int{}
+	cond := plan.Map(on, func(y plan.Expr) plan.Expr {
+		r, ok := y.(*plan.ColumnRef)
+		if !ok {
+			return y
+		}
+		if r.Index >= nl {
+			r.Index -= nl
+			return r
+		}
+		s, seen := slots[r.Index]
+		if !seen {
+			s = base + len(slots)
+			slots[r.Index] = s
+			outer = append(outer, &plan.ColumnRef{Index: r.Index, Name: r.Name, Typ: r.Typ})
+		}
+		return &plan.CorrelatedRef{Slot: s, Name: r.Name, Typ: r.Typ}
+	})
+	return &plan.Apply{Left: left, Right: &plan.Filter{Input: right, Predicate: cond}, Outer: outer, LeftOuter: true}
+}
+
+// joinBound is bindJoin's ON join of two bound inputs (an uncorrelated
+// LATERAL subquery).
+func (b *binder) joinBound(j *pg_query.JoinExpr, kind plan.JoinKind, left plan.Node, lsc *scope, right plan.Node, rsc *scope) (plan.Node, *scope, bool, error) {
+	if err := b.checkDuplicateNames(lsc, rsc, nodeLocation(j.Rarg)); err != nil {
+		return nil, nil, false, err
+	}
+	sc := &scope{cols: append(append([]scopeCol(nil), lsc.cols...), rsc.cols...), parent: b.outer}
+	join := &plan.Join{Left: left, Right: right, Kind: kind}
+	if j.Quals != nil {
+		on, err := b.exprNoAgg(j.Quals, sc)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		if on, err = b.coerceTo(on, pgtype.Bool, "argument of JOIN/ON", nodeLocation(j.Quals)); err != nil {
+			return nil, nil, false, err
+		}
+		join.On = on
+	}
+	return join, sc, true, nil
 }
 
 // usingColumn finds a USING column on one side of a join.
