@@ -264,6 +264,43 @@ func (f *aggFast) typedGroup(a *aggregateOp, groups map[string]*group, order *[]
 	return g
 }
 
+// typedFind is the group whose integer key words are words, from this
+// worker's tables (nil: none).
+func (f *aggFast) typedFind(words []int64) *group {
+	if len(words) == 1 {
+		if f.intGroups != nil {
+			if gi := f.intGroups.first(words[0]); gi >= 0 {
+				return f.byInt[gi]
+			}
+		}
+		return nil
+	}
+	if f.wideGroups != nil {
+		if gi := f.wideGroups.first(words); gi >= 0 {
+			return f.byWide[gi]
+		}
+	}
+	return nil
+}
+
+// typedAdd puts another worker's group g, of integer key words, into this
+// worker's tables.
+func (f *aggFast) typedAdd(g *group) {
+	if len(g.words) == 1 {
+		if f.intGroups == nil {
+			f.intGroups = newIntTable()
+		}
+		f.intGroups.insert(g.words[0], int32(len(f.byInt)))
+		f.byInt = append(f.byInt, g)
+		return
+	}
+	if f.wideGroups == nil {
+		f.wideGroups = newWordsTable(len(g.words))
+	}
+	f.wideGroups.insert(g.words, int32(len(f.byWide)))
+	f.byWide = append(f.byWide, g)
+}
+
 // mapAll puts the groups typedGroup kept out of the key-bytes map into
 // it, and every later one: before the Datum path runs (it finds groups
 // by key bytes) and before partial aggregates merge.

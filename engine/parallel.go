@@ -227,33 +227,40 @@ func (p *parallelAggOp) next(ctx context.Context) (arrow.RecordBatch, error) {
 		return nil, err
 	}
 	a := p.workers[0]
-	for i, w := range p.workers {
-		if w.fast != nil {
-			w.fast.mapAll(parts[i].groups) // the merge finds groups by key bytes
+	// While no worker's Datum path ran, groups of integer keys are found
+	// by their words in the first worker's tables; otherwise all groups
+	// by key bytes.
+	typed := a.fast != nil
+	for _, w := range p.workers {
+		typed = typed && !w.fast.mapped
+	}
+	if !typed {
+		for i, w := range p.workers {
+			if w.fast != nil {
+				w.fast.mapAll(parts[i].groups)
+			}
 		}
 	}
 	base := parts[0]
 	for _, part := range parts[1:] {
 		for _, g := range part.order {
-			bg, ok := base.groups[g.key]
-			if !ok {
-				base.groups[g.key] = g
-				base.order = append(base.order, g)
-				continue
-			}
-			if a.fast != nil {
-				if err := a.fast.merge(a, bg, g); err != nil {
-					return nil, err
+			var bg *group
+			if g.words != nil && typed {
+				if bg = a.fast.typedFind(g.words); bg == nil {
+					a.fast.typedAdd(g)
+					base.order = append(base.order, g)
+					continue
+				}
+			} else {
+				var ok bool
+				if bg, ok = base.groups[g.key]; !ok {
+					base.groups[g.key] = g
+					base.order = append(base.order, g)
+					continue
 				}
 			}
-			if g.states != nil {
-				// Rows that went the Datum path.
-				dst := a.statesOf(bg)
-				for i := range g.states {
-					if err := mergeState(dst[i], g.states[i]); err != nil {
-						return nil, err
-					}
-				}
+			if err := p.mergeGroup(bg, g); err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -263,6 +270,26 @@ func (p *parallelAggOp) next(ctx context.Context) (arrow.RecordBatch, error) {
 		}
 	}
 	return a.finish(base.order)
+}
+
+// mergeGroup adds group g of another worker to the first worker's bg.
+func (p *parallelAggOp) mergeGroup(bg, g *group) error {
+	a := p.workers[0]
+	if a.fast != nil {
+		if err := a.fast.merge(a, bg, g); err != nil {
+			return err
+		}
+	}
+	if g.states != nil {
+		// Rows that went the Datum path, or a sum past int64.
+		dst := a.statesOf(bg)
+		for i := range g.states {
+			if err := mergeState(dst[i], g.states[i]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // firstError picks the error that stopped the workers: a real failure

@@ -25,6 +25,7 @@ func TestParallelMatchesSerial(t *testing.T) {
 		`SELECT status, count(*), count(status), sum(amount), avg(amount), min(amount), max(amount) FROM gold.orders GROUP BY status`,
 		`SELECT customer_id, dt, count(*), sum(order_id), avg(customer_id) FROM gold.orders WHERE amount > 100 GROUP BY customer_id, dt`,
 		`SELECT order_id % 1000, sum(amount * 2) FROM gold.orders GROUP BY 1`,
+		`SELECT customer_id, order_id % 4, count(*), sum(amount), max(order_id) FROM gold.orders GROUP BY 1, 2`,
 		`SELECT status, bool_and(amount > 10), bool_or(amount > 900), max(created_at), min(status), sum(amount) FILTER (WHERE customer_id < 20) FROM gold.orders GROUP BY status`,
 		`SELECT count(*), sum(amount), max(amount) FROM gold.orders WHERE amount > 999999999`,
 		`SELECT count(*), sum(amount) FROM gold.orders`,
