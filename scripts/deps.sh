@@ -83,7 +83,7 @@ if [ ! -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/java ] && [ -z "${SLUICE_TRINO_J
 fi
 "$(dirname "$0")/trino.sh" install >/dev/null
 # Iceberg's reference REST catalog server for the REST catalog's tests:
-# its class path from Maven Central (~45 MB the first time, cached in
+# its class path from Maven Central (~80 MB the first time, cached in
 # ~/.cache/sluice-iceberg-rest after), run on Java 17.
 "$(dirname "$0")/iceberg-rest.sh" install >/dev/null
 echo "deps: ok"

@@ -3,7 +3,7 @@
 # (org.apache.iceberg.rest.RESTCatalogServer, from iceberg-open-api's
 # test-fixtures on Maven Central) for Sluice's tests. Maven Central has no
 # runnable jar of it: scripts/iceberg-rest/pom.xml names its class path,
-# which install copies (once, ~45 MB) outside the repository. The server
+# which install copies (once, ~80 MB) outside the repository. The server
 # keeps its catalog in SQLite (a JdbcCatalog) and writes file:// metadata.
 #
 #   scripts/iceberg-rest.sh install
@@ -22,7 +22,7 @@
 # SLUICE_ICEBERG_REST_JAVA (a JAVA_HOME; default Java 17, else Temurin 25).
 set -euo pipefail
 
-VERSION=1.9.2
+VERSION=1.10.0
 HERE=$(cd "$(dirname "$0")" && pwd)
 POM="$HERE/iceberg-rest/pom.xml"
 CACHE=${SLUICE_ICEBERG_REST_CACHE:-${HOME}/.cache/sluice-iceberg-rest}
@@ -63,7 +63,7 @@ install_locked() {
 	fi
 	command -v mvn >/dev/null 2>&1 || die "mvn not found: run make deps"
 	rm -rf "$LIB" "$LIB.tmp"
-	echo "iceberg-rest.sh: copying the REST catalog server's class path (~45 MB, once)" >&2
+	echo "iceberg-rest.sh: copying the REST catalog server's class path (~80 MB, once)" >&2
 	# Pin the plugin: Debian's mvn defaults to an old dependency plugin.
 	mvn -B -q -f "$POM" org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy-dependencies \
 		-DincludeScope=runtime -DoutputDirectory="$LIB.tmp" >&2 ||
@@ -74,18 +74,17 @@ install_locked() {
 	echo "$LIB"
 }
 
-# server_env runs the rest of its arguments with the server's settings:
-# RESTCatalogServer reads CATALOG_* variables as catalog properties
-# (CATALOG_ dropped, _ becomes ., __ becomes -, lower case).
+# server_env exports the server's settings: RESTCatalogServer reads
+# CATALOG_* variables as catalog properties (CATALOG_ dropped, _ becomes .,
+# __ becomes -, lower case).
 server_env() {
 	mkdir -p "$DIR" "$WAREHOUSE"
 	local dir wh
 	dir=$(cd "$DIR" && pwd)
 	wh=$(cd "$WAREHOUSE" && pwd)
-	env CATALOG_REST_PORT="$PORT" \
-		CATALOG_URI="jdbc:sqlite:file:$dir/catalog.db" \
-		CATALOG_WAREHOUSE="file://$wh" \
-		"$@"
+	export CATALOG_REST_PORT="$PORT"
+	export CATALOG_URI="jdbc:sqlite:file:$dir/catalog.db"
+	export CATALOG_WAREHOUSE="file://$wh"
 }
 
 wait_ready() {
@@ -129,8 +128,8 @@ start)
 	[ -n "$DIR" ] && [ -n "$PORT" ] || die "start needs --dir and --port"
 	install >/dev/null
 	java=$(java_bin)
-	mkdir -p "$DIR"
-	server_env nohup "$java" "${JAVA_OPTS[@]}" -cp "$LIB/*" org.apache.iceberg.rest.RESTCatalogServer \
+	server_env
+	nohup "$java" "${JAVA_OPTS[@]}" -cp "$LIB/*" org.apache.iceberg.rest.RESTCatalogServer \
 		>"$DIR/server.log" 2>&1 &
 	echo $! >"$DIR/server.pid"
 	wait_ready "$PORT" "$TIMEOUT" "$(cat "$DIR/server.pid")"
@@ -140,7 +139,8 @@ run)
 	[ -n "$DIR" ] && [ -n "$PORT" ] || die "run needs --dir and --port"
 	install >/dev/null
 	java=$(java_bin)
-	server_env exec "$java" "${JAVA_OPTS[@]}" -cp "$LIB/*" org.apache.iceberg.rest.RESTCatalogServer
+	server_env
+	exec "$java" "${JAVA_OPTS[@]}" -cp "$LIB/*" org.apache.iceberg.rest.RESTCatalogServer
 	;;
 wait)
 	[ -n "$PORT" ] || die "wait needs --port"
