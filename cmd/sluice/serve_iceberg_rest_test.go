@@ -2,18 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -26,26 +20,26 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/sluicesql/sluice/catalog"
+	"github.com/sluicesql/sluice/catalog/icebergresttest"
 )
 
 // TestServeIcebergRESTCatalog runs serve with a lake.iceberg REST catalog
-// against Apache Iceberg's reference REST catalog server (started through
-// scripts/iceberg-rest.sh). iceberg-go's REST client creates a namespace
+// against Apache Iceberg's reference REST catalog server (catalog/icebergresttest). iceberg-go's REST client creates a namespace
 // and a table and commits to it through the server; Sluice serves the
 // namespace as a schema with the table's columns typed as PostgreSQL types,
 // returns the committed rows, sees a new append after a poll, reads the old
 // snapshot by id under sluice.as_of, and applies a merge-on-read delete.
 func TestServeIcebergRESTCatalog(t *testing.T) {
 	ctx := context.Background()
-	srv := startIcebergREST(t)
+	srv := icebergresttest.Start(t)
 	tmp := t.TempDir()
 	if err := os.Mkdir(filepath.Join(tmp, "lake"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	ref := catalog.IcebergCatalog{Name: "rest", Type: catalog.IcebergREST, URI: srv.url}
+	ref := catalog.IcebergCatalog{Name: "rest", Type: catalog.IcebergREST, URI: srv.URL}
 	writer, err := catalog.LoadIcebergCatalog(ctx, ref)
 	if err != nil {
-		t.Fatalf("iceberg-go REST client on %s: %v", srv.url, err)
+		t.Fatalf("iceberg-go REST client on %s: %v", srv.URL, err)
 	}
 	defer catalog.CloseIcebergCatalog(writer)
 	if err := writer.CreateNamespace(ctx, icetable.Identifier{"sales"}, nil); err != nil {
@@ -83,7 +77,7 @@ lake:
     - name: rest
       type: rest
       uri: %q
-`, filepath.Join(tmp, "lake"), srv.url)))
+`, filepath.Join(tmp, "lake"), srv.URL)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,111 +259,4 @@ func waitSnapshot(t *testing.T, ctx context.Context, conn *pgx.Conn, id int64) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("sales.orders still at snapshot %d a minute after snapshot %d was committed", cur, id)
-}
-
-// icebergREST is a running RESTCatalogServer (scripts/iceberg-rest.sh run).
-type icebergREST struct {
-	url  string
-	cmd  *exec.Cmd
-	done chan struct{}
-	log  string
-}
-
-// startIcebergREST starts Iceberg's REST catalog server on a free port with
-// its catalog and warehouse in a temporary directory, and stops it in
-// t.Cleanup. A server that cannot be installed or started fails the test.
-func startIcebergREST(t *testing.T) *icebergREST {
-	t.Helper()
-	script, err := filepath.Abs(filepath.Join("..", "..", "scripts", "iceberg-rest.sh"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command(script, "install").CombinedOutput(); err != nil {
-		t.Fatalf("Iceberg REST catalog server not installed and %s install failed: %v\n%s(run make deps)", script, err, out)
-	}
-	dir := t.TempDir()
-	var last error
-	// Another process may take the port between the probe and the bind.
-	for attempt := 0; attempt < 3; attempt++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		srv := &icebergREST{url: "http://127.0.0.1:" + strconv.Itoa(port), done: make(chan struct{}),
-			log: filepath.Join(dir, fmt.Sprintf("server-%d.log", attempt))}
-		if last = srv.start(script, filepath.Join(dir, strconv.Itoa(attempt)), port); last == nil {
-			t.Cleanup(func() {
-				srv.stop()
-				if t.Failed() {
-					b, _ := os.ReadFile(srv.log)
-					t.Logf("Iceberg REST catalog server's log:\n%s", b)
-				}
-			})
-			return srv
-		}
-		srv.stop()
-		b, _ := os.ReadFile(srv.log)
-		if !strings.Contains(string(b), "Address already in use") {
-			t.Fatalf("Iceberg REST catalog server: %v\n%s", last, b)
-		}
-	}
-	t.Fatalf("Iceberg REST catalog server: %v", last)
-	return nil
-}
-
-func (s *icebergREST) start(script, dir string, port int) error {
-	logf, err := os.Create(s.log)
-	if err != nil {
-		return err
-	}
-	s.cmd = exec.Command(script, "run", "--dir", dir, "--port", strconv.Itoa(port))
-	// Its own process group, so stop reaches the JVM; killed with the test
-	// binary if that dies first.
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	s.cmd.Stdout, s.cmd.Stderr = logf, logf
-	if err := s.cmd.Start(); err != nil {
-		logf.Close()
-		return err
-	}
-	go func() {
-		_ = s.cmd.Wait()
-		logf.Close()
-		close(s.done)
-	}()
-	deadline := time.Now().Add(time.Minute)
-	for time.Now().Before(deadline) {
-		select {
-		case <-s.done:
-			return errors.New("the server exited during start")
-		default:
-		}
-		if resp, err := http.Get(s.url + "/v1/config"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return errors.New("the server did not answer GET /v1/config within a minute")
-}
-
-func (s *icebergREST) stop() {
-	if s.cmd == nil || s.cmd.Process == nil {
-		return
-	}
-	select {
-	case <-s.done:
-		return
-	default:
-	}
-	_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(10 * time.Second):
-		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
-		<-s.done
-	}
 }

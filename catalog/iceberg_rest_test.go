@@ -1,0 +1,135 @@
+package catalog_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/iceberg-go"
+	icetable "github.com/apache/iceberg-go/table"
+
+	"github.com/sluicesql/sluice/catalog"
+	"github.com/sluicesql/sluice/catalog/icebergresttest"
+)
+
+// TestIcebergRESTCatalog opens a lake over Apache Iceberg's reference REST
+// catalog server: the namespaces map renames a namespace, an unmapped
+// namespace is not served, and a commit
+// through the REST catalog is a new snapshot on the next Refresh, published
+// to subscribers as a change of exactly that table.
+func TestIcebergRESTCatalog(t *testing.T) {
+	ctx := context.Background()
+	srv := icebergresttest.Start(t)
+	ref := catalog.IcebergCatalog{Name: "rest", Type: catalog.IcebergREST, URI: srv.URL,
+		Namespaces: map[string]string{"sales": "shop", "ops": "ops"}}
+	writer, err := catalog.LoadIcebergCatalog(ctx, ref)
+	if err != nil {
+		t.Fatalf("iceberg-go REST client on %s: %v", srv.URL, err)
+	}
+	defer catalog.CloseIcebergCatalog(writer)
+	sch := iceberg.NewSchema(0,
+		iceberg.NestedField{ID: 1, Name: "id", Type: iceberg.PrimitiveTypes.Int64, Required: true},
+		iceberg.NestedField{ID: 2, Name: "note", Type: iceberg.PrimitiveTypes.String},
+	)
+	tables := map[string]*icetable.Table{}
+	for _, ns := range []icetable.Identifier{{"sales"}, {"ops"}, {"other"}} {
+		if err := writer.CreateNamespace(ctx, ns, nil); err != nil {
+			t.Fatalf("create namespace %v: %v", ns, err)
+		}
+		id := append(slices.Clone(ns), "t")
+		tbl, err := writer.CreateTable(ctx, id, sch)
+		if err != nil {
+			t.Fatalf("create %v: %v", id, err)
+		}
+		tables[strings.Join(ns, ".")] = restAppend(t, tbl, `[{"id": 1, "note": "x"}, {"id": 2, "note": null}]`)
+	}
+
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "raw"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	lake, err := catalog.OpenLake(dir, catalog.LakeOptions{Iceberg: []catalog.IcebergCatalog{ref}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lake.Close()
+	st := lake.Current()
+	var served []string
+	for _, sc := range st.Schemas {
+		for _, tb := range sc.Tables {
+			if tb.Format == catalog.FormatIceberg {
+				served = append(served, sc.Name+"."+tb.Name)
+			}
+		}
+	}
+	if want := []string{"ops.t", "shop.t"}; !slices.Equal(served, want) {
+		t.Errorf("Iceberg tables served %v; want %v (the mapped namespaces, renamed; other is not mapped)", served, want)
+	}
+	for schema, ns := range map[string]string{"shop": "sales", "ops": "ops"} {
+		tb, err := st.Table(schema, "t")
+		if err != nil {
+			t.Fatalf("%s.t: %v", schema, err)
+		}
+		if want := tables[ns].CurrentSnapshot().SnapshotID; tb.SnapshotID != want || tb.RowCount != 2 {
+			t.Errorf("%s.t: snapshot %d, %d rows; want snapshot %d (iceberg-go's commit), 2 rows", schema, tb.SnapshotID, tb.RowCount, want)
+		}
+	}
+
+	var mu sync.Mutex
+	var commits []catalog.Commit
+	cancel := lake.Subscribe(func(c catalog.Commit) {
+		mu.Lock()
+		commits = append(commits, c)
+		mu.Unlock()
+	})
+	defer cancel()
+	changed, err := lake.Refresh(ctx)
+	if err != nil || changed {
+		t.Fatalf("refresh without a commit: changed %v, err %v", changed, err)
+	}
+	tables["sales"] = restAppend(t, tables["sales"], `[{"id": 3, "note": "y"}]`)
+	changed, err = lake.Refresh(ctx)
+	if err != nil || !changed {
+		t.Fatalf("refresh after a commit through the REST catalog: changed %v, err %v", changed, err)
+	}
+	tb, err := lake.Current().Table("shop", "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := tables["sales"].CurrentSnapshot().SnapshotID; tb.SnapshotID != want || tb.RowCount != 3 {
+		t.Errorf("shop.t after the append: snapshot %d, %d rows; want snapshot %d, 3 rows", tb.SnapshotID, tb.RowCount, want)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(commits) != 1 || !slices.Equal(commits[0].Changed, []catalog.TableRef{{Schema: "shop", Name: "t"}}) {
+		t.Errorf("commits published %+v; want one naming shop.t only", commits)
+	}
+}
+
+// restAppend commits rows (JSON) to tbl and returns the table after it.
+func restAppend(t *testing.T, tbl *icetable.Table, rowsJSON string) *icetable.Table {
+	t.Helper()
+	sc, err := icetable.SchemaToArrowSchema(tbl.Schema(), nil, false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, _, err := array.RecordFromJSON(memory.DefaultAllocator, sc, strings.NewReader(rowsJSON))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Release()
+	at := array.NewTableFromRecords(sc, []arrow.RecordBatch{rec})
+	defer at.Release()
+	out, err := tbl.AppendTable(context.Background(), at, 1024, nil)
+	if err != nil {
+		t.Fatalf("append through the REST catalog: %v", err)
+	}
+	return out
+}
