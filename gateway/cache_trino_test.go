@@ -19,20 +19,14 @@ import (
 	"github.com/sluicesql/sluice/wire"
 )
 
-// A result a real Trino computed is cached like a local one: the first run
-// goes to the tier, the next ones are hits that neither Trino nor the local
-// engine runs, with the same rows as the local engine's. cache.routes
-// leaves a tier out by its name. Under sluice.as_of the key holds the
-// setting and the snapshot on a Trino route too: the old snapshot is read
-// by Trino (FOR VERSION AS OF) once per key, then answered from the cache.
-func TestCacheTrinoRoute(t *testing.T) {
-	url, dir, ice := trinoOverLakes(t, true)
-	testCacheTrino(t, url, dir, ice)
-}
-
-// testCacheTrino is TestCacheTrinoRoute on a Trino the caller started
-// (over dir, with ice's Iceberg catalog), so that it can share one with
-// the other tests that need one.
+// testCacheTrino: a result a real Trino computed is cached like a local
+// one: the first run goes to the tier, the next ones are hits that neither
+// Trino nor the local engine runs, with the same rows as the local
+// engine's. cache.routes leaves a tier out by its name. Under sluice.as_of
+// the key holds the setting and the snapshot on a Trino route too: the old
+// snapshot is read by Trino (FOR VERSION AS OF) once per key, then answered
+// from the cache. It runs under TestTrinoThroughGateway, on the Trino (over
+// dir, with ice's Iceberg catalog) the other tests share.
 func testCacheTrino(t *testing.T, url, dir string, ice trinoIceberg) {
 	rt, err := router.New(router.Config{HealthInterval: 500 * time.Millisecond, Tiers: []router.TierConfig{{
 		Name: "etl", Clusters: []router.ClusterConfig{{Name: "trino-1", URL: url,

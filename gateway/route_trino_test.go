@@ -121,6 +121,7 @@ func TestTrinoThroughGateway(t *testing.T) {
 	t.Run("notices", func(t *testing.T) { testRouteNotices(t, url, dir) })
 	t.Run("cancel", func(t *testing.T) { testTrinoCancel(t, url, dir) })
 	t.Run("stream", func(t *testing.T) { testTrinoStreamMemory(t, url, dir) })
+	t.Run("cache", func(t *testing.T) { testCacheTrino(t, url, dir, ice) })
 }
 
 func testRoutingToTrino(t *testing.T, url, dir string) {
