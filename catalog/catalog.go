@@ -81,6 +81,12 @@ type DeleteFile struct {
 	// the data file equal to one of its rows on these fields are deleted);
 	// empty for a position delete file (file_path, pos).
 	EqualityFieldIDs []int
+	// Vector marks an Iceberg v3 deletion vector: the blob of the Puffin
+	// file Path at byte Offset, Length bytes long, holds the deleted
+	// positions (Rows of them) of the one data file it applies to. Length
+	// 0: the manifest did not say where the blob is.
+	Vector         bool
+	Offset, Length int64
 }
 
 // Table is one table as of one catalog state. It is immutable: a commit

@@ -252,9 +252,6 @@ func planSnapshot(ctx context.Context, h *icebergHistory, t *Table, snap *icetab
 			continue // a split of a file already listed: read it whole once
 		}
 		seen[df.FilePath()] = true
-		if len(task.DeletionVectorFiles) > 0 {
-			return errors.New("deletion vectors (Iceberg format v3) are not supported")
-		}
 		if df.FileFormat() != iceberg.ParquetFile {
 			return fmt.Errorf("data file %s is %s; only Parquet is supported", df.FilePath(), df.FileFormat())
 		}
@@ -276,6 +273,21 @@ func planSnapshot(ctx context.Context, h *icebergHistory, t *Table, snap *icetab
 			}
 			f.Deletes = append(f.Deletes, DeleteFile{Path: dp, Size: d.FileSizeBytes(), Rows: d.Count()})
 		}
+		for _, d := range task.DeletionVectorFiles {
+			// A deletion vector is read like a position delete file that
+			// names only this data file; where its blob is, the engine
+			// checks when it reads it (a missing range fails there as a
+			// feature the table uses that Sluice cannot read).
+			dp, err := localPath(d.FilePath())
+			if err != nil {
+				return err
+			}
+			v := DeleteFile{Path: dp, Size: d.FileSizeBytes(), Rows: d.Count(), Vector: true}
+			if off, n := d.ContentOffset(), d.ContentSizeInBytes(); off != nil && n != nil {
+				v.Offset, v.Length = *off, *n
+			}
+			f.Deletes = append(f.Deletes, v)
+		}
 		for _, d := range task.EqualityDeleteFiles {
 			dp, err := localPath(d.FilePath())
 			if err != nil {
@@ -296,11 +308,17 @@ func planSnapshot(ctx context.Context, h *icebergHistory, t *Table, snap *icetab
 		rows += f.Rows
 		t.SizeBytes += f.Size
 		for _, d := range f.Deletes {
-			if seenDelete[d.Path] {
+			// One Puffin file holds the vectors of many data files: its
+			// size counts once, each vector's deletes once.
+			key := fmt.Sprintf("%s@%d", d.Path, d.Offset)
+			if seenDelete[key] {
 				continue
 			}
-			seenDelete[d.Path] = true
-			t.SizeBytes += d.Size
+			seenDelete[key] = true
+			if !seenDelete[d.Path] {
+				seenDelete[d.Path] = true
+				t.SizeBytes += d.Size
+			}
 			if len(d.EqualityFieldIDs) == 0 {
 				posDeletes += d.Rows
 			}

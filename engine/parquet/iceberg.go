@@ -3,7 +3,8 @@ package parquet
 // Iceberg data files: columns are found by field id (files without ids by
 // the table's name mapping, else by name), and each file's delete files
 // are applied as its row groups are read. Position deletes name rows by
-// their position in the data file; equality deletes name the values of
+// their position in the data file, as do deletion vectors (Iceberg v3: a
+// roaring bitmap of positions in a Puffin file, one per data file); equality deletes name the values of
 // some columns, and every row equal to one of their rows on those columns
 // is gone (NULL equals NULL there). Which delete files apply to which data
 // file (sequence numbers, partitions) the catalog's plan has decided.
@@ -27,8 +28,10 @@ import (
 	pq "github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/apache/iceberg-go/table/dv"
 
 	"github.com/sluicesql/sluice/catalog"
+	"github.com/sluicesql/sluice/wire/pgerr"
 )
 
 // Field ids of the position delete file schema (Iceberg spec).
@@ -131,6 +134,15 @@ func (s *Scanner) load(fs *fileScan) error {
 			target = fs.file.Path
 		}
 		for _, df := range d.pos {
+			if df.Vector {
+				positions, err := s.vector(fs, df)
+				if err != nil {
+					d.err = err
+					return
+				}
+				d.positions = append(d.positions, positions...)
+				continue
+			}
 			v, err := cached(s.table, "pos:"+df.Path, df.Path, func() (any, error) {
 				return readPositionDeletes(s.ctx, s.mem, df.Path)
 			})
@@ -160,6 +172,60 @@ func (s *Scanner) load(fs *fileScan) error {
 	})
 	return d.err
 }
+
+// vector decodes a deletion vector (from the table's cache): the deleted
+// positions of fs's data file, sorted. A vector whose blob the manifest
+// does not locate is a v3 feature Sluice cannot read (0A000); a blob that
+// does not decode is a damaged file (XX001).
+func (s *Scanner) vector(fs *fileScan, df catalog.DeleteFile) ([]int64, error) {
+	if df.Length <= 0 {
+		return nil, pgerr.New(pgerr.FeatureNotSupported,
+			"relation %s: the deletion vector in %s has no content offset and size, which Sluice needs to read it", s.table.QualifiedName(), df.Path)
+	}
+	key := fmt.Sprintf("dv:%s@%d+%d", df.Path, df.Offset, df.Length)
+	v, err := cached(s.table, key, df.Path, func() (any, error) {
+		return readDeletionVector(df)
+	})
+	if err != nil {
+		return nil, readError(s.table, fs.file, fmt.Errorf("deletion vector in %s at byte %d: %w", df.Path, df.Offset, err))
+	}
+	return v.([]int64), nil
+}
+
+// readDeletionVector reads one deletion vector blob (length, magic,
+// portable roaring bitmap, CRC) and returns its positions in order.
+func readDeletionVector(df catalog.DeleteFile) ([]int64, error) {
+	if df.Length > maxDeletionVector {
+		return nil, fmt.Errorf("blob of %d bytes is larger than %d", df.Length, maxDeletionVector)
+	}
+	f, err := os.Open(df.Path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	buf := make([]byte, df.Length)
+	if _, err := f.ReadAt(buf, df.Offset); err != nil {
+		return nil, err
+	}
+	want := df.Rows
+	if want <= 0 {
+		want = -1 // the manifest's count is missing: the CRC still checks the blob
+	}
+	bm, err := dv.DeserializeDV(buf, want)
+	if err != nil {
+		return nil, err
+	}
+	positions := make([]int64, 0, bm.Cardinality())
+	for p := range bm.Positions() {
+		positions = append(positions, int64(p))
+	}
+	return positions, nil
+}
+
+// maxDeletionVector bounds the bytes read for one vector (a bad manifest
+// must not allocate without bound); 1 GiB holds the bitmap of every other
+// row of a data file of 2^31 rows (256 MiB).
+const maxDeletionVector = 1 << 30
 
 func cached(t *catalog.Table, key, path string, load func() (any, error)) (any, error) {
 	if t.Cache == nil {
