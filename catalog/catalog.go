@@ -172,6 +172,9 @@ type Schema struct {
 	OID     uint32
 	Comment string
 	Tables  []*Table // sorted by name
+	// Temp marks a session's temporary schema (pg_temp_N): its tables are
+	// temporary (relpersistence t) and the name pg_temp finds it.
+	Temp bool
 }
 
 // State is one immutable view of the whole catalog. A query binds against
@@ -195,12 +198,16 @@ type State struct {
 // Schema finds a schema by name.
 func (s *State) Schema(name string) *Schema {
 	for _, sc := range s.Schemas {
-		if sc.Name == name {
+		if sc.Name == name || sc.Temp && name == TempSchemaAlias {
 			return sc
 		}
 	}
 	return nil
 }
+
+// TempSchemaAlias is the name that means the session's own temporary
+// schema, whatever its pg_temp_N name.
+const TempSchemaAlias = "pg_temp"
 
 // Table finds schema.name; the error is PostgreSQL's 42P01.
 func (s *State) Table(schema, name string) (*Table, error) {

@@ -222,9 +222,13 @@ func pgClassRows(st *State) [][]pgtype.Datum {
 				tuples = float64(t.RowCount)
 			}
 		}
+		persistence := "p"
+		if r.schema.Temp {
+			persistence = "t"
+		}
 		out = append(out, row{
 			oidv(t.OID), t.Name, oidv(r.schema.OID), relationRowType(t), int64(0), int64(BootstrapSuperuserOID),
-			am, filenode, int64(0), pages, tuples, int64(0), int64(0), r.hasIndex, r.shared, "p", ch(r.kind),
+			am, filenode, int64(0), pages, tuples, int64(0), int64(0), r.hasIndex, r.shared, persistence, ch(r.kind),
 			int64(len(t.Columns)), int64(0), r.kind == relkindView, false, false, false, false, true,
 			replident, false, int64(0), int64(0), int64(0), nil, nil, nil,
 		})

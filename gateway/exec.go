@@ -173,7 +173,7 @@ func (s *Session) runStatement(ctx context.Context, st planner.Statement, out si
 	case *planner.CreateTemp:
 		return s.execCreateTemp(ctx, x, w)
 	case *planner.InsertTemp:
-		return s.execInsertTemp(ctx, x, w)
+		return s.execInsertTemp(ctx, x, w, a)
 	case *planner.DropTables:
 		return s.execDropTables(x, w)
 	case *planner.Unsupported:
@@ -217,7 +217,7 @@ func (s *Session) execOptions() []engine.Option {
 		now = s.tx.start
 	}
 	return []engine.Option{engine.WithSettings(s.encoding()), engine.WithNow(now),
-		engine.WithCatalog(s.catalogState(), s.SearchPath(), s.User()), engine.WithSessionView(s)}
+		engine.WithCatalog(s.catalogState(), s.catalogSearchPath(), s.User()), engine.WithSessionView(s)}
 }
 
 // runRows runs a row-returning statement to its end in a throwaway
@@ -516,6 +516,14 @@ func (s *Session) prepare(name, sql string, st planner.Statement, types []pgtype
 		if err := s.rebind(ps); err != nil {
 			return nil, err
 		}
+	}
+	if x, ok := st.(*planner.InsertTemp); ok {
+		// INSERT's parameters take their types from the target (temp.go).
+		b, err := s.insertTempParams(x, types)
+		if err != nil {
+			return nil, err
+		}
+		ps.bound = b
 	}
 	return ps, nil
 }

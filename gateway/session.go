@@ -305,7 +305,7 @@ func (s *Session) Close() {
 // no transaction is open.
 func (s *Session) beginImplicit(mode txMode) {
 	if s.tx == nil {
-		s.tx = &txn{mode: mode, before: s.vals, session: s.vals, firstPortal: s.portalSeq, start: time.Now()}
+		s.tx = &txn{mode: mode, before: s.vals, session: s.vals, firstPortal: s.portalSeq, start: time.Now(), temp: s.snapshotTemp()}
 	}
 }
 

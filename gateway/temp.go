@@ -11,11 +11,14 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/sluicesql/sluice/catalog"
 	"github.com/sluicesql/sluice/planner"
@@ -24,12 +27,18 @@ import (
 	"github.com/sluicesql/sluice/wire/pgtype"
 )
 
-// tempOIDBase numbers temporary tables above the lake's OIDs.
+// tempOIDBase numbers temporary tables above the lake's OIDs; it is the
+// OID of the session's pg_temp_N schema, and the one below it the OID of
+// its pg_toast_temp_N.
 const tempOIDBase = 0x70000000
 
 // tempTables are one session's temporary tables.
 type tempTables struct {
-	tables  map[string]*tempTable
+	tables map[string]*tempTable
+	// created says the session's temporary schema exists: PostgreSQL
+	// creates pg_temp_N with the first temporary table and keeps it when
+	// the tables are dropped, unless the transaction creating it aborts.
+	created bool
 	nextOID uint32
 	gen     uint64 // changes with every write, for the overlay's memo
 
@@ -55,52 +64,101 @@ func (tt *tempTables) get(name string) *tempTable {
 	return tt.tables[name]
 }
 
+// tempSchemaName is the session's temporary schema as PostgreSQL names it,
+// pg_temp_N with N the backend's number (here the session's id).
+func (s *Session) tempSchemaName() string {
+	return "pg_temp_" + strconv.FormatUint(s.id, 10)
+}
+
 // catalogState is the state this transaction reads (lakeState) with the
-// session's temporary tables in pg_temp.
+// session's temporary schema pg_temp_N (and PostgreSQL's companion
+// pg_toast_temp_N) holding its temporary tables. Its Version is its own,
+// so that nothing keyed by a state's Version (prepared statements' binds,
+// the result cache's catalog answers) mixes the session's catalog with the
+// lake's or another session's.
 func (s *Session) catalogState() *catalog.State {
 	base := s.lakeState()
 	tt := s.temp
-	if tt == nil || len(tt.tables) == 0 {
+	if tt == nil || !tt.created {
 		return base
 	}
 	if tt.memoBase == base && tt.memoGen == tt.gen {
 		return tt.memoState
 	}
-	sc := &catalog.Schema{Name: planner.TempSchema, OID: tempOIDBase}
+	n := strconv.FormatUint(s.id, 10)
+	sc := &catalog.Schema{Name: "pg_temp_" + n, OID: tempOIDBase, Temp: true}
+	toast := &catalog.Schema{Name: "pg_toast_temp_" + n, OID: tempOIDBase - 1}
 	for _, t := range tt.tables {
-		sc.Tables = append(sc.Tables, t.table())
+		sc.Tables = append(sc.Tables, t.table(sc.Name))
 	}
-	slices.SortFunc(sc.Tables, func(a, b *catalog.Table) int {
-		if a.Name < b.Name {
-			return -1
+	slices.SortFunc(sc.Tables, func(a, b *catalog.Table) int { return strings.Compare(a.Name, b.Name) })
+	// The top bit keeps the version apart from the lake's counted ones.
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%d/%d/%d", base.Version, s.id, tt.gen)
+	st := base.WithSessionSchemas(h.Sum64()|1<<63, sc, toast)
+	tt.memoBase, tt.memoGen, tt.memoState = base, tt.gen, st
+	return st
+}
+
+// catalogSearchPath is the search path the catalog functions
+// (pg_table_is_visible, ...) see: the temporary schema first once it
+// exists, as PostgreSQL searches pg_temp first for relations.
+func (s *Session) catalogSearchPath() []string {
+	path := s.SearchPath()
+	if s.temp == nil || !s.temp.created {
+		return path
+	}
+	return append([]string{s.tempSchemaName()}, path...)
+}
+
+// tempSnapshot is the session's temporary tables as a transaction or
+// savepoint began, for ROLLBACK to restore: temporary tables, their rows
+// and their schema are transactional in PostgreSQL.
+type tempSnapshot struct {
+	tables  map[string]tempTable // copies: later writes change the live ones
+	created bool
+}
+
+// snapshotTemp records the temporary tables as they are now.
+func (s *Session) snapshotTemp() tempSnapshot {
+	if s.temp == nil {
+		return tempSnapshot{}
+	}
+	snap := tempSnapshot{tables: make(map[string]tempTable, len(s.temp.tables)), created: s.temp.created}
+	for name, t := range s.temp.tables {
+		snap.tables[name] = *t
+	}
+	return snap
+}
+
+// restoreTemp puts back the temporary tables a snapshot recorded. OIDs
+// given out since are not reused, as PostgreSQL's are not.
+func (s *Session) restoreTemp(snap tempSnapshot) {
+	if s.temp == nil {
+		if !snap.created {
+			return
 		}
-		if a.Name > b.Name {
-			return 1
-		}
-		return 0
-	})
-	st := *base
-	st.Schemas = slices.Clone(base.Schemas)
-	i, _ := slices.BinarySearchFunc(st.Schemas, sc.Name, func(x *catalog.Schema, name string) int {
-		if x.Name < name {
-			return -1
-		}
-		if x.Name > name {
-			return 1
-		}
-		return 0
-	})
-	st.Schemas = slices.Insert(st.Schemas, i, sc)
-	tt.memoBase, tt.memoGen, tt.memoState = base, tt.gen, &st
-	return &st
+		s.temp = &tempTables{}
+	}
+	s.temp.tables = make(map[string]*tempTable, len(snap.tables))
+	for name, t := range snap.tables {
+		c := t
+		// Appends after the restore must not write into the slice the
+		// snapshot (or an earlier table()) still shares.
+		c.batches = slices.Clip(c.batches)
+		s.temp.tables[name] = &c
+	}
+	s.temp.created = snap.created
+	s.temp.gen++
 }
 
 // table is the catalog table serving t's rows as of now: later writes make
 // a new one, so a query reads the rows it was bound against.
-func (t *tempTable) table() *catalog.Table {
+func (t *tempTable) table(schema string) *catalog.Table {
 	batches := slices.Clone(t.batches)
 	return &catalog.Table{
-		Schema: planner.TempSchema, Name: t.name, OID: t.oid, Columns: t.cols,
+		Schema: schema, Name: t.name, OID: t.oid, Columns: t.cols,
+		RowTypeOID: t.oid + 1, ArrayTypeOID: t.oid + 2,
 		Format: catalog.FormatSystem, SessionDependent: true,
 		Version: strconv.FormatUint(t.version, 10), RowCount: t.rows, SizeBytes: -1,
 		Rows: func(context.Context) ([]arrow.RecordBatch, error) {
@@ -114,7 +172,8 @@ func (t *tempTable) table() *catalog.Table {
 	}
 }
 
-// dropTemp forgets every temporary table (session end, DISCARD).
+// dropTemp forgets every temporary table (session end, DISCARD). The
+// temporary schema stays, as PostgreSQL's pg_temp_N does.
 func (s *Session) dropTemp() {
 	if s.temp == nil {
 		return
@@ -122,7 +181,8 @@ func (s *Session) dropTemp() {
 	for _, t := range s.temp.tables {
 		t.release()
 	}
-	s.temp = nil
+	s.temp.tables = map[string]*tempTable{}
+	s.temp.gen++
 }
 
 // release forgets t's rows. They are not Released: a query bound before
@@ -133,9 +193,9 @@ func (t *tempTable) release() {
 }
 
 // isTempName says whether schema (possibly empty) can name a temporary
-// table.
-func isTempName(schema string) bool {
-	return schema == "" || schema == planner.TempSchema
+// table: pg_temp or the session's own pg_temp_N.
+func (s *Session) isTempName(schema string) bool {
+	return schema == "" || schema == planner.TempSchema || schema == s.tempSchemaName()
 }
 
 // lakeTable finds the lake table an unqualified or qualified name means,
@@ -193,7 +253,7 @@ func (s *Session) execCreateTemp(ctx context.Context, st *planner.CreateTemp, w 
 			t.cols = append(t.cols, catalog.Column{Name: name, Type: typ})
 		}
 		if !st.WithNoData {
-			if err := s.fillTemp(ctx, t, b); err != nil {
+			if err := s.fillTemp(ctx, t, b, nil); err != nil {
 				t.release()
 				return err
 			}
@@ -202,8 +262,10 @@ func (s *Session) execCreateTemp(ctx context.Context, st *planner.CreateTemp, w 
 	if s.temp == nil {
 		s.temp = &tempTables{tables: map[string]*tempTable{}}
 	}
-	s.temp.nextOID++
-	t.oid = tempOIDBase + s.temp.nextOID
+	s.temp.created = true
+	// The table, its row type and the row type's array type.
+	t.oid = tempOIDBase + s.temp.nextOID + 1
+	s.temp.nextOID += 3
 	s.temp.tables[t.name] = t
 	s.temp.gen++
 	if st.Query == nil {
@@ -216,8 +278,8 @@ func (s *Session) execCreateTemp(ctx context.Context, st *planner.CreateTemp, w 
 }
 
 // fillTemp runs a bound query and appends its rows to t, all or none.
-func (s *Session) fillTemp(ctx context.Context, t *tempTable, b *planner.Bound) error {
-	stream, err := s.open(ctx, b, nil, s.execOptions())
+func (s *Session) fillTemp(ctx context.Context, t *tempTable, b *planner.Bound, params []pgtype.Datum) error {
+	stream, err := s.open(ctx, b, params, s.execOptions())
 	if err != nil {
 		return err
 	}
@@ -266,13 +328,87 @@ func (s *Session) fillTemp(ctx context.Context, t *tempTable, b *planner.Bound) 
 	return nil
 }
 
-func (s *Session) execInsertTemp(ctx context.Context, st *planner.InsertTemp, w wire.ResultWriter) error {
+// insertTempParams are the parameter types of INSERT's $n, for a prepared
+// INSERT (declared: the types Parse gave, Unknown where none). As
+// PostgreSQL does, a parameter standing alone as a value of a column
+// takes the column's type; the rest are typed as the source query types
+// them. The source query bound with those types is what the prepared
+// statement keeps (prepared.bound): its ParamTypes are the statement's.
+// A table that does not exist fails here, at Parse, as in PostgreSQL.
+func (s *Session) insertTempParams(st *planner.InsertTemp, declared []pgtype.Type) (*planner.Bound, error) {
+	types := slices.Clone(declared)
 	var t *tempTable
-	if isTempName(st.Schema) {
+	if s.isTempName(st.Schema) {
 		t = s.temp.get(st.Name)
 	}
 	if t == nil {
-		if s.lakeTable(st.Schema, st.Name) != nil || !isTempName(st.Schema) && s.lakeState().Schema(st.Schema) != nil {
+		if s.lakeTable(st.Schema, st.Name) == nil && (s.isTempName(st.Schema) || s.lakeState().Schema(st.Schema) == nil) {
+			if st.Schema != "" {
+				return nil, pgerr.New(pgerr.UndefinedTable, "relation \"%s.%s\" does not exist", st.Schema, st.Name)
+			}
+			return nil, pgerr.New(pgerr.UndefinedTable, "relation \"%s\" does not exist", st.Name)
+		}
+	} else {
+		targets := st.Columns
+		if len(targets) == 0 {
+			for _, c := range t.cols {
+				targets = append(targets, c.Name)
+			}
+		}
+		for _, row := range valueRows(st.Select) {
+			for i, v := range row {
+				p := v.GetParamRef()
+				if p == nil || i >= len(targets) || p.Number < 1 {
+					continue
+				}
+				for len(types) < int(p.Number) {
+					types = append(types, pgtype.Unknown)
+				}
+				if types[p.Number-1].OID != pgtype.UnknownOID {
+					continue
+				}
+				for _, c := range t.cols {
+					if c.Name == targets[i] {
+						types[p.Number-1] = pgtype.Type{OID: c.Type.OID, Typmod: -1}
+					}
+				}
+			}
+		}
+	}
+	return s.bind(st.SourceQuery(), types)
+}
+
+// valueRows are the rows of value expressions of INSERT's source: each
+// VALUES row, or a plain SELECT's target list.
+func valueRows(n *pg_query.Node) [][]*pg_query.Node {
+	sel := n.GetSelectStmt()
+	if sel == nil || sel.Op != pg_query.SetOperation_SETOP_NONE {
+		return nil
+	}
+	var rows [][]*pg_query.Node
+	for _, l := range sel.ValuesLists {
+		rows = append(rows, l.GetList().GetItems())
+	}
+	if len(rows) == 0 && len(sel.FromClause) == 0 {
+		var row []*pg_query.Node
+		for _, t := range sel.TargetList {
+			row = append(row, t.GetResTarget().GetVal())
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// execInsertTemp runs INSERT into a temporary table; a prepared INSERT
+// brings its parameters and, as a.bound, its source query bound with their
+// types (insertTempParams).
+func (s *Session) execInsertTemp(ctx context.Context, st *planner.InsertTemp, w wire.ResultWriter, a args) error {
+	var t *tempTable
+	if s.isTempName(st.Schema) {
+		t = s.temp.get(st.Name)
+	}
+	if t == nil {
+		if s.lakeTable(st.Schema, st.Name) != nil || !s.isTempName(st.Schema) && s.lakeState().Schema(st.Schema) != nil {
 			return pgerr.New(pgerr.ReadOnlySQLTransaction, "cannot execute INSERT in a read-only transaction")
 		}
 		if st.Schema != "" {
@@ -280,7 +416,11 @@ func (s *Session) execInsertTemp(ctx context.Context, st *planner.InsertTemp, w 
 		}
 		return pgerr.New(pgerr.UndefinedTable, "relation \"%s\" does not exist", st.Name)
 	}
-	src, err := s.bind(st.SourceQuery(), nil)
+	var paramTypes []pgtype.Type
+	if a.bound != nil {
+		paramTypes = a.bound.ParamTypes
+	}
+	src, err := s.bind(st.SourceQuery(), paramTypes)
 	if err != nil {
 		return err
 	}
@@ -292,12 +432,12 @@ func (s *Session) execInsertTemp(ctx context.Context, st *planner.InsertTemp, w 
 	if err != nil {
 		return err
 	}
-	b, err := s.bind(q, nil)
+	b, err := s.bind(q, paramTypes)
 	if err != nil {
 		return err
 	}
 	before := t.rows
-	if err := s.fillTemp(ctx, t, b); err != nil {
+	if err := s.fillTemp(ctx, t, b, a.params); err != nil {
 		return err
 	}
 	s.temp.gen++
@@ -311,13 +451,13 @@ func (s *Session) execDropTables(st *planner.DropTables, w wire.ResultWriter) er
 	var notices []string
 	anyTemp := false
 	for _, n := range st.Names {
-		if isTempName(n[0]) && s.temp.get(n[1]) != nil {
+		if s.isTempName(n[0]) && s.temp.get(n[1]) != nil {
 			anyTemp = true
 		}
 	}
 	for _, n := range st.Names {
 		schema, name := n[0], n[1]
-		if isTempName(schema) && s.temp.get(name) != nil {
+		if s.isTempName(schema) && s.temp.get(name) != nil {
 			drop = append(drop, name)
 			continue
 		}

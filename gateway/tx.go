@@ -49,12 +49,16 @@ type txn struct {
 	// firstPortal is portalSeq at the start: portals created after it die
 	// with a rollback, WITH HOLD cursors included.
 	firstPortal uint64
+	// temp is the temporary tables at the start, restored by ROLLBACK
+	// (temp.go).
+	temp tempSnapshot
 }
 
 type savepoint struct {
 	name          string
 	vals, session *settingValues
 	portalSeq     uint64
+	temp          tempSnapshot
 }
 
 // inBlock reports whether the session is in a transaction block, as
@@ -101,6 +105,7 @@ func (s *Session) endTx(commit bool) {
 		s.vals = tx.session
 	} else {
 		s.vals = tx.before
+		s.restoreTemp(tx.temp)
 	}
 	for name, p := range s.portals {
 		if !p.hold || (!commit && p.seq > tx.firstPortal) {
@@ -151,7 +156,7 @@ func (s *Session) execTransaction(t *planner.Transaction, w wire.ResultWriter) e
 		s.endTx(commit)
 		if t.Chain {
 			s.tx = &txn{mode: txBlock, before: s.vals, session: s.vals, firstPortal: s.portalSeq,
-				isolation: isolation, readOnly: readOnly, deferrable: deferrable, start: time.Now()}
+				isolation: isolation, readOnly: readOnly, deferrable: deferrable, start: time.Now(), temp: s.snapshotTemp()}
 		}
 		return w.Complete(verb)
 
@@ -159,7 +164,7 @@ func (s *Session) execTransaction(t *planner.Transaction, w wire.ResultWriter) e
 		if tx.mode != txBlock {
 			return pgerr.New(pgerr.NoActiveSQLTransaction, "SAVEPOINT can only be used in transaction blocks")
 		}
-		tx.savepoints = append(tx.savepoints, savepoint{name: t.Savepoint, vals: s.vals, session: tx.session, portalSeq: s.portalSeq})
+		tx.savepoints = append(tx.savepoints, savepoint{name: t.Savepoint, vals: s.vals, session: tx.session, portalSeq: s.portalSeq, temp: s.snapshotTemp()})
 		return w.Complete("SAVEPOINT")
 
 	case planner.TxRelease:
@@ -184,6 +189,7 @@ func (s *Session) execTransaction(t *planner.Transaction, w wire.ResultWriter) e
 		sp := tx.savepoints[i]
 		tx.savepoints = tx.savepoints[:i+1]
 		s.vals, tx.session = sp.vals, sp.session
+		s.restoreTemp(sp.temp)
 		for name, p := range s.portals {
 			if p.seq > sp.portalSeq && p != s.active {
 				s.closePortal(name)
