@@ -82,7 +82,6 @@ const (
 // Sluice's. All such columns are NULL or empty in the rows served today.
 var SubstitutedTypes = map[uint32]uint32{
 	28:   pgtype.OIDOID,       // xid → oid (same width and text form)
-	1034: pgtype.TextArrayOID, // aclitem[] → text[] (NULL: no ACLs)
 	194:  pgtype.TextOID,      // pg_node_tree → text (NULL)
 	22:   pgtype.Int2ArrayOID, // int2vector → int2[]
 	30:   pgtype.OIDArrayOID,  // oidvector → oid[]
@@ -106,8 +105,8 @@ var (
 	tOIDArr   = pgtype.Type{OID: pgtype.OIDArrayOID, Typmod: -1}
 	tCharArr  = pgtype.Type{OID: pgtype.CharArrayOID, Typmod: -1}
 	tBytea    = pgtype.Bytea
-	tXid      = tOID     // xid
-	tACL      = tTextArr // aclitem[]
+	tXid      = tOID // xid
+	tACL      = pgtype.AclitemArray
 	tNodeTree = tText    // pg_node_tree
 	tInt2Vec  = tInt2Arr // int2vector
 	tOIDVec   = tOIDArr  // oidvector

@@ -139,7 +139,7 @@ func servedType(typid uint32, typmod int32) pgtype.Type {
 }
 
 // SubstituteType is the type Sluice serves in place of a PostgreSQL type it
-// cannot encode (xid as oid, aclitem[] as text[], ...): the entry of
+// cannot encode (xid as oid, pg_node_tree as text, ...): the entry of
 // SubstitutedTypes, else text[] for an array type and text for any other.
 // Columns of such types are NULL or empty in the rows served.
 func SubstituteType(typid uint32) uint32 {

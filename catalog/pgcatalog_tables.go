@@ -185,7 +185,12 @@ func pgNamespaceRows(st *State) [][]pgtype.Datum {
 			owner = PgDatabaseOwnerOID
 			// PostgreSQL 15's public schema: its owner may create, everyone
 			// may use it (psql's \dn+ prints this).
-			acl = []string{"pg_database_owner=UC/pg_database_owner", "=U/pg_database_owner"}
+			usage, _ := pgtype.ACLPrivileges("U")
+			create, _ := pgtype.ACLPrivileges("C")
+			acl = []string{
+				pgtype.ACLItem{Grantee: "pg_database_owner", Grantor: "pg_database_owner", Privs: usage | create}.String(),
+				pgtype.ACLItem{Grantor: "pg_database_owner", Privs: usage}.String(),
+			}
 		}
 		out = append(out, row{oidv(sc.OID), sc.Name, owner, acl})
 	}

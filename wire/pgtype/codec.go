@@ -75,7 +75,7 @@ func kindOf(oid OID) kind {
 		return kFloat8
 	case NumericOID:
 		return kNumeric
-	case TextOID, VarcharOID, BPCharOID, NameOID, UnknownOID:
+	case TextOID, VarcharOID, BPCharOID, NameOID, UnknownOID, AclitemOID:
 		return kText
 	case CharOID:
 		return kChar

@@ -214,6 +214,9 @@ var infos = []Info{
 	{RegprocArrayOID, "_regproc", -1, CatArray, RegprocOID, 0},
 	{RegclassArrayOID, "_regclass", -1, CatArray, RegclassOID, 0},
 	{RegtypeArrayOID, "_regtype", -1, CatArray, RegtypeOID, 0},
+
+	{AclitemOID, "aclitem", 12, CatUser, 0, AclitemArrayOID}, // aclitem.go
+	{AclitemArrayOID, "_aclitem", -1, CatArray, AclitemOID, 0},
 }
 
 var byOID = func() map[OID]*Info {
@@ -349,7 +352,7 @@ func (t Type) ArrowType() arrow.DataType {
 		// NaN or ±Infinity, or wider than 38 digits), which no fixed-scale
 		// Arrow decimal holds; it travels as PostgreSQL's canonical text.
 		return arrow.BinaryTypes.String
-	case TextOID, VarcharOID, BPCharOID, NameOID, CharOID, JSONOID, JSONBOID, UnknownOID:
+	case TextOID, VarcharOID, BPCharOID, NameOID, CharOID, JSONOID, JSONBOID, UnknownOID, AclitemOID:
 		return arrow.BinaryTypes.String
 	case ByteaOID:
 		return arrow.BinaryTypes.Binary
