@@ -106,8 +106,11 @@ func isTablesRows(st *State) [][]pgtype.Datum {
 			continue
 		}
 		typ, insertable := "BASE TABLE", true
-		if r.kind == relkindView {
+		switch {
+		case r.kind == relkindView:
 			typ, insertable = "VIEW", false
+		case r.schema.Temp:
+			typ = "LOCAL TEMPORARY"
 		}
 		out = append(out, row{db, r.schema.Name, r.table.Name, typ, nil, nil, nil, nil, nil, yesNo(insertable), "NO", nil})
 	}

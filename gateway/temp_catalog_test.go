@@ -51,6 +51,17 @@ func TestTempTablesCatalogMatchPostgres(t *testing.T) {
 		`SELECT nspname FROM pg_namespace WHERE oid = `+mine,
 		`SELECT pg_table_is_visible(oid), relname FROM pg_class WHERE relname = 'tcat'`,
 		`SELECT schemaname, tablename, hasindexes FROM pg_tables WHERE tablename = 'tcat'`,
+		`SELECT table_catalog = current_database(), table_schema, table_name, table_type, is_insertable_into, is_typed
+		   FROM information_schema.tables WHERE table_name = 'tcat'`,
+		`SELECT table_schema, column_name, ordinal_position, data_type, numeric_precision, numeric_scale, is_nullable
+		   FROM information_schema.columns WHERE table_name = 'tcat' ORDER BY ordinal_position`,
+		// psql's \dt, of the temporary tables (the oracle's public schema
+		// holds other tests' tables).
+		`SELECT n.nspname as "Schema", c.relname as "Name",
+		   CASE c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 's' THEN 'special' WHEN 't' THEN 'TOAST table' WHEN 'f' THEN 'foreign table' WHEN 'p' THEN 'partitioned table' WHEN 'I' THEN 'partitioned index' END as "Type"
+		 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
+		 WHERE c.relkind IN ('r','p','') AND n.nspname <> 'pg_catalog' AND n.nspname !~ '^pg_toast' AND n.nspname <> 'information_schema'
+		   AND pg_catalog.pg_table_is_visible(c.oid) AND c.relpersistence = 't' ORDER BY 1,2`,
 		`SELECT 'pg_temp.tcat'::regclass::text, 'pg_temp.tcat'::regclass::oid = (SELECT oid FROM pg_class WHERE relname = 'tcat')`,
 		`INSERT INTO tcat VALUES (1, 'a', 2.5)`,
 		`SELECT * FROM pg_temp.tcat`,
