@@ -458,10 +458,11 @@ func (l *Lake) listIceberg(ctx context.Context, src *icebergSource) *icebergList
 		}
 		src.cat = cat
 	}
-	namespaces, err := src.cat.ListNamespaces(ctx, nil)
+	namespaces, notes, err := src.namespaces(ctx)
 	if err != nil {
-		return fail(fmt.Errorf("listing namespaces: %w", err))
+		return fail(err)
 	}
+	out.problems = append(out.problems, notes...)
 	built := map[TableRef]*icebergBuilt{}
 	for _, ns := range namespaces {
 		schemaName, err := src.cfg.schemaFor(ns)
@@ -502,6 +503,67 @@ func (l *Lake) listIceberg(ctx context.Context, src *icebergSource) *icebergList
 	src.tables = built
 	src.comments = out.comments
 	return out
+}
+
+// namespaces are the catalog's namespaces to consider. With a namespaces
+// map, the mapped ones are looked up directly (a catalog may hold far more
+// than are served, and a nested one is not among the top-level namespaces
+// that an unfiltered list returns); a mapped namespace the catalog does not
+// have is reported. Without it, every namespace is listed, children too
+// (a REST catalog lists one level per call, the SQL catalog all levels at
+// once), so that the nested ones, which are served only through the map,
+// are reported as skipped instead of silently missing.
+func (src *icebergSource) namespaces(ctx context.Context) ([]icetable.Identifier, []Problem, error) {
+	if len(src.cfg.Namespaces) > 0 {
+		var out []icetable.Identifier
+		var notes []Problem
+		for _, key := range slices.Sorted(maps.Keys(src.cfg.Namespaces)) {
+			ns := icetable.Identifier(strings.Split(key, "."))
+			ok, err := src.cat.CheckNamespaceExists(ctx, ns)
+			if err != nil {
+				return nil, nil, fmt.Errorf("looking up namespace %s: %w", key, err)
+			}
+			if !ok {
+				notes = append(notes, Problem{Message: fmt.Sprintf("iceberg catalog %q: mapped namespace %q does not exist", src.cfg.name(), key)})
+				continue
+			}
+			out = append(out, ns)
+		}
+		return out, notes, nil
+	}
+	var out []icetable.Identifier
+	var notes []Problem
+	seen := map[string]bool{}
+	var walk func(parent icetable.Identifier) error
+	walk = func(parent icetable.Identifier) error {
+		children, err := src.cat.ListNamespaces(ctx, parent)
+		if err != nil && len(parent) == 0 {
+			return fmt.Errorf("listing namespaces: %w", err)
+		}
+		if err != nil {
+			// Only reporting depends on the children here (unmapped
+			// nested namespaces are not served), so a catalog that
+			// cannot list them still serves its top level.
+			notes = append(notes, Problem{Message: fmt.Sprintf("iceberg catalog %q: listing namespaces in %s: %v", src.cfg.name(), strings.Join(parent, "."), err)})
+			return ctx.Err()
+		}
+		for _, ns := range children {
+			key := strings.Join(ns, ".")
+			if seen[key] || len(ns) <= len(parent) {
+				continue // the SQL catalog lists the parent and grandchildren too
+			}
+			seen[key] = true
+			out = append(out, ns)
+			if err := walk(ns); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := walk(nil); err != nil {
+		return nil, nil, err
+	}
+	return out, notes, nil
 }
 
 // buildIcebergTable loads one table and makes its Table, reusing the

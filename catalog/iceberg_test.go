@@ -266,3 +266,76 @@ func TestIcebergNameClashAndBrokenCatalog(t *testing.T) {
 		t.Errorf("problems %v: want the clash and the unreachable catalog", s.Problems)
 	}
 }
+
+// Nested namespaces of a SQL catalog (which lists every level at once, and
+// a parent's descendants with the parent): mapped, one is served under its
+// schema name; unmapped, each is reported skipped exactly once and the top
+// level is served.
+func TestIcebergSQLNestedNamespaces(t *testing.T) {
+	ctx := context.Background()
+	wh := t.TempDir()
+	ref := catalog.EmbeddedIcebergCatalog(wh)
+	cat, err := catalog.LoadIcebergCatalog(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer catalog.CloseIcebergCatalog(cat)
+	sch := iceberg.NewSchema(0, iceberg.NestedField{ID: 1, Name: "id", Type: iceberg.PrimitiveTypes.Int64, Required: true})
+	for _, ns := range []icetable.Identifier{{"ops"}, {"ops", "daily"}, {"ops", "daily", "raw"}} {
+		if err := cat.CreateNamespace(ctx, ns, nil); err != nil {
+			t.Fatalf("create namespace %v: %v", ns, err)
+		}
+		tbl, err := cat.CreateTable(ctx, append(slices.Clone(ns), "t"), sch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		appendRows(t, tbl, `[{"id": 1}, {"id": 2}]`)
+	}
+	serve := func(ref catalog.IcebergCatalog) *catalog.State {
+		t.Helper()
+		dir := t.TempDir()
+		writeParquet(t, filepath.Join(dir, "raw/events/part-0.parquet"), ordersSchema, `[{"order_id": 1}]`)
+		l, err := catalog.OpenLake(dir, catalog.LakeOptions{Iceberg: []catalog.IcebergCatalog{ref}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { l.Close() })
+		return l.Current()
+	}
+	iceTables := func(st *catalog.State) (out []string) {
+		for _, sc := range st.Schemas {
+			for _, tb := range sc.Tables {
+				if tb.Format == catalog.FormatIceberg {
+					out = append(out, sc.Name+"."+tb.Name)
+				}
+			}
+		}
+		return out
+	}
+
+	mapped := ref
+	mapped.Namespaces = map[string]string{"ops.daily": "daily"}
+	st := serve(mapped)
+	if got, want := iceTables(st), []string{"daily.t"}; !slices.Equal(got, want) {
+		t.Errorf("mapped: %v served; want %v (problems %v)", got, want, st.Problems)
+	}
+	if tb, err := st.Table("daily", "t"); err != nil || tb.RowCount != 2 {
+		t.Errorf("daily.t: %v, %v; want 2 rows", tb, err)
+	}
+
+	st = serve(ref)
+	if got, want := iceTables(st), []string{"ops.t"}; !slices.Equal(got, want) {
+		t.Errorf("unmapped: %v served; want %v", got, want)
+	}
+	for _, key := range []string{"ops.daily", "ops.daily.raw"} {
+		n := 0
+		for _, p := range st.Problems {
+			if strings.Contains(p.Message, `namespace "`+key+`" skipped`) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("unmapped: %d problems report %s skipped; want 1 (problems %v)", n, key, st.Problems)
+		}
+	}
+}

@@ -247,10 +247,16 @@ func appendOrders(t *testing.T, tbl *icetable.Table, rowsJSON string) *icetable.
 // (the catalog polls every 200 ms; a minute is only the give-up bound).
 func waitSnapshot(t *testing.T, ctx context.Context, conn *pgx.Conn, id int64) {
 	t.Helper()
+	waitTableSnapshot(t, ctx, conn, "sales", "orders", id)
+}
+
+// waitTableSnapshot polls sluice.tables until schema.table is at snapshot id.
+func waitTableSnapshot(t *testing.T, ctx context.Context, conn *pgx.Conn, schema, table string, id int64) {
+	t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	var cur int64
 	for time.Now().Before(deadline) {
-		if err := conn.QueryRow(ctx, "SELECT snapshot_id FROM sluice.tables WHERE layer = 'sales' AND table_name = 'orders'").Scan(&cur); err != nil {
+		if err := conn.QueryRow(ctx, "SELECT snapshot_id FROM sluice.tables WHERE layer = $1 AND table_name = $2", schema, table).Scan(&cur); err != nil {
 			t.Fatalf("sluice.tables: %v", err)
 		}
 		if cur == id {
@@ -258,5 +264,127 @@ func waitSnapshot(t *testing.T, ctx context.Context, conn *pgx.Conn, id int64) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("sales.orders still at snapshot %d a minute after snapshot %d was committed", cur, id)
+	t.Fatalf("%s.%s still at snapshot %d a minute after snapshot %d was committed", schema, table, cur, id)
+}
+
+// TestServeIcebergRESTDeletionVectorNested serves a format v3 table of a
+// nested REST namespace (ops.daily, mapped to the schema daily): the
+// rows over pgx; a merge-on-read delete, which iceberg-go writes as a
+// Puffin deletion vector, hides the deleted rows after a poll; time travel
+// to the snapshot before the delete still returns them.
+func TestServeIcebergRESTDeletionVectorNested(t *testing.T) {
+	ctx := context.Background()
+	srv := icebergresttest.Start(t)
+	tmp := t.TempDir()
+	if err := os.Mkdir(filepath.Join(tmp, "lake"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ref := catalog.IcebergCatalog{Name: "rest", Type: catalog.IcebergREST, URI: srv.URL}
+	writer, err := catalog.LoadIcebergCatalog(ctx, ref)
+	if err != nil {
+		t.Fatalf("iceberg-go REST client on %s: %v", srv.URL, err)
+	}
+	defer catalog.CloseIcebergCatalog(writer)
+	for _, ns := range []icetable.Identifier{{"ops"}, {"ops", "daily"}} {
+		if err := writer.CreateNamespace(ctx, ns, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sch := iceberg.NewSchema(0,
+		iceberg.NestedField{ID: 1, Name: "id", Type: iceberg.PrimitiveTypes.Int64, Required: true},
+		iceberg.NestedField{ID: 2, Name: "note", Type: iceberg.PrimitiveTypes.String})
+	tbl, err := writer.CreateTable(ctx, icetable.Identifier{"ops", "daily", "events"}, sch, icecat.WithProperties(iceberg.Properties{
+		icetable.PropertyFormatVersion: "3", icetable.WriteDeleteModeKey: icetable.WriteModeMergeOnRead}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl = appendOrders(t, tbl, `[{"id": 1, "note": "a"}, {"id": 2, "note": "b"}, {"id": 3, "note": null}, {"id": 4, "note": "d"}, {"id": 5, "note": "e"}]`)
+	before := tbl.CurrentSnapshot().SnapshotID
+
+	cfg, err := ParseConfig([]byte(fmt.Sprintf(`listen: 127.0.0.1:0
+http: 127.0.0.1:0
+lake:
+  dir: %q
+  refresh_interval: 200ms
+  iceberg:
+    - name: rest
+      type: rest
+      uri: %q
+      namespaces: {ops.daily: daily}
+`, filepath.Join(tmp, "lake"), srv.URL)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	up := make(chan serving, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(sctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), func(s serving) { up <- s })
+	}()
+	var s serving
+	select {
+	case s = <-up:
+	case err := <-done:
+		t.Fatalf("serve ended before serving: %v", err)
+	case <-time.After(time.Minute):
+		t.Fatal("serve did not start within a minute")
+	}
+	tctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(tctx, fmt.Sprintf("postgres://sluice@%s/sluice?sslmode=disable", s.PGAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(tctx)
+
+	const q = `SELECT count(*), string_agg(id || ':' || coalesce(note, '-'), ',' ORDER BY id) FROM daily.events`
+	check := func(what string, wantN int64, wantRows string) {
+		t.Helper()
+		var n int64
+		var got string
+		if err := conn.QueryRow(tctx, q).Scan(&n, &got); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if n != wantN || got != wantRows {
+			t.Errorf("%s: count %d rows %q; want count %d rows %q", what, n, got, wantN, wantRows)
+		}
+	}
+	all := "1:a,2:b,3:-,4:d,5:e"
+	check("the nested namespace's table", 5, all)
+
+	tbl, err = tbl.Delete(ctx, iceberg.IsIn(iceberg.Reference("id"), int64(2), int64(4)), nil)
+	if err != nil {
+		t.Fatalf("delete through the REST catalog: %v", err)
+	}
+	if sum := tbl.CurrentSnapshot().Summary; tbl.Metadata().Version() != 3 || sum == nil || sum.Properties["added-position-delete-files"] != "1" {
+		t.Fatalf("the delete wrote no deletion vector on a v3 table (summary %+v); the test means to read one", sum)
+	}
+	waitTableSnapshot(t, tctx, conn, "daily", "events", tbl.CurrentSnapshot().SnapshotID)
+	check("after the delete (a deletion vector)", 3, "1:a,3:-,5:e")
+	var live int64
+	if err := conn.QueryRow(tctx, "SELECT n_live_tup FROM pg_stat_user_tables WHERE schemaname = 'daily' AND relname = 'events'").Scan(&live); err != nil {
+		t.Fatal(err)
+	}
+	if live != 3 {
+		t.Errorf("n_live_tup of daily.events %d; want 3", live)
+	}
+	if _, err := conn.Exec(tctx, fmt.Sprintf("SET sluice.as_of = 'snapshot:%d'", before)); err != nil {
+		t.Fatal(err)
+	}
+	check("as of the snapshot before the delete", 5, all)
+	if _, err := conn.Exec(tctx, "RESET sluice.as_of"); err != nil {
+		t.Fatal(err)
+	}
+	check("after RESET sluice.as_of", 3, "1:a,3:-,5:e")
+
+	stop()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("serve did not return within a minute of shutdown")
+	}
 }
