@@ -519,11 +519,9 @@ func (s *Session) prepare(name, sql string, st planner.Statement, types []pgtype
 	}
 	if x, ok := st.(*planner.InsertTemp); ok {
 		// INSERT's parameters take their types from the target (temp.go).
-		b, err := s.insertTempParams(x, types)
-		if err != nil {
+		if err := s.rebindInsertTemp(ps, x); err != nil {
 			return nil, err
 		}
-		ps.bound = b
 	}
 	return ps, nil
 }
@@ -532,6 +530,9 @@ func (s *Session) prepare(name, sql string, st planner.Statement, types []pgtype
 // the search path changed since it was bound, as PostgreSQL replans on
 // invalidation; the result columns must not change.
 func (s *Session) rebind(ps *prepared) error {
+	if x, ok := ps.stmt.(*planner.InsertTemp); ok {
+		return s.rebindInsertTemp(ps, x)
+	}
 	if ps.query == nil {
 		return nil
 	}

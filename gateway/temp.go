@@ -378,6 +378,27 @@ func (s *Session) insertTempParams(st *planner.InsertTemp, declared []pgtype.Typ
 	return s.bind(st.SourceQuery(), types)
 }
 
+// rebindInsertTemp types a prepared INSERT's parameters when it is
+// prepared, and checks its target again when the session's catalog changed
+// since, as PostgreSQL revalidates a cached plan at Bind (a dropped table
+// is 42P01 there). The parameter types stay those of Parse.
+func (s *Session) rebindInsertTemp(ps *prepared, st *planner.InsertTemp) error {
+	state := s.catalogState()
+	if ps.bound != nil && ps.boundCatalog == state.Version {
+		return nil
+	}
+	declared := ps.paramTypes
+	if ps.bound != nil {
+		declared = ps.bound.ParamTypes
+	}
+	b, err := s.insertTempParams(st, declared)
+	if err != nil {
+		return err
+	}
+	ps.bound, ps.boundCatalog = b, state.Version
+	return nil
+}
+
 // valueRows are the rows of value expressions of INSERT's source: each
 // VALUES row, or a plain SELECT's target list.
 func valueRows(n *pg_query.Node) [][]*pg_query.Node {

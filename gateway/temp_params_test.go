@@ -46,6 +46,17 @@ func TestTempTablesExtendedParamsMatchPostgres(t *testing.T) {
 		{&pgproto3.Query{String: `SELECT * FROM tp ORDER BY id`}},
 		// Into a table that does not exist: Parse fails.
 		{&pgproto3.Parse{Query: `INSERT INTO nosuch VALUES ($1)`}, &pgproto3.Sync{}},
+		// Tableau's filter table: created, filled row by row through one
+		// prepared INSERT, read, dropped.
+		{&pgproto3.Query{String: `CREATE LOCAL TEMPORARY TABLE "#Tableau_7_1_Filter" ("name" TEXT, "name__alias__0" BIGINT) ON COMMIT PRESERVE ROWS`}},
+		{&pgproto3.Parse{Name: "tab", Query: `INSERT INTO "#Tableau_7_1_Filter" ("name", "name__alias__0") VALUES ($1, $2)`},
+			&pgproto3.Describe{ObjectType: 'S', Name: "tab"}, &pgproto3.Sync{}},
+		{&pgproto3.Bind{PreparedStatement: "tab", Parameters: [][]byte{[]byte("a"), []byte("1")}}, &pgproto3.Execute{},
+			&pgproto3.Bind{PreparedStatement: "tab", ParameterFormatCodes: []int16{0, 1},
+				Parameters: [][]byte{[]byte("b"), {0, 0, 0, 0, 0, 0, 0, 2}}}, &pgproto3.Execute{}, &pgproto3.Sync{}},
+		{&pgproto3.Query{String: `SELECT tp.id, f."name__alias__0" FROM tp JOIN "#Tableau_7_1_Filter" f ON tp.name = f."name" ORDER BY 1`}},
+		{&pgproto3.Query{String: `DROP TABLE "#Tableau_7_1_Filter"`}},
+		{&pgproto3.Bind{PreparedStatement: "tab", Parameters: [][]byte{[]byte("c"), []byte("3")}}, &pgproto3.Execute{}, &pgproto3.Sync{}},
 	}
 	for _, msgs := range steps {
 		got, want := exchange(ctx, t, sl, msgs...), exchange(ctx, t, or, msgs...)
