@@ -12,7 +12,11 @@ import (
 // grantee=privileges/grantor, with an empty grantee for PUBLIC and a * after
 // each privilege held with grant option ("postgres=arwdDxt/postgres",
 // "=U/pg_database_owner"). Values travel as that text (Arrow String), and
-// aclitem[] as a list of them. PostgreSQL has no binary form of aclitem.
+// aclitem[] as a list of them. PostgreSQL has no binary form of aclitem: a
+// non-NULL value asked for in binary fails there with 42883 ("no binary
+// output function available for type aclitem"); Sluice's encoders cannot
+// fail per value, so it sends the text bytes instead (a known difference;
+// clients ask for aclitem in text, not knowing a binary form).
 
 // The aclitem types' OIDs.
 const (
