@@ -253,7 +253,7 @@ func planSnapshot(ctx context.Context, h *icebergHistory, t *Table, snap *icetab
 		}
 		seen[df.FilePath()] = true
 		if df.FileFormat() != iceberg.ParquetFile {
-			return fmt.Errorf("data file %s is %s; only Parquet is supported", df.FilePath(), df.FileFormat())
+			return pgerr.New(pgerr.FeatureNotSupported, "data file %s is %s; only Parquet is supported", df.FilePath(), df.FileFormat())
 		}
 		path, err := localPath(df.FilePath())
 		if err != nil {

@@ -17,6 +17,8 @@ import (
 	icesql "github.com/apache/iceberg-go/catalog/sql"
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver for PostgreSQL SQL catalogs
 	"github.com/uptrace/bun/driver/sqliteshim"
+
+	"github.com/sluicesql/sluice/wire/pgerr"
 )
 
 // IcebergCatalog configures one Apache Iceberg catalog whose namespaces the
@@ -171,10 +173,10 @@ func localPath(loc string) (string, error) {
 		return "", fmt.Errorf("file location %q: %w", loc, err)
 	}
 	if u.Scheme != "file" {
-		return "", fmt.Errorf("file location %q: only local files (file://) are supported", loc)
+		return "", pgerr.New(pgerr.FeatureNotSupported, "file location %q: only local files (file://) are supported", loc)
 	}
 	if u.Host != "" && u.Host != "localhost" {
-		return "", fmt.Errorf("file location %q: only local files are supported", loc)
+		return "", pgerr.New(pgerr.FeatureNotSupported, "file location %q: only local files are supported", loc)
 	}
 	return u.Path, nil
 }

@@ -704,6 +704,12 @@ func (a *oidAllocator) get(key string) uint32 {
 
 // failedTableError is what a query naming a table that cannot be served gets.
 func failedTableError(schema, name string, err error) error {
+	if pgerr.Code(err) == pgerr.FeatureNotSupported {
+		// Not damage: a table in a form Sluice does not read (an object-store
+		// location, a data file that is not Parquet) stays unreadable until
+		// Sluice learns it, so the "fix the file" hint would mislead.
+		return pgerr.New(pgerr.FeatureNotSupported, "relation \"%s.%s\" cannot be read: %v", schema, name, err)
+	}
 	return pgerr.New(dataCorrupted, "relation \"%s.%s\" cannot be read: %v", schema, name, err).
 		WithHint("Fix or remove the damaged file; the table comes back at the next refresh.")
 }
