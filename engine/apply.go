@@ -7,6 +7,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/sluicesql/sluice/engine/expr"
+	"github.com/sluicesql/sluice/engine/parquet"
 	"github.com/sluicesql/sluice/planner/plan"
 	"github.com/sluicesql/sluice/wire/pgtype"
 )
@@ -126,7 +127,7 @@ func (a *applyOp) batch(ctx context.Context, lb arrow.RecordBatch) (arrow.Record
 		}
 	}
 	for c := 0; c < int(lb.NumCols()); c++ {
-		t, err := takeArrayCompute(ctx, lb.Column(c), idx)
+		t, err := parquet.TakeArray(ctx, lb.Column(c), idx)
 		if err != nil {
 			release()
 			return nil, err

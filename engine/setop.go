@@ -7,6 +7,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/sluicesql/sluice/engine/parquet"
 	"github.com/sluicesql/sluice/planner/plan"
 	"github.com/sluicesql/sluice/wire/pgtype"
 )
@@ -110,7 +111,7 @@ func (s *setOp) next(ctx context.Context) (arrow.RecordBatch, error) {
 			b.Release()
 			continue
 		}
-		out, err := filterRecordBatch(ctx, b, m)
+		out, err := parquet.FilterRecordBatch(ctx, b, m)
 		b.Release()
 		m.Release()
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
+	"github.com/sluicesql/sluice/engine/parquet"
 	"github.com/sluicesql/sluice/planner/plan"
 	"github.com/sluicesql/sluice/wire/pgtype"
 )
@@ -141,7 +142,7 @@ func (r *recursiveOp) distinct(ctx context.Context, b arrow.RecordBatch) (arrow.
 		b.Release()
 		return nil, nil
 	}
-	out, err := filterRecordBatch(ctx, b, m)
+	out, err := parquet.FilterRecordBatch(ctx, b, m)
 	b.Release()
 	return out, err
 }

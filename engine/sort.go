@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/sluicesql/sluice/engine/expr"
+	"github.com/sluicesql/sluice/engine/parquet"
 	"github.com/sluicesql/sluice/planner/plan"
 	"github.com/sluicesql/sluice/wire/pgtype"
 )
@@ -158,7 +159,7 @@ func (s *sortOp) materialize(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		taken, err := takeArrayCompute(ctx, all, indices)
+		taken, err := parquet.TakeArray(ctx, all, indices)
 		all.Release()
 		if err != nil {
 			return err

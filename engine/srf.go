@@ -7,6 +7,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/sluicesql/sluice/engine/expr"
+	"github.com/sluicesql/sluice/engine/parquet"
 	"github.com/sluicesql/sluice/planner/plan"
 	"github.com/sluicesql/sluice/wire/pgtype"
 )
@@ -194,7 +195,7 @@ func (p *projectSetOp) build(ctx context.Context, take []int64, vals [][]pgtype.
 		ib.Release()
 		defer idx.Release()
 		for c := 0; c < nIn; c++ {
-			t, err := takeArrayCompute(ctx, p.batch.Column(c), idx)
+			t, err := parquet.TakeArray(ctx, p.batch.Column(c), idx)
 			if err != nil {
 				release()
 				return nil, err

@@ -8,6 +8,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sluicesql/sluice/engine/parquet"
 )
 
 // takeArray returns the rows idx of arr (-1: NULL) as a new array. Fixed-width
@@ -41,7 +43,7 @@ func takeArray(mem memory.Allocator, arr arrow.Array, idx []int32) (arrow.Array,
 	indices := ib.NewArray()
 	ib.Release()
 	defer indices.Release()
-	return takeArrayCompute(context.Background(), arr, indices)
+	return parquet.TakeArray(context.Background(), arr, indices)
 }
 
 // takeValidity builds the validity bitmap of the taken rows; nil when none

@@ -7,6 +7,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/sluicesql/sluice/engine/expr"
+	"github.com/sluicesql/sluice/engine/parquet"
 	"github.com/sluicesql/sluice/planner/plan"
 	"github.com/sluicesql/sluice/wire/pgtype"
 )
@@ -81,7 +82,7 @@ func (u *uniqueOp) next(ctx context.Context) (arrow.RecordBatch, error) {
 		mb.AppendValues(keep, nil)
 		m := mb.NewArray()
 		mb.Release()
-		out, err := filterRecordBatch(ctx, b, m)
+		out, err := parquet.FilterRecordBatch(ctx, b, m)
 		b.Release()
 		m.Release()
 		return out, err

@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/sluicesql/sluice/engine/expr"
+	"github.com/sluicesql/sluice/engine/parquet"
 	"github.com/sluicesql/sluice/planner/plan"
 	"github.com/sluicesql/sluice/wire/pgerr"
 	"github.com/sluicesql/sluice/wire/pgtype"
@@ -290,7 +291,7 @@ func (w *windowOp) materialize(ctx context.Context) error {
 			release()
 			return err
 		}
-		taken, err := takeArrayCompute(ctx, all, indices)
+		taken, err := parquet.TakeArray(ctx, all, indices)
 		all.Release()
 		if err != nil {
 			release()

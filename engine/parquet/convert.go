@@ -3,7 +3,6 @@ package parquet
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -158,51 +157,4 @@ func copyValidity(mem memory.Allocator, a arrow.Array) *memory.Buffer {
 		}
 	}
 	return buf
-}
-
-// filterBatch is compute.FilterRecordBatch for batches that may hold
-// Decimal64 columns, which arrow's filter kernels do not cover: those are
-// filtered as the Int64 arrays they are laid out as, and relabelled.
-func filterBatch(ctx context.Context, b arrow.RecordBatch, mask arrow.Array) (arrow.RecordBatch, error) {
-	cols := b.Columns()
-	var views []arrow.Array
-	for i, c := range cols {
-		if c.DataType().ID() != arrow.DECIMAL64 {
-			continue
-		}
-		if views == nil {
-			views = slices.Clone(cols)
-		}
-		views[i] = relabel(c, arrow.PrimitiveTypes.Int64)
-		defer views[i].Release()
-	}
-	if views == nil {
-		return compute.FilterRecordBatch(ctx, b, mask, compute.DefaultFilterOptions())
-	}
-	fields := slices.Clone(b.Schema().Fields())
-	for i, v := range views {
-		fields[i].Type = v.DataType()
-	}
-	vb := array.NewRecordBatch(arrow.NewSchema(fields, nil), views, b.NumRows())
-	defer vb.Release()
-	out, err := compute.FilterRecordBatch(ctx, vb, mask, compute.DefaultFilterOptions())
-	if err != nil {
-		return nil, err
-	}
-	defer out.Release()
-	res := make([]arrow.Array, len(cols))
-	for i, c := range out.Columns() {
-		res[i] = relabel(c, cols[i].DataType())
-		defer res[i].Release()
-	}
-	return array.NewRecordBatch(b.Schema(), res, out.NumRows()), nil
-}
-
-// relabel is a new reference to arr's buffers as an array of type t of the
-// same layout.
-func relabel(arr arrow.Array, t arrow.DataType) arrow.Array {
-	d := arr.Data()
-	nd := array.NewData(t, d.Len(), d.Buffers(), d.Children(), d.NullN(), d.Offset())
-	defer nd.Release()
-	return array.MakeFromData(nd)
 }

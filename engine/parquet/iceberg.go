@@ -315,7 +315,7 @@ func (s *Scanner) filter(b arrow.RecordBatch, keep []bool) (arrow.RecordBatch, e
 		}
 		return array.NewRecordBatch(b.Schema(), nil, int64(n)), nil
 	}
-	return filterBatch(compute.WithAllocator(s.ctx, s.mem), b, mask)
+	return FilterRecordBatch(compute.WithAllocator(s.ctx, s.mem), b, mask)
 }
 
 // rowKey appends the key of row i of cols (nil columns are NULL): equal

@@ -1,4 +1,4 @@
-package engine
+package parquet
 
 import (
 	"context"
@@ -9,13 +9,15 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/compute"
 )
 
-// numeric(p ≤ 18, s) travels as Arrow Decimal64 (pgtype.Type.ArrowType),
-// which arrow's filter and take kernels do not cover. The operators filter
-// and gather through these two functions, which hand such columns to arrow
-// as the Int64 arrays they are laid out as and relabel the results.
+// numeric(p ≤ 18, s) is read as Arrow Decimal64 (pgtype.Type.ArrowType),
+// which arrow's filter and take kernels do not cover. The reader (deletes)
+// and the engine's operators filter and gather through these two
+// functions, which hand such columns to arrow as the Int64 arrays they are
+// laid out as and relabel the results.
 
-// filterRecordBatch is compute.FilterRecordBatch for any of our batches.
-func filterRecordBatch(ctx context.Context, b arrow.RecordBatch, mask arrow.Array) (arrow.RecordBatch, error) {
+// FilterRecordBatch is compute.FilterRecordBatch for any batch the reader
+// produces.
+func FilterRecordBatch(ctx context.Context, b arrow.RecordBatch, mask arrow.Array) (arrow.RecordBatch, error) {
 	cols := b.Columns()
 	var views []arrow.Array
 	for i, c := range cols {
@@ -50,8 +52,8 @@ func filterRecordBatch(ctx context.Context, b arrow.RecordBatch, mask arrow.Arra
 	return array.NewRecordBatch(b.Schema(), res, out.NumRows()), nil
 }
 
-// takeArrayCompute is compute.TakeArray for any of our columns.
-func takeArrayCompute(ctx context.Context, arr, indices arrow.Array) (arrow.Array, error) {
+// TakeArray is compute.TakeArray for any column the reader produces.
+func TakeArray(ctx context.Context, arr, indices arrow.Array) (arrow.Array, error) {
 	if arr.DataType().ID() != arrow.DECIMAL64 {
 		return compute.TakeArray(ctx, arr, indices)
 	}
@@ -65,8 +67,8 @@ func takeArrayCompute(ctx context.Context, arr, indices arrow.Array) (arrow.Arra
 	return relabel(out, arr.DataType()), nil
 }
 
-// relabel is a new reference to arr's buffers as an array of type t with
-// the same layout.
+// relabel is a new reference to arr's buffers as an array of type t of the
+// same layout.
 func relabel(arr arrow.Array, t arrow.DataType) arrow.Array {
 	d := arr.Data()
 	nd := array.NewData(t, d.Len(), d.Buffers(), d.Children(), d.NullN(), d.Offset())
