@@ -13,6 +13,7 @@ import (
 	"github.com/sluicesql/sluice/catalog"
 	"github.com/sluicesql/sluice/engine"
 	"github.com/sluicesql/sluice/planner"
+	"github.com/sluicesql/sluice/planner/plan"
 	"github.com/sluicesql/sluice/wire/pgtype"
 )
 
@@ -39,7 +40,8 @@ func (e tpchEnv) ValueSettings() *pgtype.Settings { return e.settings }
 // `tpch gen` (bench/tpch), for profiles of one operator at a time without
 // the wire: SLUICE_TPCH_DIR names the lake (e.g. /root/tpch-sf0.1), and
 // -bench 'TPCH/Q21' picks queries; SLUICE_TPCH_WORKERS=1 runs the operators
-// on one goroutine. The whole result is read.
+// on one goroutine; SLUICE_TPCH_EXPLAIN=1 logs each bound plan. The whole
+// result is read.
 //
 //	SLUICE_TPCH_DIR=/root/tpch-sf0.1 go test ./engine -run '^$' -bench 'TPCH/Q(1|6)$' -cpuprofile cpu.out
 func BenchmarkTPCH(b *testing.B) {
@@ -79,6 +81,14 @@ func BenchmarkTPCH(b *testing.B) {
 			// CPU time per query beside the wall time: on a shared
 			// machine it moves less with the load, and it shows what
 			// parallel workers cost beside what they save.
+			if os.Getenv("SLUICE_TPCH_EXPLAIN") != "" {
+				// The bound plan, to read beside a profile.
+				bound, err := p.Bind(stmts[0].(*planner.Query), state, env, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.Log("\n" + strings.Join(plan.Explain(bound.Root), "\n"))
+			}
 			cpu0 := cpuTime()
 			for b.Loop() {
 				bound, err := p.Bind(stmts[0].(*planner.Query), state, env, nil)

@@ -198,13 +198,13 @@ func (c *compiler) rowFunc(x *plan.Call, types []pgtype.Type) (rowFn, error) {
 	case "like", "not_like", "ilike", "not_ilike":
 		ci := strings.Contains(x.Func, "ilike")
 		neg := strings.HasPrefix(x.Func, "not_")
-		cache := &patternCache{}
+		cache := &likeCache{}
 		return func(a []pgtype.Datum) (pgtype.Datum, error) {
-			re, err := cache.like(a[1].(string), ci)
+			m, err := cache.get(a[1].(string), ci)
 			if err != nil {
 				return nil, err
 			}
-			return re.MatchString(a[0].(string)) != neg, nil
+			return m.match(a[0].(string)) != neg, nil
 		}, nil
 	case "regex_match", "regex_not_match", "regex_imatch", "regex_not_imatch":
 		ci := strings.Contains(x.Func, "imatch")
@@ -263,10 +263,6 @@ type patternCache struct {
 	text string
 	ci   bool
 	re   *regexp.Regexp
-}
-
-func (p *patternCache) like(pattern string, ci bool) (*regexp.Regexp, error) {
-	return p.get(pattern, ci, func() (string, error) { return likeToRegexp(pattern) })
 }
 
 func (p *patternCache) regex(pattern string, ci bool) (*regexp.Regexp, error) {

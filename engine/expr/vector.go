@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/big"
 	"strings"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -100,6 +101,9 @@ func (vc *vcompiler) pred(e plan.Expr) vnode {
 		if len(x.Args) == 2 {
 			if op, ok := vcmpOps[x.Func]; ok {
 				return vc.compare(op, x.Args[0], x.Args[1])
+			}
+			if likeKinds[x.Func] {
+				return vc.like(x)
 			}
 		}
 	}
@@ -723,31 +727,78 @@ func textIn(x *plan.BoolOp) vnode {
 			return nil
 		}
 		l, r := c.Args[0], c.Args[1]
-		col, ok := column(l)
+		idx, prefix, ok := textOperand(l)
 		if !ok {
 			l, r = r, l
-			if col, ok = column(l); !ok {
+			if idx, prefix, ok = textOperand(l); !ok {
 				return nil
 			}
 		}
 		lit, ok := r.(*plan.Const)
-		if !ok || col.kind != kString || in.col >= 0 && in.col != col.idx {
+		if !ok || in.col >= 0 && (in.col != idx || in.prefix != prefix) {
 			return nil
 		}
 		v, ok := lit.Value.(string)
 		if !ok || !(lit.Typ.OID == pgtype.TextOID || lit.Typ.OID == pgtype.VarcharOID && lit.Typ.Typmod < 0) {
 			return nil
 		}
-		in.col = col.idx
+		in.col, in.prefix = idx, prefix
 		in.vals = append(in.vals, v)
 	}
 	return in
 }
 
-// vTextIn is a text column compared with a list of literals.
+// textOperand recognises a text column, or substring(col FROM 1 FOR k)
+// with a constant k ≥ 0 (TPC-H Q22's country code test), whose first k
+// characters are compared (prefix k; -1 is the whole value).
+func textOperand(e plan.Expr) (idx, prefix int, ok bool) {
+	if c, isCall := e.(*plan.Call); isCall && (c.Func == "substring" || c.Func == "substr") && len(c.Args) == 3 {
+		col, ok := column(c.Args[0])
+		start, sok := intConst(c.Args[1])
+		n, nok := intConst(c.Args[2])
+		if !ok || col.kind != kString || !sok || !nok || start != 1 || n < 0 || n > 1<<20 {
+			return 0, 0, false
+		}
+		return col.idx, int(n), true
+	}
+	col, ok := column(e)
+	if !ok || col.kind != kString {
+		return 0, 0, false
+	}
+	return col.idx, -1, true
+}
+
+// intConst is an int2/int4/int8 literal's value.
+func intConst(e plan.Expr) (int64, bool) {
+	c, ok := e.(*plan.Const)
+	if !ok {
+		return 0, false
+	}
+	v, ok := c.Value.(int64)
+	return v, ok
+}
+
+// vTextIn is a text column (or the first prefix characters of it)
+// compared with a list of literals.
 type vTextIn struct {
-	col  int
-	vals []string
+	col    int
+	prefix int
+	vals   []string
+}
+
+// firstChars is the first n characters of x, as substring() counts them
+// (an invalid byte is one character).
+func firstChars(x []byte, n int) []byte {
+	i := 0
+	for ; n > 0 && i < len(x); n-- {
+		if x[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		_, size := utf8.DecodeRune(x[i:])
+		i += size
+	}
+	return x[:i]
 }
 
 func (v *vTextIn) eval(b arrow.RecordBatch, m *Mask) (bool, error) {
@@ -760,6 +811,9 @@ func (v *vTextIn) eval(b arrow.RecordBatch, m *Mask) (bool, error) {
 	base := off[0]
 	for i := range m.True {
 		x := data[off[i]-base : off[i+1]-base]
+		if v.prefix >= 0 {
+			x = firstChars(x, v.prefix)
+		}
 		hit := false
 		for _, c := range v.vals {
 			if len(x) == len(c) && string(x) == c {

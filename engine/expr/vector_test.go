@@ -154,6 +154,22 @@ func vectorCases() map[string]plan.Expr {
 		"text IN list with NULL":    vbool("OR", vcmp("eq", tcol(5), vconst("paid", pgtype.Text)), vcmp("eq", tcol(5), vconst(nil, pgtype.Text))),
 		"const OR col (true const)": vbool("OR", vcmp("lt", vconst(int64(1), pgtype.Int8), tcol(0)), vcmp("eq", tcol(5), vconst("a", pgtype.Text))),
 	}
+	// LIKE with a constant pattern (engine/expr/like.go): pieces and %,
+	// overlapping prefix and suffix, _, escapes, ILIKE, NOT.
+	for _, pat := range []string{"p%", "%d", "%a%", "pa%d", "p%a%d", "%a%a%", "pa%ai%d", "a%a", "%", "", "paid", "p_id", "_", `p\%`, `%\_%`, "%%i%%"} {
+		for _, fn := range []string{"like", "not_like"} {
+			cases[fn+" '"+pat+"'"] = vcmp(fn, tcol(5), vconst(pat, pgtype.Text))
+		}
+	}
+	cases["ilike 'PA%'"] = vcmp("ilike", tcol(5), vconst("PA%", pgtype.Text))
+	cases["not_ilike '%ID'"] = vcmp("not_ilike", tcol(5), vconst("%ID", pgtype.Text))
+	// substring(text FROM 1 FOR k) IN (...): the first k characters.
+	sub := func(k int64) plan.Expr {
+		return vcall("substring", pgtype.Text, tcol(5), vconst(int64(1), pgtype.Int4), vconst(k, pgtype.Int4))
+	}
+	cases["substring 2 IN list"] = vbool("OR", vcmp("eq", sub(2), vconst("pa", pgtype.Text)), vcmp("eq", vconst("", pgtype.Text), sub(2)), vcmp("eq", sub(2), vconst("a", pgtype.Text)))
+	cases["substring 0 IN list"] = vbool("OR", vcmp("eq", sub(0), vconst("", pgtype.Text)), vcmp("eq", sub(0), vconst("a", pgtype.Text)))
+	cases["NOT substring 9 IN list"] = vbool("NOT", vbool("OR", vcmp("eq", sub(9), vconst("paid", pgtype.Text)), vcmp("eq", sub(9), vconst("shipped", pgtype.Text))))
 	return cases
 }
 
@@ -243,7 +259,9 @@ func TestVectorPredicateDeclines(t *testing.T) {
 	env := &Env{Settings: pgtype.DefaultSettings(), Mem: memory.DefaultAllocator}
 	for name, e := range map[string]plan.Expr{
 		"int8 narrowed": vcmp("lt", vcast(tcol(0), pgtype.Int4), vconst(int64(3), pgtype.Int4)),
-		"like":          vcall("like", pgtype.Bool, tcol(5), vconst("p%", pgtype.Text)),
+		"like column":   vcall("like", pgtype.Bool, tcol(5), tcol(5)),
+		"like bad esc":  vcall("like", pgtype.Bool, tcol(5), vconst(`p\`, pgtype.Text)),
+		"substring 2..": vbool("OR", vcmp("eq", vcall("substring", pgtype.Text, tcol(5), vconst(int64(2), pgtype.Int4), vconst(int64(1), pgtype.Int4)), vconst("a", pgtype.Text)), vcmp("eq", tcol(5), vconst("a", pgtype.Text))),
 		"column arith":  vcmp("lt", vcall("add", pgtype.Int8, tcol(0), tcol(0)), vconst(int64(3), pgtype.Int8)),
 		"random()":      vcmp("lt", tcol(6), vcall("random", pgtype.Float8)),
 	} {
