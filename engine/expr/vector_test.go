@@ -18,7 +18,7 @@ import (
 // Columns of the generated batch the vector tests read.
 var (
 	dec122 = pgtype.Type{OID: pgtype.NumericOID, Typmod: pgtype.NumericTypmod(12, 2)}
-	vcols  = []pgtype.Type{pgtype.Int8, pgtype.Int4, dec122, pgtype.Date, pgtype.Timestamp, pgtype.Text, pgtype.Float8, pgtype.Bool, pgtype.Int2, dec122}
+	vcols  = []pgtype.Type{pgtype.Int8, pgtype.Int4, dec122, pgtype.Date, pgtype.Timestamp, pgtype.Text, pgtype.Float8, pgtype.Bool, pgtype.Int2, dec122, pgtype.Date, pgtype.Timestamp}
 )
 
 func num(coef int64, scale int32) pgtype.NumericValue {
@@ -72,6 +72,10 @@ func vectorBatch(t testing.TB, n int, seed uint64) arrow.RecordBatch {
 				vals[i] = r.IntN(2) == 0
 			case 8:
 				vals[i] = int64(r.IntN(20) - 10)
+			case 10:
+				vals[i] = pgtype.DateValue(20000 + r.IntN(20))
+			case 11:
+				vals[i] = pgtype.TimestampValue(int64(20000+r.IntN(20))*86400_000_000 + int64(r.IntN(3))*43200_000_000)
 			}
 		}
 		a, err := Build(mem, typ, vals)
@@ -119,6 +123,16 @@ func vectorCases() map[string]plan.Expr {
 		"dec >= -Infinity":          vcmp("ge", tcol(2), vconst(pgtype.NumericValue{Special: pgtype.NumericNegInf}, pgtype.Numeric)),
 		"dec = dec":                 vcmp("eq", tcol(2), tcol(9)),
 		"dec < dec":                 vcmp("lt", tcol(9), tcol(2)),
+		"date < date":               vcmp("lt", tcol(3), tcol(10)),
+		"date >= date":              vcmp("ge", tcol(10), tcol(3)),
+		"date = date":               vcmp("eq", tcol(3), tcol(10)),
+		"date <> date":              vcmp("ne", tcol(3), tcol(10)),
+		"date <= date":              vcmp("le", tcol(3), tcol(10)),
+		"date > date":               vcmp("gt", tcol(3), tcol(10)),
+		"ts <= ts":                  vcmp("le", tcol(4), tcol(11)),
+		"ts > ts":                   vcmp("gt", tcol(11), tcol(4)),
+		"dec <> dec":                vcmp("ne", tcol(9), tcol(2)),
+		"dec >= dec":                vcmp("ge", tcol(9), tcol(2)),
 		"date >= const":             vcmp("ge", tcol(3), vconst(pgtype.DateValue(20005), pgtype.Date)),
 		"date < infinity":           vcmp("lt", tcol(3), vconst(pgtype.DatePosInfinity, pgtype.Date)),
 		"date::ts < midnight":       vcmp("lt", vcast(tcol(3), pgtype.Timestamp), ts(20005, 0)),
