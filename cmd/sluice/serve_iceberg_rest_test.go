@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,19 +81,7 @@ lake:
 	}
 	sctx, stop := context.WithCancel(ctx)
 	defer stop()
-	up := make(chan serving, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- serve(sctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), func(s serving) { up <- s })
-	}()
-	var s serving
-	select {
-	case s = <-up:
-	case err := <-done:
-		t.Fatalf("serve ended before serving: %v", err)
-	case <-time.After(time.Minute):
-		t.Fatal("serve did not start within a minute")
-	}
+	s, done := startServe(t, sctx, cfg)
 	tctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	conn, err := pgx.Connect(tctx, fmt.Sprintf("postgres://sluice@%s/sluice?sslmode=disable", s.PGAddr))
@@ -317,19 +303,7 @@ lake:
 	}
 	sctx, stop := context.WithCancel(ctx)
 	defer stop()
-	up := make(chan serving, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- serve(sctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), func(s serving) { up <- s })
-	}()
-	var s serving
-	select {
-	case s = <-up:
-	case err := <-done:
-		t.Fatalf("serve ended before serving: %v", err)
-	case <-time.After(time.Minute):
-		t.Fatal("serve did not start within a minute")
-	}
+	s, done := startServe(t, sctx, cfg)
 	tctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	conn, err := pgx.Connect(tctx, fmt.Sprintf("postgres://sluice@%s/sluice?sslmode=disable", s.PGAddr))

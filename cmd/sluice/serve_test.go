@@ -32,19 +32,7 @@ func TestServeInProcessShutsDownGracefully(t *testing.T) {
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
-	up := make(chan serving, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), func(s serving) { up <- s })
-	}()
-	var s serving
-	select {
-	case s = <-up:
-	case err := <-done:
-		t.Fatalf("serve ended before serving: %v", err)
-	case <-time.After(time.Minute):
-		t.Fatal("serve did not start within a minute")
-	}
+	s, done := startServe(t, ctx, cfg)
 	get := func(path string) (int, string) {
 		resp, err := http.Get("http://" + s.HTTPAddr + path)
 		if err != nil {
@@ -120,4 +108,25 @@ func TestServeInProcessShutsDownGracefully(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not return after its last client left")
 	}
+}
+
+// startServe runs serve (what `sluice serve` runs) with cfg until ctx ends,
+// and returns once it serves: its addresses, and what serve returned when
+// it stops.
+func startServe(t *testing.T, ctx context.Context, cfg *Config) (serving, <-chan error) {
+	t.Helper()
+	up := make(chan serving, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), func(s serving) { up <- s })
+	}()
+	select {
+	case s := <-up:
+		return s, done
+	case err := <-done:
+		t.Fatalf("serve ended before serving: %v", err)
+	case <-time.After(time.Minute):
+		t.Fatal("serve did not start within a minute")
+	}
+	return serving{}, done
 }
