@@ -19,13 +19,45 @@ const sortBatchRows = 64 * 1024
 // sortOp reads all its input, orders it, and emits it in batches. It is a
 // stable sort, so equal keys keep their input order.
 type sortOp struct {
-	node   *plan.Sort
-	input  operator
-	env    *expr.Env
-	keys   []*expr.Evaluator
-	sorted arrow.RecordBatch
-	pos    int64
-	done   bool
+	node  *plan.Sort
+	input operator
+	env   *expr.Env
+	keys  []*expr.Evaluator
+	materialized
+}
+
+// materialized is the output side of an operator that computes its whole
+// result before its first row (sort, window): one batch, computed on the
+// first call and handed out in slices of sortBatchRows.
+type materialized struct {
+	out  arrow.RecordBatch
+	pos  int64
+	done bool
+}
+
+// emit returns the next slice of the result, computing it with fill (which
+// sets out) on the first call; nil at the end.
+func (m *materialized) emit(ctx context.Context, fill func(context.Context) error) (arrow.RecordBatch, error) {
+	if !m.done {
+		m.done = true
+		if err := fill(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if m.out == nil || m.pos >= m.out.NumRows() {
+		return nil, nil
+	}
+	hi := min(m.pos+sortBatchRows, m.out.NumRows())
+	b := m.out.NewSlice(m.pos, hi)
+	m.pos = hi
+	return b, nil
+}
+
+func (m *materialized) release() {
+	if m.out != nil {
+		m.out.Release()
+		m.out = nil
+	}
 }
 
 func newSort(n *plan.Sort, in operator, env *expr.Env) (operator, error) {
@@ -42,19 +74,7 @@ func newSort(n *plan.Sort, in operator, env *expr.Env) (operator, error) {
 }
 
 func (s *sortOp) next(ctx context.Context) (arrow.RecordBatch, error) {
-	if !s.done {
-		s.done = true
-		if err := s.materialize(ctx); err != nil {
-			return nil, err
-		}
-	}
-	if s.sorted == nil || s.pos >= s.sorted.NumRows() {
-		return nil, nil
-	}
-	hi := min(s.pos+sortBatchRows, s.sorted.NumRows())
-	out := s.sorted.NewSlice(s.pos, hi)
-	s.pos = hi
-	return out, nil
+	return s.emit(ctx, s.materialize)
 }
 
 func (s *sortOp) materialize(ctx context.Context) error {
@@ -166,14 +186,11 @@ func (s *sortOp) materialize(ctx context.Context) error {
 		}
 		cols[c] = taken
 	}
-	s.sorted = array.NewRecordBatch(schema, cols, int64(total))
+	s.out = array.NewRecordBatch(schema, cols, int64(total))
 	return nil
 }
 
 func (s *sortOp) close() {
-	if s.sorted != nil {
-		s.sorted.Release()
-		s.sorted = nil
-	}
+	s.release()
 	s.input.close()
 }

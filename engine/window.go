@@ -24,9 +24,7 @@ type windowOp struct {
 	node  *plan.Window
 	input operator
 	env   *expr.Env
-	out   arrow.RecordBatch
-	pos   int64
-	done  bool
+	materialized
 }
 
 func newWindow(n *plan.Window, in operator, env *expr.Env) (operator, error) {
@@ -34,26 +32,11 @@ func newWindow(n *plan.Window, in operator, env *expr.Env) (operator, error) {
 }
 
 func (w *windowOp) next(ctx context.Context) (arrow.RecordBatch, error) {
-	if !w.done {
-		w.done = true
-		if err := w.materialize(ctx); err != nil {
-			return nil, err
-		}
-	}
-	if w.out == nil || w.pos >= w.out.NumRows() {
-		return nil, nil
-	}
-	hi := min(w.pos+sortBatchRows, w.out.NumRows())
-	b := w.out.NewSlice(w.pos, hi)
-	w.pos = hi
-	return b, nil
+	return w.emit(ctx, w.materialize)
 }
 
 func (w *windowOp) close() {
-	if w.out != nil {
-		w.out.Release()
-		w.out = nil
-	}
+	w.release()
 	w.input.close()
 }
 
