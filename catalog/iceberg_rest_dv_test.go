@@ -41,7 +41,7 @@ func TestIcebergRESTDeletionVector(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tbl = restAppend(t, tbl, `[{"id": 1, "note": "a"}, {"id": 2, "note": "b"}, {"id": 3, "note": "c"}]`)
+	tbl = appendRows(t, tbl, `[{"id": 1, "note": "a"}, {"id": 2, "note": "b"}, {"id": 3, "note": "c"}]`)
 	before := tbl.CurrentSnapshot().SnapshotID
 	if tbl, err = tbl.Delete(ctx, iceberg.EqualTo(iceberg.Reference("id"), int64(2)), nil); err != nil {
 		t.Fatal(err)

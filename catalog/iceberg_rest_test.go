@@ -9,9 +9,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/iceberg-go"
 	icetable "github.com/apache/iceberg-go/table"
 
@@ -48,7 +45,7 @@ func TestIcebergRESTCatalog(t *testing.T) {
 		if err != nil {
 			t.Fatalf("create %v: %v", id, err)
 		}
-		tables[strings.Join(ns, ".")] = restAppend(t, tbl, `[{"id": 1, "note": "x"}, {"id": 2, "note": null}]`)
+		tables[strings.Join(ns, ".")] = appendRows(t, tbl, `[{"id": 1, "note": "x"}, {"id": 2, "note": null}]`)
 	}
 
 	dir := t.TempDir()
@@ -94,7 +91,7 @@ func TestIcebergRESTCatalog(t *testing.T) {
 	if err != nil || changed {
 		t.Fatalf("refresh without a commit: changed %v, err %v", changed, err)
 	}
-	tables["sales"] = restAppend(t, tables["sales"], `[{"id": 3, "note": "y"}]`)
+	tables["sales"] = appendRows(t, tables["sales"], `[{"id": 3, "note": "y"}]`)
 	changed, err = lake.Refresh(ctx)
 	if err != nil || !changed {
 		t.Fatalf("refresh after a commit through the REST catalog: changed %v, err %v", changed, err)
@@ -111,27 +108,6 @@ func TestIcebergRESTCatalog(t *testing.T) {
 	if len(commits) != 1 || !slices.Equal(commits[0].Changed, []catalog.TableRef{{Schema: "shop", Name: "t"}}) {
 		t.Errorf("commits published %+v; want one naming shop.t only", commits)
 	}
-}
-
-// restAppend commits rows (JSON) to tbl and returns the table after it.
-func restAppend(t *testing.T, tbl *icetable.Table, rowsJSON string) *icetable.Table {
-	t.Helper()
-	sc, err := icetable.SchemaToArrowSchema(tbl.Schema(), nil, false, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec, _, err := array.RecordFromJSON(memory.DefaultAllocator, sc, strings.NewReader(rowsJSON))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rec.Release()
-	at := array.NewTableFromRecords(sc, []arrow.RecordBatch{rec})
-	defer at.Release()
-	out, err := tbl.AppendTable(context.Background(), at, 1024, nil)
-	if err != nil {
-		t.Fatalf("append through the REST catalog: %v", err)
-	}
-	return out
 }
 
 // TestIcebergRESTNestedNamespaces: a REST catalog lists one namespace level
@@ -170,7 +146,7 @@ func TestIcebergRESTNestedNamespaces(t *testing.T) {
 		if key == "ops.daily" {
 			rows = `[{"id": 1, "note": "x"}, {"id": 2, "note": "y"}, {"id": 3, "note": null}]`
 		}
-		tables[key] = restAppend(t, tbl, rows)
+		tables[key] = appendRows(t, tbl, rows)
 	}
 	if children, err := writer.ListNamespaces(ctx, nil); err != nil || len(children) != 2 {
 		t.Fatalf("the REST catalog's top level: %v, %v; want ops and top only (the test means a catalog listing one level per call)", children, err)
