@@ -193,6 +193,8 @@ func (c *compiler) rowFunc(x *plan.Call, types []pgtype.Type) (rowFn, error) {
 		}, nil
 	case "neg":
 		return negate(types[0])
+	case "bitand", "bitor", "bitxor", "shiftleft", "shiftright":
+		return bitwise(x.Func, ret), nil
 	case "concat_op":
 		return func(a []pgtype.Datum) (pgtype.Datum, error) { return a[0].(string) + a[1].(string), nil }, nil
 	case "like", "not_like", "ilike", "not_ilike":
@@ -204,7 +206,11 @@ func (c *compiler) rowFunc(x *plan.Call, types []pgtype.Type) (rowFn, error) {
 			if err != nil {
 				return nil, err
 			}
-			return m.match(a[0].(string)) != neg, nil
+			ok, err := m.test(a[0].(string))
+			if err != nil {
+				return nil, err
+			}
+			return ok != neg, nil
 		}, nil
 	case "regex_match", "regex_not_match", "regex_imatch", "regex_not_imatch":
 		ci := strings.Contains(x.Func, "imatch")

@@ -19,13 +19,27 @@ import (
 // prefix, suffix and substring searches (what TPC-H's
 // '%special%requests%' is: a backtracking regexp spent most of Q13 there);
 // byte searches are exact on UTF-8 because no character's encoding starts
-// inside another's. Other patterns (with _, or ILIKE) run the regexp.
+// inside another's. Other patterns (with _, or ILIKE) run the regexp. A
+// pattern ending in an unpaired escape runs PostgreSQL's own matching
+// walk, which fails only when it reaches that escape.
 type likeMatcher struct {
 	segs []string // literal pieces, len(segs)-1 wildcards between them
 	re   *regexp.Regexp
+	// dangling is the pattern when it ends in an unpaired escape
+	// character (ci: lower-cased as ILIKE compares); match is then not
+	// used, only test.
+	dangling *string
+	ci       bool
 }
 
 func compileLike(pattern string, ci bool) (*likeMatcher, error) {
+	if danglingEscape(pattern) {
+		p := pattern
+		if ci {
+			p = asciiMap(p, lowerByte)
+		}
+		return &likeMatcher{dangling: &p, ci: ci}, nil
+	}
 	var segs []string
 	var cur strings.Builder
 	simple := !ci
@@ -64,6 +78,127 @@ func compileLike(pattern string, ci bool) (*likeMatcher, error) {
 		return nil, pgerr.New(pgerr.InvalidRegularExpression, "invalid regular expression: %s", err)
 	}
 	return &likeMatcher{re: re}, nil
+}
+
+// danglingEscape reports whether pattern ends in an escape character that
+// escapes nothing (an odd run of backslashes at its end).
+func danglingEscape(pattern string) bool {
+	n := 0
+	for i := len(pattern) - 1; i >= 0 && pattern[i] == '\\'; i-- {
+		n++
+	}
+	return n%2 == 1
+}
+
+// test decides s LIKE pattern, or fails as PostgreSQL does when its walk
+// reaches a dangling escape (22025): 'x' LIKE 'abc\' is false, 'abcd'
+// LIKE 'abc\' an error.
+func (l *likeMatcher) test(s string) (bool, error) {
+	if l.dangling == nil {
+		return l.match(s), nil
+	}
+	if l.ci {
+		// ILIKE lower-cases both sides first (PostgreSQL under the C
+		// collation lower-cases ASCII only).
+		s = asciiMap(s, lowerByte)
+	}
+	r, err := likeWalk(s, *l.dangling)
+	return r == likeTrue, err
+}
+
+// The outcomes of likeWalk: likeAbort says no later start in the text can
+// match either, so the % above stops trying.
+const (
+	likeFalse = iota
+	likeTrue
+	likeAbort
+)
+
+// likeWalk matches text t against LIKE pattern p the way PostgreSQL's
+// like_match.c does (byte-wise literals, _ one UTF-8 character, % a search
+// for where the rest matches), so that an escape at the pattern's end
+// fails exactly when PostgreSQL's does: only once the walk gets there.
+func likeWalk(t, p string) (int, error) {
+	if p == "%" {
+		return likeTrue, nil
+	}
+	for len(t) > 0 && len(p) > 0 {
+		switch p[0] {
+		case '\\':
+			p = p[1:]
+			if len(p) == 0 {
+				return 0, errLikeEscape()
+			}
+			if p[0] != t[0] {
+				return likeFalse, nil
+			}
+		case '%':
+			p = p[1:]
+			// Any run of % and _ is "at least as many characters as _s".
+			for len(p) > 0 {
+				if p[0] == '%' {
+					p = p[1:]
+				} else if p[0] == '_' {
+					if len(t) == 0 {
+						return likeAbort, nil
+					}
+					t = t[charLen(t):]
+					p = p[1:]
+				} else {
+					break
+				}
+			}
+			if len(p) == 0 {
+				return likeTrue, nil
+			}
+			first := p[0]
+			if first == '\\' {
+				if len(p) < 2 {
+					return 0, errLikeEscape()
+				}
+				first = p[1]
+			}
+			for len(t) > 0 {
+				if t[0] == first {
+					r, err := likeWalk(t, p)
+					if err != nil || r != likeFalse {
+						return r, err
+					}
+				}
+				t = t[charLen(t):]
+			}
+			return likeAbort, nil
+		case '_':
+			t = t[charLen(t):]
+			p = p[1:]
+			continue
+		default:
+			if p[0] != t[0] {
+				return likeFalse, nil
+			}
+		}
+		t, p = t[1:], p[1:]
+	}
+	if len(t) > 0 {
+		return likeFalse, nil
+	}
+	for len(p) > 0 && p[0] == '%' {
+		p = p[1:]
+	}
+	if len(p) == 0 {
+		return likeTrue, nil
+	}
+	return likeAbort, nil
+}
+
+// charLen is the length of t's first UTF-8 character (1 for a stray byte).
+func charLen(t string) int {
+	_, n := utf8.DecodeRuneInString(t)
+	return n
+}
+
+func errLikeEscape() error {
+	return pgerr.New(pgerr.InvalidEscapeSequence, "LIKE pattern must not end with escape character")
 }
 
 func (l *likeMatcher) match(s string) bool {
@@ -129,7 +264,7 @@ func (vc *vcompiler) like(x *plan.Call) vnode {
 		return nil
 	}
 	m, err := compileLike(pat, strings.Contains(x.Func, "ilike"))
-	if err != nil {
+	if err != nil || m.dangling != nil {
 		// The Datum path reports the error when a row reaches it.
 		return nil
 	}
