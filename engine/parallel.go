@@ -74,6 +74,14 @@ func (e *Engine) WithWorkers(n int) *Engine {
 	return e
 }
 
+// Workers is how many workers a parallel pipeline gets.
+func (e *Engine) Workers() int {
+	if e.workers > 0 {
+		return e.workers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
 func (b *builder) parallelWorkers() int {
 	if b.workers > 0 {
 		return b.workers

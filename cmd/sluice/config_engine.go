@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -41,6 +42,11 @@ type EngineConfig struct {
 	// GoMemLimit is the runtime's soft memory limit; 0 takes GOMEMLIMIT
 	// if set, else the default.
 	GoMemLimit MemSize `yaml:"gomemlimit"`
+	// Workers is how many goroutines a parallel part of a query (scans,
+	// filters, join probes, aggregates and sorts over row groups) runs
+	// on; 0 is one per core the process may use (GOMAXPROCS), 1 runs
+	// every query on one core.
+	Workers int `yaml:"workers"`
 }
 
 // MemSize is a byte count written as 512MB, 2GB, 1.5GiB or a plain number
@@ -92,15 +98,19 @@ func (c *EngineConfig) validate() error {
 	if c.MemoryPerQuery < 1<<20 {
 		return fmt.Errorf("engine.memory_per_query: %d bytes is too small (at least 1MB)", c.MemoryPerQuery)
 	}
+	if c.Workers < 0 {
+		return fmt.Errorf("engine.workers: %d is not a number of workers (0 is one per core)", c.Workers)
+	}
 	if c.GOGC < -1 {
 		return fmt.Errorf("engine.gogc: %d is not a percentage (-1 turns collection off)", c.GOGC)
 	}
 	return nil
 }
 
-// engine makes the local engine with the configured budgets.
+// engine makes the local engine with the configured budgets and workers.
 func (c *EngineConfig) engine() *engine.Engine {
-	return engine.New().WithMemoryLimits(engine.MemoryLimits{PerQuery: int64(c.MemoryPerQuery), Total: int64(c.MemoryTotal)})
+	return engine.New().WithMemoryLimits(engine.MemoryLimits{PerQuery: int64(c.MemoryPerQuery), Total: int64(c.MemoryTotal)}).
+		WithWorkers(c.Workers)
 }
 
 // applyRuntime sets the garbage collector's settings for the process; a
@@ -115,7 +125,15 @@ func (c *EngineConfig) applyRuntime(log *slog.Logger) {
 	}
 	// SetMemoryLimit with a negative value only reads the limit.
 	log.Info("engine memory", "memory_per_query", int64(c.MemoryPerQuery), "memory_total", int64(c.MemoryTotal),
-		"gogc", c.GOGC, "gomemlimit", debug.SetMemoryLimit(-1))
+		"gogc", c.GOGC, "gomemlimit", debug.SetMemoryLimit(-1), "workers", c.workers())
+}
+
+// workers is how many workers the engine runs a parallel pipeline on.
+func (c *EngineConfig) workers() int {
+	if c.Workers > 0 {
+		return c.Workers
+	}
+	return runtime.GOMAXPROCS(0)
 }
 
 // availableMemory is what the process may use: the machine's memory, or
