@@ -361,3 +361,36 @@ func scaleInterval(v pgtype.IntervalValue, f float64) pgtype.IntervalValue {
 	micros := float64(v.Micros)*f + (days-wholeDays)*86400e6
 	return pgtype.IntervalValue{Months: int32(wholeMonths), Days: int32(wholeDays), Micros: int64(math.Round(micros))}
 }
+
+// bitwise is an integer bit operator of result type t: & | # on two
+// values of t, << >> by an int4 count. Shifts wrap as PostgreSQL's C does
+// (the count taken modulo the width of the machine word it shifts in).
+func bitwise(name string, t pgtype.Type) rowFn {
+	wrap := func(v int64) int64 {
+		switch t.OID {
+		case pgtype.Int2OID:
+			return int64(int16(v))
+		case pgtype.Int4OID:
+			return int64(int32(v))
+		}
+		return v
+	}
+	mask := int64(31)
+	if t.OID == pgtype.Int8OID {
+		mask = 63
+	}
+	return func(a []pgtype.Datum) (pgtype.Datum, error) {
+		x, y := a[0].(int64), a[1].(int64)
+		switch name {
+		case "bitand":
+			return x & y, nil
+		case "bitor":
+			return x | y, nil
+		case "bitxor":
+			return x ^ y, nil
+		case "shiftleft":
+			return wrap(x << (y & mask)), nil
+		}
+		return wrap(x >> (y & mask)), nil
+	}
+}
