@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -23,7 +24,9 @@ const joinChunkPairs = 32 * 1024
 // every build row is a candidate: a nested-loop join. It handles every
 // join kind; when the planner builds the left input, left and right roles
 // swap between "probe" and "build" but the output is always left columns
-// then right columns.
+// then right columns. A semi or anti join that builds its left input marks
+// the build rows its probe rows match and, once every probe has ended,
+// emits the marked rows (semi) or the others (anti), each once.
 type joinOp struct {
 	node      *plan.Join
 	env       *expr.Env
@@ -54,7 +57,6 @@ type joinOp struct {
 	// that shape), and one probe row's key words.
 	probeWordCols []int
 	words         []int64
-	buildMatched  []bool // only for joins that keep unmatched build rows
 	keyBuf        []byte
 
 	queue    []arrow.RecordBatch
@@ -81,6 +83,29 @@ type joinTable struct {
 	tableInt      *intTable
 	buildWordCols []int // several integer keys (nil: not that shape)
 	tableWords    *wordsTable
+
+	// For joins that emit build rows after the probe (emitsBuild): one
+	// bit per build row set when a probe row matched it, shared by the
+	// probes of a parallel pipeline, and how many of those probes have
+	// not ended yet; the last one to end emits the build rows.
+	tracks  bool
+	matched []uint32
+	probers atomic.Int32
+}
+
+// mark records that build row r matched a probe row. Probes of several
+// workers may mark the same word at once.
+func (t *joinTable) mark(r int32) {
+	w := &t.matched[r>>5]
+	bit := uint32(1) << (r & 31)
+	if atomic.LoadUint32(w)&bit == 0 {
+		atomic.OrUint32(w, bit)
+	}
+}
+
+// marked reports whether build row r matched a probe row.
+func (t *joinTable) marked(r int32) bool {
+	return atomic.LoadUint32(&t.matched[r>>5])&(1<<(r&31)) != 0
 }
 
 func (b *builder) join(j *plan.Join) (operator, error) {
@@ -116,7 +141,7 @@ func (b *builder) join(j *plan.Join) (operator, error) {
 			probe.close()
 			return nil, err
 		}
-		op.joinTable = &joinTable{env: b.env, build: build, schema: arrowSchema(buildNode.Columns()), buildIntCol: -1}
+		op.joinTable = &joinTable{env: b.env, build: build, schema: arrowSchema(buildNode.Columns()), buildIntCol: -1, tracks: op.emitsBuild()}
 		if par != nil {
 			par.joins[j] = op.joinTable
 			par.closers = append(par.closers, op.joinTable.close)
@@ -131,6 +156,7 @@ func (b *builder) join(j *plan.Join) (operator, error) {
 			op.buildKeys = append(op.buildKeys, bk)
 		}
 	}
+	op.probers.Add(1)
 	for _, k := range probeKeys {
 		pk, err := expr.Compile(k, b.env)
 		if err != nil {
@@ -187,15 +213,23 @@ func (j *joinOp) buildOuter() bool {
 	return false
 }
 
+// buildSemi reports a semi or anti join that builds its left input: the
+// output is build rows, chosen by the marks the probe left.
+func (j *joinOp) buildSemi() bool {
+	return j.buildLeft && (j.node.Kind == plan.JoinSemi || j.node.Kind == plan.JoinAnti)
+}
+
+// emitsBuild reports whether build rows are emitted after the probe ends.
+func (j *joinOp) emitsBuild() bool {
+	return j.buildOuter() || j.buildSemi()
+}
+
 func (j *joinOp) next(ctx context.Context) (arrow.RecordBatch, error) {
 	if !j.built {
 		j.built = true
 		j.once.Do(func() { j.err = j.buildTable(ctx) })
 		if j.err != nil {
 			return nil, j.err
-		}
-		if j.buildOuter() {
-			j.buildMatched = make([]bool, j.buildRows)
 		}
 	}
 	for len(j.queue) == 0 {
@@ -220,8 +254,10 @@ func (j *joinOp) next(ctx context.Context) (arrow.RecordBatch, error) {
 		}
 		if b == nil {
 			j.finished = true
-			if j.buildOuter() {
-				if err := j.emitUnmatchedBuild(); err != nil {
+			// Every probe sharing the table has marked its matches once
+			// the last of them ends: that one emits the build rows.
+			if j.emitsBuild() && j.probers.Add(-1) == 0 {
+				if err := j.emitBuild(); err != nil {
 					return nil, err
 				}
 			}
@@ -330,6 +366,9 @@ func (j *joinTable) buildTable(ctx context.Context) error {
 	for _, c := range cols {
 		c.Release()
 	}
+	if j.tracks {
+		j.matched = make([]uint32, (j.buildRows+31)/32)
+	}
 	return checkMemory(j.env, 0, "building a hash join's table")
 }
 
@@ -432,10 +471,21 @@ func (j *joinOp) probeBatch(ctx context.Context, b arrow.RecordBatch, sel []int3
 		pr, br = pr[:0], br[:0]
 		return err
 	}
+	semi := j.node.Kind == plan.JoinSemi || j.node.Kind == plan.JoinAnti || j.node.Kind == plan.JoinMark
+	// Without a residual condition one candidate decides a probe row of
+	// a semi, anti or mark join, and a semi or anti join building its
+	// left input only marks the candidates; with one, a build row that
+	// some probe row already matched need not be checked again.
+	probeDecides := j.on == nil && semi && !j.buildLeft
+	buildMarks := j.on == nil && j.buildSemi()
+	skipMarked := j.buildSemi()
 	if len(j.probeKeys) == 0 {
 		// A nested loop: every build row is a candidate.
 		for r := 0; r < n; r++ {
 			for c := 0; c < j.buildRows; c++ {
+				if skipMarked && j.marked(int32(c)) {
+					continue
+				}
 				pr = append(pr, int32(r))
 				br = append(br, int32(c))
 				if len(pr) >= joinChunkPairs {
@@ -479,7 +529,22 @@ func (j *joinOp) probeBatch(ctx context.Context, b arrow.RecordBatch, sel []int3
 				c = ht[0]
 			}
 		}
+		switch {
+		case c < 0:
+			continue
+		case probeDecides:
+			matched[r] = true
+			continue
+		case buildMarks:
+			for ; c >= 0; c = j.nextRow(c) {
+				j.mark(c)
+			}
+			continue
+		}
 		for ; c >= 0; c = j.nextRow(c) {
+			if skipMarked && j.marked(c) {
+				continue
+			}
 			pr = append(pr, int32(r))
 			br = append(br, c)
 			if len(pr) >= joinChunkPairs {
@@ -496,6 +561,9 @@ func (j *joinOp) probeBatch(ctx context.Context, b arrow.RecordBatch, sel []int3
 	case plan.JoinMark:
 		return j.emitMarked(b, matched)
 	case plan.JoinSemi, plan.JoinAnti:
+		if j.buildLeft {
+			return nil // the build rows are emitted at the end
+		}
 		return j.emit(b, rowsWhere(matched, j.node.Kind == plan.JoinSemi), nil, true)
 	}
 	if j.probeOuter() {
@@ -543,8 +611,8 @@ func (j *joinOp) pairs(b arrow.RecordBatch, pr, br []int32, matched []bool) erro
 				return pgerr.New(pgerr.CardinalityViolation, "more than one row returned by a subquery used as an expression")
 			}
 			matched[pr[i]] = true
-			if j.buildMatched != nil {
-				j.buildMatched[br[i]] = true
+			if j.tracks {
+				j.mark(br[i])
 			}
 			kp = append(kp, pr[i])
 			kb = append(kb, br[i])
@@ -618,15 +686,28 @@ func (j *joinOp) buildSchema() *arrow.Schema {
 	return j.rightSchema
 }
 
-func (j *joinOp) emitUnmatchedBuild() error {
+// emitBuild queues, once every probe has ended, the build rows the join
+// emits after its probe: the unmatched ones with NULLs for an outer join,
+// the matched (semi) or unmatched (anti) ones alone for a semi or anti
+// join building its left input.
+func (j *joinOp) emitBuild() error {
+	want := j.buildSemi() && j.node.Kind == plan.JoinSemi
 	var br []int32
-	for i, m := range j.buildMatched {
-		if !m {
-			br = append(br, int32(i))
+	for i := range int32(j.buildRows) {
+		if j.marked(i) == want {
+			br = append(br, i)
 		}
 	}
 	for lo := 0; lo < len(br); lo += joinChunkPairs {
 		part := br[lo:min(lo+joinChunkPairs, len(br))]
+		if j.buildSemi() {
+			cols, err := gather(j.env, j.buildBatch, part, j.leftSchema)
+			if err != nil {
+				return err
+			}
+			j.queue = append(j.queue, record(j.outSchema, cols, len(part)))
+			continue
+		}
 		if err := j.emit(nil, nulls(len(part)), part, false); err != nil {
 			return err
 		}

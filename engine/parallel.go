@@ -123,7 +123,7 @@ func (b *builder) parallelAggregate(n *plan.Aggregate) (op operator, ok bool, er
 
 // pipelineParallel reports whether n is a pipeline the workers can each
 // run a copy of: filters and projections over a lake scan, through the
-// probe sides of hash joins whose unmatched build rows are not needed.
+// probe sides of hash joins.
 // Build sides run once, so they may hold anything serial; every
 // expression anywhere below must be safe to evaluate concurrently.
 func pipelineParallel(n plan.Node) bool {
@@ -142,14 +142,13 @@ func pipelineParallel(n plan.Node) bool {
 		if x.BuildLeft {
 			probe, build = x.Right, x.Left
 		}
-		switch {
-		case x.Kind == plan.JoinFull,
-			x.Kind == plan.JoinLeft && x.BuildLeft,
-			x.Kind == plan.JoinRight && !x.BuildLeft:
-			return false // the build side's unmatched rows are needed
-		case (x.Kind == plan.JoinSemi || x.Kind == plan.JoinAnti || x.Kind == plan.JoinMark) && x.BuildLeft:
+		if x.Kind == plan.JoinMark && x.BuildLeft {
 			return false
 		}
+		// Joins that emit build rows after the probe (an outer join's
+		// unmatched ones, a semi or anti join's building its left input)
+		// share the marks their probes set; the last worker to end its
+		// probe emits those rows (joinOp.emitBuild).
 		return len(x.LeftKeys) > 0 && pipelineParallel(probe) && serialParallelSafe(build)
 	}
 	return false

@@ -138,6 +138,43 @@ Project name#1
       -> Scan gold.orders [order_id, customer_id]
     -> Filter (amount#2 > '100'::numeric(38,2))
       -> Scan gold.orders [order_id, customer_id, amount]`},
+		{"EXISTS from a few outer rows over a large table builds the outer rows",
+			"SELECT c.name FROM gold.customers c WHERE EXISTS (SELECT 1 FROM gold.events e WHERE e.customer_id = c.customer_id AND e.kind = 'x')", `
+Project name#1
+  -> Semi Join keys=[customer_id#0 = customer_id#0] build=left
+    -> Scan gold.customers [customer_id, name]
+    -> Filter (kind#1 = 'x'::text)
+      -> Scan gold.events [customer_id, kind]`},
+		{"NOT EXISTS likewise, with a residual condition",
+			"SELECT c.name FROM gold.customers c WHERE NOT EXISTS (SELECT 1 FROM gold.events e WHERE e.customer_id = c.customer_id AND e.kind <> c.country)", `
+Project name#1
+  -> Anti Join keys=[customer_id#0 = customer_id#0] on=(kind#4 <> country#2) build=left
+    -> Scan gold.customers [customer_id, name, country]
+    -> Scan gold.events [customer_id, kind]`},
+		{"IN from many outer rows over a small table builds the subquery's rows",
+			"SELECT e.kind FROM gold.events e WHERE e.customer_id IN (SELECT customer_id FROM gold.customers WHERE country = 'FR')", `
+Project kind#1
+  -> Semi Join keys=[customer_id#0 = customer_id#0]
+    -> Scan gold.events [customer_id, kind]
+    -> Project customer_id#0
+      -> Filter (country#1 = 'FR'::text)
+        -> Scan gold.customers [customer_id, country]`},
+		{"a semi join whose outer side (50 rows) is not estimated at most half the subquery's (80) builds the subquery's rows",
+			"SELECT k FROM (VALUES " + strings.Repeat("(1), ", 49) + "(2)) t(k) WHERE k IN (SELECT customer_id FROM gold.customers)", `
+Project k#0
+  -> Semi Join keys=[k#0 = customer_id#0]
+    -> Project column1#0
+      -> Values rows=50
+    -> Project customer_id#0
+      -> Scan gold.customers [customer_id]`},
+		{"and builds the outer rows at 39",
+			"SELECT k FROM (VALUES " + strings.Repeat("(1), ", 38) + "(2)) t(k) WHERE k IN (SELECT customer_id FROM gold.customers)", `
+Project k#0
+  -> Semi Join keys=[k#0 = customer_id#0] build=left
+    -> Project column1#0
+      -> Values rows=39
+    -> Project customer_id#0
+      -> Scan gold.customers [customer_id]`},
 		{"full join USING merges keys with COALESCE",
 			"SELECT customer_id FROM gold.customers FULL JOIN gold.events USING (customer_id)", `
 Project customer_id#0
