@@ -5,12 +5,15 @@ import (
 	"encoding/binary"
 	"math"
 	"math/big"
+	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
+	"github.com/sluicesql/sluice/catalog"
 	"github.com/sluicesql/sluice/engine/expr"
 	"github.com/sluicesql/sluice/planner/plan"
 	"github.com/sluicesql/sluice/wire/pgerr"
@@ -66,6 +69,242 @@ func newAggregate(n *plan.Aggregate, in operator, env *expr.Env) (operator, erro
 	}
 	return a, nil
 }
+
+// fuseProject is n reading its input's input when the input is a
+// projection whose expressions the aggregate can compute itself: the
+// keys and arguments then are the projection's expressions over the rows
+// below it, so exact arithmetic stays in typed loops instead of passing
+// through an Arrow column (an unconstrained numeric, such as TPC-H Q9's
+// l_extendedprice * (1 - l_discount) - ps_supplycost * l_quantity, would
+// travel as text). Only when every computed expression is used exactly
+// once (each row computes it once either way, volatile or not, and none
+// is skipped), none holds a subquery, and the fused aggregate keeps the
+// typed path if the original had it.
+func fuseProject(n *plan.Aggregate, env *expr.Env) *plan.Aggregate {
+	p, ok := n.Input.(*plan.Project)
+	if !ok {
+		return n
+	}
+	uses := make([]int, len(p.Exprs))
+	bad := false
+	count := func(e plan.Expr) {
+		plan.Walk(e, func(x plan.Expr) bool {
+			switch c := x.(type) {
+			case *plan.Subquery, *plan.CorrelatedRef:
+				bad = true
+			case *plan.ColumnRef:
+				if c.Index < 0 || c.Index >= len(uses) {
+					bad = true
+				} else {
+					uses[c.Index]++
+				}
+			}
+			return !bad
+		})
+	}
+	for _, k := range n.GroupBy {
+		count(k)
+	}
+	for _, c := range n.Aggs {
+		for _, a := range c.Args {
+			count(a)
+		}
+		count(c.Filter)
+	}
+	for i, e := range p.Exprs {
+		plan.Walk(e, func(x plan.Expr) bool {
+			switch x.(type) {
+			case *plan.Subquery, *plan.CorrelatedRef:
+				bad = true
+			}
+			return !bad
+		})
+		switch e.(type) {
+		case *plan.ColumnRef, *plan.Const:
+		default:
+			if uses[i] != 1 {
+				bad = true
+			}
+		}
+	}
+	if bad {
+		return n
+	}
+	sub := func(e plan.Expr) plan.Expr {
+		return plan.Map(e, func(x plan.Expr) plan.Expr {
+			if ref, ok := x.(*plan.ColumnRef); ok {
+				return p.Exprs[ref.Index]
+			}
+			return x
+		})
+	}
+	f := &plan.Aggregate{Input: p.Input, Cols: n.Cols}
+	for _, k := range n.GroupBy {
+		f.GroupBy = append(f.GroupBy, sub(k))
+	}
+	for _, c := range n.Aggs {
+		fc := *c
+		fc.Args = nil
+		for _, a := range c.Args {
+			fc.Args = append(fc.Args, sub(a))
+		}
+		if c.Filter != nil {
+			fc.Filter = sub(c.Filter)
+		}
+		f.Aggs = append(f.Aggs, &fc)
+	}
+	if newAggFast(f, env) == nil && newAggFast(n, env) != nil {
+		return n
+	}
+	return f
+}
+
+// sharedAgg is one aggregate's output, computed once per query for every
+// aggregate node of equal plan: a WITH query referenced twice is bound
+// twice (TPC-H Q15's revenue view, in the join and in the max subquery),
+// and PostgreSQL materialises such a query once.
+type sharedAgg struct {
+	node *plan.Aggregate
+	mu   sync.Mutex
+	done bool
+	out  []arrow.RecordBatch // one reference each, held for the users
+	refs int                 // operators built over it and not closed
+}
+
+// sharedAggOp replays its sharedAgg's output, computing it with own if
+// no equal aggregate has yet.
+type sharedAggOp struct {
+	own     operator
+	s       *sharedAgg
+	i       int
+	started bool
+	closed  bool
+}
+
+func (o *sharedAggOp) next(ctx context.Context) (arrow.RecordBatch, error) {
+	s := o.s
+	if !o.started {
+		o.started = true
+		s.mu.Lock()
+		if !s.done {
+			for {
+				b, err := o.own.next(ctx)
+				if err != nil {
+					releaseBatches(s.out)
+					s.out = nil
+					s.mu.Unlock()
+					return nil, err
+				}
+				if b == nil {
+					break
+				}
+				s.out = append(s.out, b)
+			}
+			s.done = true
+		}
+		s.mu.Unlock()
+	}
+	if o.i >= len(s.out) {
+		return nil, nil
+	}
+	b := s.out[o.i]
+	o.i++
+	b.Retain()
+	return b, nil
+}
+
+func (o *sharedAggOp) close() {
+	if o.closed {
+		return
+	}
+	o.closed = true
+	o.own.close()
+	s := o.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refs--; s.refs == 0 {
+		// The last user is gone: a later equal aggregate computes again.
+		releaseBatches(s.out)
+		s.out, s.done = nil, false
+	}
+}
+
+// shareable reports whether n's result depends on its plan alone, so that
+// an equal plan elsewhere in the query may reuse it: lake scans, filters,
+// projections, joins and aggregates, with no subquery, correlated value or
+// volatile function (each of those runs again per reference, as in
+// PostgreSQL), and no work table of a recursive query (whose rows change
+// per step).
+func shareable(n plan.Node) bool {
+	switch x := n.(type) {
+	case *plan.Scan:
+		if x.Table.Format == catalog.FormatSystem {
+			return false
+		}
+	case *plan.Filter, *plan.Project, *plan.Join, *plan.Aggregate, *plan.Values:
+	default:
+		return false
+	}
+	ok := true
+	for _, e := range plan.Exprs(n) {
+		plan.Walk(e, func(x plan.Expr) bool {
+			switch c := x.(type) {
+			case *plan.Subquery, *plan.CorrelatedRef, *plan.OuterRef:
+				ok = false
+			case *plan.Call:
+				if !stableCall(c.Func) {
+					ok = false
+				}
+			}
+			return ok
+		})
+	}
+	for _, c := range n.Children() {
+		ok = ok && shareable(c)
+	}
+	return ok
+}
+
+// stableCall reports whether a function returns the same value for the
+// same arguments within one statement (not random, nextval, clock_timestamp
+// and their kind).
+func stableCall(name string) bool {
+	switch name {
+	case "random", "setseed", "random_normal", "gen_random_uuid", "uuid_generate_v4", "nextval", "setval", "currval", "lastval",
+		"clock_timestamp", "timeofday", "statement_timestamp", "pg_sleep", "txid_current", "set_config":
+		return false
+	}
+	return true
+}
+
+// shareAggregate wraps op, built for n, so that equal aggregates of the
+// query compute once; op itself when n is not worth or not safe to share.
+func (b *builder) shareAggregate(n *plan.Aggregate, op operator) operator {
+	if b.analysis != nil || b.par != nil || !shareable(n) {
+		return op
+	}
+	var s *sharedAgg
+	for _, x := range b.shared {
+		if x.node == n || reflect.DeepEqual(x.node, n) {
+			s = x
+			break
+		}
+	}
+	if s == nil {
+		if len(b.shared) >= maxSharedAggs {
+			return op
+		}
+		s = &sharedAgg{node: n}
+		b.shared = append(b.shared, s)
+	}
+	s.mu.Lock()
+	s.refs++
+	s.mu.Unlock()
+	return &sharedAggOp{own: op, s: s}
+}
+
+// maxSharedAggs bounds the aggregates one query compares for equality.
+const maxSharedAggs = 32
 
 type group struct {
 	key    string  // appendKey's encoding of keys

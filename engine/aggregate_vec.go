@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"math/big"
+	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -47,8 +48,18 @@ type aggFast struct {
 }
 
 type fastKey struct {
-	idx int
+	idx int // column of a plain key; -1 for num
 	typ pgtype.Type
+	num *expr.NumExpr // an exact key computed per batch; nil: column idx
+}
+
+// isIntType reports whether t is one of the integer types.
+func isIntType(t pgtype.Type) bool {
+	switch t.OID {
+	case pgtype.Int2OID, pgtype.Int4OID, pgtype.Int8OID:
+		return true
+	}
+	return false
 }
 
 type fastAgg struct {
@@ -66,22 +77,30 @@ type fastAcc struct {
 func newAggFast(n *plan.Aggregate, env *expr.Env) *aggFast {
 	f := &aggFast{}
 	for _, k := range n.GroupBy {
-		ref, ok := k.(*plan.ColumnRef)
-		if !ok {
+		if ref, ok := k.(*plan.ColumnRef); ok {
+			switch ref.Typ.OID {
+			case pgtype.Int2OID, pgtype.Int4OID, pgtype.Int8OID, pgtype.DateOID,
+				pgtype.TextOID, pgtype.VarcharOID, pgtype.BoolOID:
+				f.keys = append(f.keys, fastKey{idx: ref.Index, typ: ref.Typ})
+				continue
+			}
+		}
+		// A numeric(p ≤ 18) column or an exact expression (extract(year
+		// FROM o_orderdate)) groups by its coefficients at its static
+		// scale: equal values have equal coefficients.
+		num, ok := expr.CompileNum(k, env)
+		if !ok || !(k.Type().OID == pgtype.NumericOID || isIntType(k.Type())) {
 			return nil
 		}
-		switch ref.Typ.OID {
-		case pgtype.Int2OID, pgtype.Int4OID, pgtype.Int8OID, pgtype.DateOID,
-			pgtype.TextOID, pgtype.VarcharOID, pgtype.BoolOID:
-		default:
-			return nil
-		}
-		f.keys = append(f.keys, fastKey{idx: ref.Index, typ: ref.Typ})
+		f.keys = append(f.keys, fastKey{idx: -1, typ: k.Type(), num: num})
 	}
 	f.wide = len(f.keys) >= 2
 	for _, k := range f.keys {
 		switch k.typ.OID {
 		case pgtype.Int2OID, pgtype.Int4OID, pgtype.Int8OID, pgtype.DateOID:
+			if k.num != nil {
+				f.wide = false
+			}
 		default:
 			f.wide = false
 		}
@@ -126,7 +145,19 @@ func (f *aggFast) consume(a *aggregateOp, b arrow.RecordBatch, sel []int32, grou
 		vecs[i] = v
 	}
 	cols := make([]arrow.Array, len(f.keys))
+	var nums []*expr.NumVec // per key: the computed keys' values
 	for i, k := range f.keys {
+		if k.num != nil {
+			v, ok, err := k.num.Eval(b)
+			if !ok || err != nil {
+				return ok, err
+			}
+			if nums == nil {
+				nums = make([]*expr.NumVec, len(f.keys))
+			}
+			nums[i] = v
+			continue
+		}
 		cols[i] = b.Column(k.idx)
 		if !fastKeyFits(cols[i], k.typ) {
 			return false, nil
@@ -138,10 +169,10 @@ func (f *aggFast) consume(a *aggregateOp, b arrow.RecordBatch, sel []int32, grou
 	}
 	var g *group
 	if len(f.keys) == 0 && n > 0 {
-		g = f.groupFor(a, groups, order, "", nil, 0)
+		g = f.groupFor(a, groups, order, "", nil, nil, 0)
 	}
 	var ints []int64
-	if len(f.keys) == 1 {
+	if len(f.keys) == 1 && nums == nil {
 		if vals, err := int64s(cols[0]); err == nil {
 			ints = vals
 			if f.intGroups == nil {
@@ -166,7 +197,7 @@ func (f *aggFast) consume(a *aggregateOp, b arrow.RecordBatch, sel []int32, grou
 			f.words = make([]int64, len(cols))
 		}
 	}
-	nullable := len(cols) == 1 && cols[0].NullN() > 0
+	nullable := len(cols) == 1 && nums == nil && cols[0].NullN() > 0
 	for i := 0; i < n; i++ {
 		r := i
 		if sel != nil {
@@ -194,12 +225,16 @@ func (f *aggFast) consume(a *aggregateOp, b arrow.RecordBatch, sel []int32, grou
 		} else if len(f.keys) > 0 {
 			buf := (*keyBuf)[:0]
 			for i, col := range cols {
+				if nums != nil && nums[i] != nil {
+					buf = f.appendNumKey(buf, i, nums[i], r)
+					continue
+				}
 				buf = appendFastKey(buf, col, f.keys[i].typ, r)
 			}
 			*keyBuf = buf
 			var ok bool
 			if g, ok = groups[string(buf)]; !ok || g.acc == nil {
-				g = f.groupFor(a, groups, order, string(buf), cols, r)
+				g = f.groupFor(a, groups, order, string(buf), cols, nums, r)
 			}
 		}
 		for i := range f.aggs {
@@ -246,7 +281,7 @@ func (f *aggFast) typedGroup(a *aggregateOp, groups map[string]*group, order *[]
 			buf = appendFastKey(buf, col, f.keys[i].typ, r)
 		}
 		*keyBuf = buf
-		return f.groupFor(a, groups, order, string(buf), cols, r)
+		return f.groupFor(a, groups, order, string(buf), cols, nil, r)
 	}
 	if len(f.slab) == 0 {
 		f.slab = make([]group, 256)
@@ -323,8 +358,9 @@ func (f *aggFast) mapAll(groups map[string]*group) {
 	f.unmapped = nil
 }
 
-// groupFor creates the group of a new key.
-func (f *aggFast) groupFor(a *aggregateOp, groups map[string]*group, order *[]*group, key string, cols []arrow.Array, r int) *group {
+// groupFor creates the group of a new key (row r of cols, or of nums for
+// the computed keys).
+func (f *aggFast) groupFor(a *aggregateOp, groups map[string]*group, order *[]*group, key string, cols []arrow.Array, nums []*expr.NumVec, r int) *group {
 	if g, ok := groups[key]; ok {
 		if g.acc == nil {
 			g.acc = make([]fastAcc, len(f.aggs))
@@ -333,6 +369,10 @@ func (f *aggFast) groupFor(a *aggregateOp, groups map[string]*group, order *[]*g
 	}
 	keys := make([]pgtype.Datum, len(cols))
 	for i, col := range cols {
+		if nums != nil && nums[i] != nil {
+			keys[i] = f.numKeyDatum(i, nums[i], r)
+			continue
+		}
 		keys[i] = pgtype.DatumAt(f.keys[i].typ, col, r)
 	}
 	g := a.newGroup(keys)
@@ -628,4 +668,49 @@ func appendFastKey(buf []byte, col arrow.Array, t pgtype.Type, r int) []byte {
 		return append(buf, s...)
 	}
 	return append(buf, 255)
+}
+
+// numKeyDatum is row r of a computed key as the Datum the Datum path
+// would have: NULL, an integer, or a numeric at the key's static scale.
+func (f *aggFast) numKeyDatum(i int, v *expr.NumVec, r int) pgtype.Datum {
+	if v.Null != nil && v.Null[r] {
+		return nil
+	}
+	if f.keys[i].num.Int {
+		return v.Coef[r]
+	}
+	return pgtype.NumericValue{Coef: big.NewInt(v.Coef[r]), Scale: v.Scale}
+}
+
+// appendNumKey appends row r of computed key i exactly as appendKey
+// encodes its Datum (numKeyDatum), without making the Datum.
+func (f *aggFast) appendNumKey(buf []byte, i int, v *expr.NumVec, r int) []byte {
+	if v.Null != nil && v.Null[r] {
+		return append(buf, 0)
+	}
+	c := v.Coef[r]
+	if f.keys[i].num.Int {
+		return binary.LittleEndian.AppendUint64(append(buf, 1), uint64(c))
+	}
+	return appendNumericKey(buf, c, v.Scale)
+}
+
+// appendNumericKey is appendKey of the numeric c·10^-scale: its value
+// without trailing fractional zeros (normalizedNumeric's text).
+func appendNumericKey(buf []byte, c int64, scale int32) []byte {
+	for scale > 0 && c != 0 && c%10 == 0 {
+		c /= 10
+		scale--
+	}
+	if c == 0 {
+		scale = 0
+	}
+	buf = append(buf, 5, byte(pgtype.NumericFinite))
+	at := len(buf)
+	buf = append(buf, 0, 0, 0, 0)
+	buf = strconv.AppendInt(buf, c, 10)
+	buf = append(buf, 'e', '-')
+	buf = strconv.AppendInt(buf, int64(scale), 10)
+	binary.LittleEndian.PutUint32(buf[at:], uint32(len(buf)-at-4))
+	return buf
 }

@@ -158,6 +158,9 @@ type builder struct {
 	// what the copies share (parallel.go).
 	par     *parallelBuild
 	workers int
+	// shared holds the query's aggregates computed once for all equal
+	// ones (aggregate.go shareAggregate).
+	shared []*sharedAgg
 }
 
 func (b *builder) build(n plan.Node) (operator, error) {
@@ -198,14 +201,26 @@ func (b *builder) build(n plan.Node) (operator, error) {
 		}
 		return &projectOp{input: in, exprs: evs, schema: arrowSchema(x.Cols)}, nil
 	case *plan.Aggregate:
+		orig := x
+		if b.analysis == nil {
+			// (EXPLAIN ANALYZE reports the projection as its own node.)
+			x = fuseProject(x, b.env)
+		}
 		if op, ok, err := b.parallelAggregate(x); ok {
-			return op, err
+			if err != nil {
+				return nil, err
+			}
+			return b.shareAggregate(orig, op), nil
 		}
 		in, err := b.build(x.Input)
 		if err != nil {
 			return nil, err
 		}
-		return newAggregate(x, in, b.env)
+		op, err := newAggregate(x, in, b.env)
+		if err != nil {
+			return nil, err
+		}
+		return b.shareAggregate(orig, op), nil
 	case *plan.Sort:
 		in, err := b.build(x.Input)
 		if err != nil {

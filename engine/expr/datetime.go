@@ -35,6 +35,12 @@ func toTM(wall int64) tm {
 	}
 }
 
+// dateTM is the fields of midnight of day days since 1970-01-01.
+func dateTM(days int64) tm {
+	t := time.Unix(days*86400, 0).UTC()
+	return tm{year: int64(t.Year()), mon: int64(t.Month()), mday: int64(t.Day()), days: days}
+}
+
 func fromCivil(y, mo, d int64) int64 {
 	return time.Date(int(y), time.Month(mo), int(d), 0, 0, 0, 0, time.UTC).Unix() / 86400
 }
@@ -579,14 +585,17 @@ func extractField(raw string, t pgtype.Type, d pgtype.Datum, asNumeric bool, loc
 			return nil, unitUnsupported(raw, t)
 		}
 	default:
-		var wall, abs int64
+		var wall, abs, dayNum int64
 		isDate := t.OID == pgtype.DateOID
 		switch x := d.(type) {
 		case pgtype.DateValue:
 			if x == pgtype.DatePosInfinity || x == pgtype.DateNegInfinity {
 				return infiniteField(unit, raw, t, x == pgtype.DatePosInfinity, asNumeric)
 			}
-			wall = int64(x) * usPerDay
+			// Dates run to 5874897 AD, past what microseconds since
+			// 1970 hold: their fields come from the day number.
+			dayNum = int64(x)
+			wall = dayNum * usPerDay
 			abs = wall
 		case pgtype.TimestampValue:
 			if x == pgtype.TimestampPosInfinity || x == pgtype.TimestampNegInfinity {
@@ -599,6 +608,9 @@ func extractField(raw string, t pgtype.Type, d pgtype.Datum, asNumeric bool, loc
 			}
 		}
 		x := toTM(wall)
+		if isDate {
+			x = dateTM(dayNum)
+		}
 		if isDate && asNumeric {
 			switch unit {
 			case "microseconds", "milliseconds", "second", "minute", "hour", "timezone", "timezone_hour", "timezone_minute":
@@ -674,11 +686,11 @@ func extractField(raw string, t pgtype.Type, d pgtype.Datum, asNumeric bool, loc
 			f = float64(jd) + float64(tod)/float64(usPerDay)
 			useF = true
 		case "epoch":
-			if isDate && asNumeric {
-				v = abs / usPerSec
+			if isDate {
+				v = dayNum * 86400
 				break
 			}
-			if t.OID == pgtype.TimestampOID || isDate {
+			if t.OID == pgtype.TimestampOID {
 				v, scale = wall, 6
 			} else {
 				v, scale = abs, 6

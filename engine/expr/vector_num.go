@@ -88,10 +88,14 @@ func compileNum(e plan.Expr, env *Env) (numNode, int32, bool) {
 		case isIntType(from) && to.OID == pgtype.Int8OID,
 			from.OID == pgtype.Int2OID && to.OID == pgtype.Int4OID,
 			isIntType(from) && unconstrained(to),
-			from.OID == pgtype.NumericOID && unconstrained(to):
+			from.OID == pgtype.NumericOID && unconstrained(to),
+			intToWideNumeric(from, to), sameScaleWider(from, to):
 			return compileNum(x.Arg, env)
 		}
 	case *plan.Call:
+		if x.Func == "extract" {
+			return compileExtract(x)
+		}
 		if len(x.Args) != 2 || !(x.Func == "add" || x.Func == "sub" || x.Func == "mul") {
 			return nil, 0, false
 		}
@@ -130,6 +134,38 @@ func compileNum(e plan.Expr, env *Env) (numNode, int32, bool) {
 		}
 	}
 	return nil, 0, false
+}
+
+// intToWideNumeric reports whether casting an integer type to numeric
+// type to keeps every value as it is: scale 0 and room for all its digits
+// (TPC-H Q11's ps_availqty::numeric(38,0)).
+func intToWideNumeric(from, to pgtype.Type) bool {
+	if !isIntType(from) || to.OID != pgtype.NumericOID {
+		return false
+	}
+	p, s, ok := pgtype.NumericPrecisionScale(to.Typmod)
+	if !ok || s != 0 {
+		return false
+	}
+	digits := 19
+	switch from.OID {
+	case pgtype.Int2OID:
+		digits = 5
+	case pgtype.Int4OID:
+		digits = 10
+	}
+	return p >= digits
+}
+
+// sameScaleWider reports whether a numeric(p,s) to numeric(p2,s) cast
+// with p2 ≥ p keeps every value as it is.
+func sameScaleWider(from, to pgtype.Type) bool {
+	if from.OID != pgtype.NumericOID || to.OID != pgtype.NumericOID {
+		return false
+	}
+	p1, s1, ok1 := pgtype.NumericPrecisionScale(from.Typmod)
+	p2, s2, ok2 := pgtype.NumericPrecisionScale(to.Typmod)
+	return ok1 && ok2 && s1 == s2 && p2 >= p1
 }
 
 func pow10i64(n int32) (int64, bool) {
@@ -321,4 +357,96 @@ func (a *numArith) eval(b arrow.RecordBatch) (*NumVec, bool, error) {
 func mulFits(x, y int64) bool {
 	hi, lo := bits.Mul64(uint64(abs64(x)), uint64(abs64(y)))
 	return hi == 0 && lo <= math.MaxInt64 && x != math.MinInt64 && y != math.MinInt64
+}
+
+// numExtract is extract(field FROM date column): for a finite date every
+// field PostgreSQL allows is an integer (scale 0). The year, which TPC-H
+// groups by, is computed per row; other fields are extractField's answer
+// per distinct date, remembered. An infinite date (whose fields are
+// ±Infinity or NULL) sends the batch to the Datum path.
+type numExtract struct {
+	idx  int
+	raw  string
+	year bool
+	memo map[int32]int64
+	out  NumVec
+}
+
+// extractMemoMax bounds the per-date memo: past it, it starts over.
+const extractMemoMax = 1 << 16
+
+func compileExtract(x *plan.Call) (numNode, int32, bool) {
+	if len(x.Args) != 2 || x.Typ.OID != pgtype.NumericOID {
+		return nil, 0, false
+	}
+	unit, ok := x.Args[0].(*plan.Const)
+	ref, rok := x.Args[1].(*plan.ColumnRef)
+	if !ok || !rok || ref.Typ.OID != pgtype.DateOID {
+		return nil, 0, false
+	}
+	raw, ok := unit.Value.(string)
+	if !ok {
+		return nil, 0, false
+	}
+	// Fields PostgreSQL rejects for a date, or that are not integers,
+	// stay on the Datum path (which reports the error).
+	d, err := extractField(raw, ref.Typ, pgtype.DateValue(0), true, nil)
+	if err != nil {
+		return nil, 0, false
+	}
+	if nv, ok := d.(pgtype.NumericValue); !ok || nv.Special != pgtype.NumericFinite || nv.Scale != 0 {
+		return nil, 0, false
+	}
+	return &numExtract{idx: ref.Index, raw: raw, year: unitOf(raw) == "year", memo: map[int32]int64{}}, 0, true
+}
+
+func (e *numExtract) eval(b arrow.RecordBatch) (*NumVec, bool, error) {
+	a, ok := b.Column(e.idx).(*array.Date32)
+	if !ok {
+		return nil, false, nil
+	}
+	n := a.Len()
+	if cap(e.out.Coef) < n {
+		e.out.Coef = make([]int64, n)
+	}
+	out := e.out.Coef[:n]
+	nulls := nullsOf(a, e.out.Null)
+	for i, d := range a.Date32Values() {
+		if nulls != nil && nulls[i] {
+			out[i] = 0
+			continue
+		}
+		if pgtype.DateValue(d) == pgtype.DatePosInfinity || pgtype.DateValue(d) == pgtype.DateNegInfinity {
+			return nil, false, nil
+		}
+		if e.year {
+			// As extractField: the proleptic Gregorian year, with no
+			// year 0 (1 BC is -1).
+			y := dateTM(int64(d)).year
+			if y <= 0 {
+				y--
+			}
+			out[i] = y
+			continue
+		}
+		v, ok := e.memo[int32(d)]
+		if !ok {
+			x, err := extractField(e.raw, pgtype.Type{OID: pgtype.DateOID}, pgtype.DateValue(d), true, nil)
+			if err != nil {
+				return nil, false, err
+			}
+			nv, isNum := x.(pgtype.NumericValue)
+			if !isNum || nv.Special != pgtype.NumericFinite || nv.Scale != 0 || !nv.Coef.IsInt64() {
+				return nil, false, nil
+			}
+			v = nv.Coef.Int64()
+			if len(e.memo) >= extractMemoMax {
+				clear(e.memo)
+			}
+			e.memo[int32(d)] = v
+		}
+		out[i] = v
+	}
+	e.out = NumVec{Coef: out, Null: nulls, Scale: 0}
+	return &e.out, true, nil
 }
