@@ -35,6 +35,10 @@ type binder struct {
 	// win collects the window calls of the SELECT being bound; nil where
 	// they are not allowed.
 	win *windowContext
+	// records names the columns of the record-returning set-returning
+	// calls of this binder's select lists, for (x).field on a subquery's
+	// record column.
+	records map[*pg_query.FuncCall][]plan.Column
 }
 
 // paramSet tracks $n types: declared by the client, or inferred from the
@@ -74,6 +78,9 @@ type scopeCol struct {
 	// usingHidden marks a column merged by JOIN USING/NATURAL: reachable
 	// only by its qualified name, and not part of an unqualified *.
 	usingHidden bool
+	// fields are the columns of a record-typed column whose layout is
+	// known (a subquery's record-returning function), for (x).field.
+	fields []plan.Column
 }
 
 type scope struct {
@@ -570,6 +577,13 @@ func (b *binder) expandTargets(list []*pg_query.Node, sc *scope) ([]target, erro
 			}
 			continue
 		}
+		if ts, ok, err := b.expandRecordStar(rt, sc); ok || err != nil {
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, ts...)
+			continue
+		}
 		t := target{name: rt.Name, node: rt.Val}
 		if t.name == "" {
 			t.name = figureColname(rt.Val)
@@ -961,5 +975,6 @@ func (b *binder) subqueryInFrom(rs *pg_query.RangeSubselect, outer *scope) (plan
 		}
 		sc.cols = append(sc.cols, scopeCol{qual: qual, name: name, typ: c.Type, declared: cols[i].TableOID != 0, tableOID: cols[i].TableOID, attNum: cols[i].AttNum})
 	}
+	inner.noteRecordColumns(rs.Subquery, sc)
 	return node, sc, nil
 }

@@ -681,6 +681,53 @@ func (b *binder) unaryOp(op string, r plan.Expr, loc int32) (plan.Expr, error) {
 var comparisons = map[string]string{"=": "eq", "<>": "ne", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
 var arithmetic = map[string]string{"+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod"}
 
+// bitwise are the integer bit operators; pgjdbc's getIndexInfo reads
+// pg_index.indoption with indoption[k] & 1::smallint.
+var bitwise = map[string]string{"&": "bitand", "|": "bitor", "#": "bitxor", "<<": "shiftleft", ">>": "shiftright"}
+
+// bitwiseOp binds & | # on two integers of their wider type, and << >>
+// shifting an integer by an int4, of the left side's type.
+func (b *binder) bitwiseOp(fn, op string, l, r plan.Expr, loc int32, noOp func() error) (plan.Expr, error) {
+	isInt := func(e plan.Expr) bool {
+		return isUnknown(e) || numRank(e.Type()) >= 1 && numRank(e.Type()) <= 3 && e.Type().OID != pgtype.OIDOID
+	}
+	if !isInt(l) || !isInt(r) || isUnknown(l) && isUnknown(r) {
+		return nil, noOp()
+	}
+	var err error
+	if isUnknown(l) {
+		if l, err = b.cast(l, r.Type(), false, loc); err != nil {
+			return nil, err
+		}
+	}
+	shift := fn == "shiftleft" || fn == "shiftright"
+	t := l.Type()
+	if shift {
+		if numRank(r.Type()) > 2 {
+			return nil, noOp()
+		}
+		if r, err = b.coerceTo(r, pgtype.Int4, "", loc); err != nil {
+			return nil, err
+		}
+	} else {
+		if isUnknown(r) {
+			if r, err = b.cast(r, t, false, loc); err != nil {
+				return nil, err
+			}
+		}
+		if numRank(r.Type()) > numRank(t) {
+			t = r.Type()
+		}
+		if l, err = b.widen(l, t); err != nil {
+			return nil, err
+		}
+		if r, err = b.widen(r, t); err != nil {
+			return nil, err
+		}
+	}
+	return &plan.Call{Func: fn, Op: op, Args: []plan.Expr{l, r}, Typ: pgtype.Type{OID: t.OID, Typmod: -1}}, nil
+}
+
 func (b *binder) binaryOp(op string, l, r plan.Expr, loc int32) (plan.Expr, error) {
 	noOp := func() error {
 		return b.errAt(loc, pgerr.New(pgerr.UndefinedFunction, "operator does not exist: %s %s %s", l.Type(), op, r.Type()).
@@ -748,6 +795,9 @@ func (b *binder) binaryOp(op string, l, r plan.Expr, loc int32) (plan.Expr, erro
 			return nil, noOp()
 		}
 		return &plan.Call{Func: "pow", Op: "^", Args: []plan.Expr{l, r}, Typ: pgtype.Float8}, nil
+	}
+	if fn, ok := bitwise[op]; ok {
+		return b.bitwiseOp(fn, op, l, r, loc, noOp)
 	}
 	fn, ok := arithmetic[op]
 	if !ok {

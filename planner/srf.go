@@ -18,7 +18,20 @@ var setFuncs = map[string][]funcSig{
 	"pg_get_keywords":     sigs(Stable, "->text"),
 	// Sluice's tables are never partitions nor partitioned in PostgreSQL's
 	// sense, so a relation has no ancestors: the set is empty.
-	"pg_partition_ancestors": sigs(Stable, "regclass->regclass"),
+	"pg_partition_ancestors":    sigs(Stable, "regclass->regclass"),
+	"json_each":                 sigs(Immutable, "json->text"),
+	"json_each_text":            sigs(Immutable, "json->text"),
+	"jsonb_each":                sigs(Immutable, "jsonb->text"),
+	"jsonb_each_text":           sigs(Immutable, "jsonb->text"),
+	"json_array_elements":       sigs(Immutable, "json->json"),
+	"json_array_elements_text":  sigs(Immutable, "json->text"),
+	"jsonb_array_elements":      sigs(Immutable, "jsonb->jsonb"),
+	"jsonb_array_elements_text": sigs(Immutable, "jsonb->text"),
+	"json_object_keys":          sigs(Immutable, "json->text"),
+	"jsonb_object_keys":         sigs(Immutable, "jsonb->text"),
+	// PostgreSQL defines it in SQL (information_schema.sql) with OUT x
+	// anyelement, OUT n int; pgjdbc reads primary and index keys with it.
+	"information_schema._pg_expandarray": sigs(Immutable, "anyarray->anyelement"),
 }
 
 // setFuncColumns are the columns of the set-returning functions that
@@ -27,7 +40,26 @@ var setFuncColumns = map[string][]plan.Column{
 	"pg_get_keywords": {{Name: "word", Type: pgtype.Text}, {Name: "catcode", Type: pgtype.Type{OID: pgtype.CharOID, Typmod: -1}},
 		{Name: "barelabel", Type: pgtype.Bool}, {Name: "catdesc", Type: pgtype.Text}, {Name: "baredesc", Type: pgtype.Text}},
 	"pg_partition_ancestors": {{Name: "relid", Type: pgtype.Type{OID: pgtype.RegclassOID, Typmod: -1}}},
+	"json_each":              {{Name: "key", Type: pgtype.Text}, {Name: "value", Type: pgtype.JSON}},
+	"json_each_text":         {{Name: "key", Type: pgtype.Text}, {Name: "value", Type: pgtype.Text}},
+	"jsonb_each":             {{Name: "key", Type: pgtype.Text}, {Name: "value", Type: pgtype.JSONB}},
+	"jsonb_each_text":        {{Name: "key", Type: pgtype.Text}, {Name: "value", Type: pgtype.Text}},
+	// One OUT parameter: the column is named value, whatever the alias.
+	"json_array_elements":       {{Name: "value", Type: pgtype.JSON}},
+	"json_array_elements_text":  {{Name: "value", Type: pgtype.Text}},
+	"jsonb_array_elements":      {{Name: "value", Type: pgtype.JSONB}},
+	"jsonb_array_elements_text": {{Name: "value", Type: pgtype.Text}},
+	// x is the array's element type, set when the call is bound.
+	"information_schema._pg_expandarray": {{Name: "x", Type: pgtype.Unknown}, {Name: "n", Type: pgtype.Int4}},
 }
+
+// recordType is the anonymous row type a set-returning function with
+// several OUT parameters returns in a select list.
+var recordType = pgtype.Type{OID: pgtype.RecordOID, Typmod: -1}
+
+// returnsRecord reports a set-returning function whose rows have several
+// columns: in a select list it yields one record per row.
+func returnsRecord(name string) bool { return len(setFuncColumns[name]) > 1 }
 
 func isSetFunc(name string) bool {
 	_, ok := setFuncs[name]
@@ -38,7 +70,8 @@ func isSetFunc(name string) bool {
 // set-returning function will produce in the ProjectSet built below the
 // projection.
 type srfRef struct {
-	k   int
+	k   int // the function
+	col int // its column
 	typ pgtype.Type
 }
 
@@ -80,6 +113,9 @@ func (b *binder) bindSetFunc(name string, fc *pg_query.FuncCall, sc *scope) (*pl
 		for _, c := range cols {
 			f.Types = append(f.Types, c.Type)
 		}
+		if name == "information_schema._pg_expandarray" {
+			f.Types[0] = ret
+		}
 	}
 	return f, nil
 }
@@ -97,11 +133,33 @@ func (b *binder) setFuncCall(name string, fc *pg_query.FuncCall, sc *scope) (pla
 	if err != nil {
 		return nil, err
 	}
-	if len(f.Types) != 1 {
-		return nil, b.errAt(fc.Location, pgerr.New(pgerr.FeatureNotSupported, "%s returns a record: call it in FROM", name))
-	}
 	srf.funcs = append(srf.funcs, f)
-	return &srfRef{k: len(srf.funcs) - 1, typ: f.Types[0]}, nil
+	k := len(srf.funcs) - 1
+	if !returnsRecord(name) {
+		return &srfRef{k: k, typ: f.Types[0]}, nil
+	}
+	// A function of several columns yields a record per row (PostgreSQL
+	// 10+): its columns gathered into one value, which (f(x)).field takes
+	// apart again at bind time.
+	rec := &plan.Call{Func: "srf_record", Typ: recordType}
+	for j, t := range f.Types {
+		rec.Args = append(rec.Args, &srfRef{k: k, col: j, typ: t})
+	}
+	if b.records == nil {
+		b.records = map[*pg_query.FuncCall][]plan.Column{}
+	}
+	b.records[fc] = recordColumns(name, f.Types)
+	return rec, nil
+}
+
+// recordColumns names the columns of a record-returning function's rows.
+func recordColumns(name string, types []pgtype.Type) []plan.Column {
+	named := setFuncColumns[name]
+	cols := make([]plan.Column, len(types))
+	for j, t := range types {
+		cols[j] = plan.Column{Name: named[j].Name, Type: t}
+	}
+	return cols
 }
 
 // checkSRFPlacement rejects set-returning functions where PostgreSQL does
@@ -187,13 +245,17 @@ func (b *binder) projectSet(srf *srfContext, input plan.Node, targets []target, 
 	}
 	in := input.Columns()
 	cols := append([]plan.Column(nil), in...)
-	for _, f := range srf.funcs {
-		cols = append(cols, plan.Column{Name: f.Func, Type: f.Types[0]})
+	first := make([]int, len(srf.funcs)) // each function's first column
+	for k, f := range srf.funcs {
+		first[k] = len(cols)
+		for _, t := range f.Types {
+			cols = append(cols, plan.Column{Name: f.Func, Type: t})
+		}
 	}
 	resolve := func(e plan.Expr) plan.Expr {
 		return plan.Map(e, func(x plan.Expr) plan.Expr {
 			if r, ok := x.(*srfRef); ok {
-				return &plan.ColumnRef{Index: len(in) + r.k, Name: srf.funcs[r.k].Func, Typ: r.typ}
+				return &plan.ColumnRef{Index: first[r.k] + r.col, Name: srf.funcs[r.k].Func, Typ: r.typ}
 			}
 			return x
 		})
@@ -290,7 +352,9 @@ func (b *binder) rangeFunction(rf *pg_query.RangeFunction, left plan.Node, later
 	var cols []plan.Column
 	for i, f := range funcs {
 		if named, ok := setFuncColumns[f.Func]; ok {
-			cols = append(cols, named...)
+			for j, c := range named {
+				cols = append(cols, plan.Column{Name: c.Name, Type: f.Types[j]})
+			}
 			continue
 		}
 		name := names[i]
@@ -303,6 +367,9 @@ func (b *binder) rangeFunction(rf *pg_query.RangeFunction, left plan.Node, later
 		cols = append(cols, plan.Column{Name: "ordinality", Type: pgtype.Int8})
 	}
 	if len(colAliases) > len(cols) {
+		if len(funcs) == 1 && returnsRecord(funcs[0].Func) && !rf.Ordinality {
+			return nil, nil, false, pgerr.New(pgerr.InvalidColumnReference, "table \"%s\" has %d columns available but %d columns specified", qual, len(cols), len(colAliases))
+		}
 		return nil, nil, false, pgerr.New(pgerr.InvalidColumnReference, "too many column aliases specified for function %s", names[0])
 	}
 	for i, a := range colAliases {

@@ -136,9 +136,9 @@ func (a answer) String() string {
 }
 
 // Columns whose values legitimately differ between a lake and an empty
-// PostgreSQL heap, or between two servers: sizes, row counts, times,
-// process ids, versions.
-var volatileColumn = regexp.MustCompile(`(?i)size|tuples|tup_|n_live|n_dead|reltuples|relpages|relallvisible|time|_start$|(^|_)pid$|version|^now$|stats_reset|xact_|blks_|scan|vacuum|analyze`)
+// PostgreSQL heap, or between two servers: sizes, row counts (pgjdbc's
+// getIndexInfo names reltuples CARDINALITY), times, process ids, versions.
+var volatileColumn = regexp.MustCompile(`(?i)size|tuples|cardinality|tup_|n_live|n_dead|reltuples|relpages|relallvisible|time|_start$|(^|_)pid$|version|^now$|stats_reset|xact_|blks_|scan|vacuum|analyze`)
 
 var timestampLike = regexp.MustCompile(`^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d`)
 

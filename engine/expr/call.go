@@ -193,6 +193,8 @@ func (c *compiler) rowFunc(x *plan.Call, types []pgtype.Type) (rowFn, error) {
 		}, nil
 	case "neg":
 		return negate(types[0])
+	case "bitand", "bitor", "bitxor", "shiftleft", "shiftright":
+		return bitwise(x.Func, ret), nil
 	case "concat_op":
 		return func(a []pgtype.Datum) (pgtype.Datum, error) { return a[0].(string) + a[1].(string), nil }, nil
 	case "like", "not_like", "ilike", "not_ilike":

@@ -33,6 +33,9 @@ func (c *compiler) catalogFunc(name string, types []pgtype.Type) (func([]pgtype.
 	if fn, ok := arrayOpFunc(name, types); ok {
 		return fn, true
 	}
+	if fn, ok := recordFunc(name, types); ok {
+		return fn, true
+	}
 	ce := c.env.Catalog
 	if ce == nil || ce.State == nil {
 		ce = &CatalogEnv{State: &catalog.State{}}

@@ -110,6 +110,9 @@ func setFunc(name string, types []pgtype.Type, env *Env) (SetFn, error) {
 		// PostgreSQL's sense (relispartition false, relkind r).
 		return func([]pgtype.Datum) (RowIter, error) { return empty() }, nil
 	}
+	if fn, ok := jsonSetFunc(name); ok {
+		return fn, nil
+	}
 	return nil, pgerr.New(pgerr.FeatureNotSupported, "set-returning function %s is not implemented by the engine", name)
 }
 

@@ -52,6 +52,7 @@ const (
 	kInt2Vector
 	kOIDVector
 	kVoid
+	kRecord
 )
 
 func kindOf(oid OID) kind {
@@ -103,6 +104,8 @@ func kindOf(oid OID) kind {
 		return kOIDVector
 	case VoidOID:
 		return kVoid
+	case RecordOID:
+		return kRecord
 	}
 	return kUnsupported
 }
@@ -448,6 +451,13 @@ func newScalarEncoder(k kind, arr arrow.Array, bin bool, st *style) Encoder {
 
 	case kVoid:
 		return func(buf []byte, row int) []byte { return buf }
+
+	case kRecord:
+		a, ok := arr.(*array.Binary)
+		if !ok {
+			return nil
+		}
+		return recordEncoder(a, bin, st)
 
 	case kBytea:
 		get := bytesGetter(arr)

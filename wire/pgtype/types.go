@@ -354,7 +354,7 @@ func (t Type) ArrowType() arrow.DataType {
 		return arrow.BinaryTypes.String
 	case TextOID, VarcharOID, BPCharOID, NameOID, CharOID, JSONOID, JSONBOID, UnknownOID, AclitemOID:
 		return arrow.BinaryTypes.String
-	case ByteaOID:
+	case ByteaOID, RecordOID:
 		return arrow.BinaryTypes.Binary
 	case DateOID:
 		return arrow.FixedWidthTypes.Date32

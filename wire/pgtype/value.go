@@ -219,6 +219,11 @@ func appendText(buf []byte, t Type, d Datum, st *style) ([]byte, error) {
 		}
 	case kVoid:
 		ok = true
+	case kRecord:
+		var v Record
+		if v, ok = d.(Record); ok {
+			return appendRecordText(buf, v, st)
+		}
 	case kBytea:
 		var v []byte
 		if v, ok = asBytes(d); ok {
@@ -330,6 +335,11 @@ func appendBinary(buf []byte, t Type, d Datum) ([]byte, error) {
 		}
 	case kVoid:
 		ok = true
+	case kRecord:
+		var v Record
+		if v, ok = d.(Record); ok {
+			return appendRecordBinary(buf, v)
+		}
 	case kBytea:
 		var v []byte
 		if v, ok = asBytes(d); ok {
@@ -635,6 +645,11 @@ func DatumAt(t Type, arr arrow.Array, i int) Datum {
 		}
 		return append([]byte{}, a.Value(i)...)
 	case *array.Binary:
+		if kindOf(t.OID) == kRecord {
+			if r, err := decodeRecordBinary(a.Value(i)); err == nil {
+				return r
+			}
+		}
 		return append([]byte{}, a.Value(i)...)
 	case *array.LargeBinary:
 		return append([]byte{}, a.Value(i)...)
@@ -770,6 +785,14 @@ func AppendDatum(b array.Builder, t Type, d Datum) error {
 		bb.Append(v)
 		return nil
 	case *array.BinaryBuilder:
+		if r, ok := d.(Record); ok {
+			v, err := appendRecordBinary(nil, r)
+			if err != nil {
+				return err
+			}
+			bb.Append(v)
+			return nil
+		}
 		v, ok := asBytes(d)
 		if !ok {
 			return fail()
