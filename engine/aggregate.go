@@ -557,6 +557,8 @@ func (a *aggregateOp) emitKey(i int, t pgtype.Type, groups []*group) (arrow.Arra
 			b.UnsafeAppend(int16(g.words[i]))
 		case *array.Date32Builder:
 			b.UnsafeAppend(arrow.Date32(g.words[i]))
+		case *array.StringBuilder:
+			b.Append(unpackText(g.words[i]))
 		default:
 			return nil, pgerr.New(pgerr.InternalError, "group key of type %s held as words", t)
 		}

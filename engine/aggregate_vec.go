@@ -42,6 +42,7 @@ type aggFast struct {
 	// whether new ones go there at once (typedGroup).
 	unmapped []*group
 	mapped   bool
+	keyWords [][]int64 // per key, wordsOf's buffer
 	slab     []group // allocated in runs, as a query may make millions
 	wordSlab []int64
 	accSlab  []fastAcc
@@ -97,7 +98,9 @@ func newAggFast(n *plan.Aggregate, env *expr.Env) *aggFast {
 	f.wide = len(f.keys) >= 2
 	for _, k := range f.keys {
 		switch k.typ.OID {
-		case pgtype.Int2OID, pgtype.Int4OID, pgtype.Int8OID, pgtype.DateOID:
+		case pgtype.Int2OID, pgtype.Int4OID, pgtype.Int8OID, pgtype.DateOID, pgtype.TextOID, pgtype.VarcharOID:
+			// Text keys join when a batch's values are short enough to
+			// pack into a word (keyWords).
 			if k.num != nil {
 				f.wide = false
 			}
@@ -105,6 +108,7 @@ func newAggFast(n *plan.Aggregate, env *expr.Env) *aggFast {
 			f.wide = false
 		}
 	}
+	f.keyWords = make([][]int64, len(f.keys))
 	for _, c := range n.Aggs {
 		if c.Filter != nil || c.Distinct {
 			return nil
@@ -173,7 +177,7 @@ func (f *aggFast) consume(a *aggregateOp, b arrow.RecordBatch, sel []int32, grou
 	}
 	var ints []int64
 	if len(f.keys) == 1 && nums == nil {
-		if vals, err := int64s(cols[0]); err == nil {
+		if vals, ok := f.wordsOf(0, cols[0]); ok {
 			ints = vals
 			if f.intGroups == nil {
 				f.intGroups = newIntTable()
@@ -185,17 +189,24 @@ func (f *aggFast) consume(a *aggregateOp, b arrow.RecordBatch, sel []int32, grou
 	if f.wide {
 		words = make([][]int64, len(cols))
 		for i, col := range cols {
-			vals, err := int64s(col)
-			if err != nil {
-				return false, err
+			vals, ok := f.wordsOf(i, col)
+			if !ok {
+				words = nil
+				break
 			}
 			words[i] = vals
 			anyNull = anyNull || col.NullN() > 0
 		}
-		if f.wideGroups == nil {
+		if words != nil && f.wideGroups == nil {
 			f.wideGroups = newWordsTable(len(cols))
 			f.words = make([]int64, len(cols))
 		}
+	}
+	if ints == nil && words == nil && len(f.keys) > 0 && !f.mapped {
+		// Keys the word tables could hold go by key bytes in this batch
+		// (a text value too long to pack): from now on every group must
+		// be in the key-bytes map too, so that no key gets two groups.
+		f.mapAll(groups)
 	}
 	nullable := len(cols) == 1 && nums == nil && cols[0].NullN() > 0
 	for i := 0; i < n; i++ {
@@ -345,10 +356,17 @@ func (f *aggFast) mapAll(groups map[string]*group) {
 	for _, g := range f.unmapped {
 		buf = buf[:0]
 		for i, w := range g.words {
-			// appendKey's encoding of the key's Datum: int64 or date.
+			// appendKey's encoding of the key's Datum: int64, date or
+			// text.
 			tag := byte(1)
-			if f.keys[i].typ.OID == pgtype.DateOID {
+			switch f.keys[i].typ.OID {
+			case pgtype.DateOID:
 				tag = 6
+			case pgtype.TextOID, pgtype.VarcharOID:
+				str := unpackText(w)
+				buf = binary.LittleEndian.AppendUint32(append(buf, 3), uint32(len(str)))
+				buf = append(buf, str...)
+				continue
 			}
 			buf = binary.LittleEndian.AppendUint64(append(buf, tag), uint64(w))
 		}
@@ -713,4 +731,51 @@ func appendNumericKey(buf []byte, c int64, scale int32) []byte {
 	buf = strconv.AppendInt(buf, int64(scale), 10)
 	binary.LittleEndian.PutUint32(buf[at:], uint32(len(buf)-at-4))
 	return buf
+}
+
+// wordsOf is key column i of a batch as words for the integer tables:
+// integers and dates as they are, text packed (packText) when every value
+// of the batch is at most 7 bytes long; false when it cannot be.
+func (f *aggFast) wordsOf(i int, col arrow.Array) ([]int64, bool) {
+	str, ok := col.(*array.String)
+	if !ok {
+		vals, err := int64s(col)
+		return vals, err == nil
+	}
+	offs := str.ValueOffsets()
+	data := str.ValueBytes()
+	base := offs[0]
+	n := str.Len()
+	if cap(f.keyWords[i]) < n {
+		f.keyWords[i] = make([]int64, n)
+	}
+	out := f.keyWords[i][:n]
+	for r := range n {
+		lo, hi := offs[r]-base, offs[r+1]-base
+		if hi-lo > 7 {
+			return nil, false
+		}
+		out[r] = packText(data[lo:hi])
+	}
+	return out, true
+}
+
+// packText is a text of at most 7 bytes as one word: its length in the
+// top byte and its bytes below, so different texts have different words.
+func packText(b []byte) int64 {
+	w := uint64(len(b)) << 56
+	for j, c := range b {
+		w |= uint64(c) << (8 * j)
+	}
+	return int64(w)
+}
+
+// unpackText is packText's text.
+func unpackText(w int64) string {
+	n := int(uint64(w) >> 56)
+	b := make([]byte, n)
+	for j := range n {
+		b[j] = byte(uint64(w) >> (8 * j))
+	}
+	return string(b)
 }
