@@ -78,6 +78,12 @@ func (e *Engine) Execute(ctx context.Context, root plan.Node, params []pgtype.Da
 // execute builds and starts root's operators; with an analysis, each is
 // measured (analyze.go).
 func (e *Engine) execute(ctx context.Context, root plan.Node, params []pgtype.Datum, analysis *Analysis, opts []Option) (Stream, error) {
+	if name := plan.RemoteOnly(root); name != "" {
+		// Bound only when a Trino tier is configured: 0A000 is what the
+		// gateway moves to the fallback tier.
+		return nil, pgerr.New(pgerr.FeatureNotSupported, "function %s runs only on Trino", name).
+			WithHint("The local engine does not implement %s: route the query to a Trino tier (routing.fallback, a routing rule or SET sluice.route).", name)
+	}
 	// The query's allocator is its memory account (memory.go).
 	mem := newBudget(e.mem, e.limits, &e.inUse)
 	env := &expr.Env{Params: params, Settings: pgtype.DefaultSettings(), Now: time.Now(), Started: e.started,

@@ -279,7 +279,14 @@ func (s *Session) explainSpec(x *planner.Explain, a args) (*rowSpec, error) {
 	spec := textRows(fields, "EXPLAIN", nil)
 	spec.route = route
 	spec.open = func(ctx context.Context) (engine.Stream, error) {
-		lines := s.explainRoute(b)
+		// Under sluice.as_of the route is shown for the plan open runs:
+		// bound at the older snapshots, which Trino reads FOR VERSION AS
+		// OF (an error binding it is explainCache's to say).
+		rb, snapshots := b, false
+		if tb, err := s.timeTravel(ctx, b); err == nil && tb != b {
+			rb, snapshots = tb, true
+		}
+		lines := s.explainRoute(rb, snapshots)
 		lines = append(lines, s.explainCache(b)...)
 		if x.Analyze {
 			analyzed, err := s.explainAnalyze(ctx, b, a.params)

@@ -12,6 +12,7 @@ import (
 	"github.com/sluicesql/sluice/engine"
 	"github.com/sluicesql/sluice/engine/expr"
 	"github.com/sluicesql/sluice/planner"
+	"github.com/sluicesql/sluice/planner/plan"
 	"github.com/sluicesql/sluice/router"
 	"github.com/sluicesql/sluice/wire/pgerr"
 	"github.com/sluicesql/sluice/wire/pgtype"
@@ -50,6 +51,13 @@ type choice struct {
 	profile  planner.Profile
 	// note says why a tier a rule chose was not taken.
 	note string
+	// fallback says why the query goes to the fallback tier rather than
+	// the local engine the rules chose: it calls a function only Trino
+	// runs.
+	fallback string
+	// fail is why such a query runs nowhere: Trino cannot run it as
+	// PostgreSQL would.
+	fail *pgerr.Error
 }
 
 // choose applies SET sluice.route, then the rules, to a bound query.
@@ -84,6 +92,35 @@ func (s *Session) choose(rt *Routes, b *planner.Bound) choice {
 		}
 	}
 	return c
+}
+
+// chooseRun is choose, then the fallback tier for a plan calling a function
+// only Trino runs (bound so because a tier is configured): the local engine
+// would refuse it, so it is not tried. SET sluice.route = 'local' keeps it
+// local, where it fails naming the function.
+func (s *Session) chooseRun(rt *Routes, b *planner.Bound) choice {
+	c := s.choose(rt, b)
+	if c.deny != nil || c.explicit || c.route != router.RouteLocal || rt.Fallback == "" || rt.Router == nil || !rt.Router.HasTier(rt.Fallback) {
+		return c
+	}
+	name := plan.RemoteOnly(b.Root)
+	if name == "" {
+		return c
+	}
+	if err := translatable(b); err != nil {
+		c.fail = pgerr.New(pgerr.FeatureNotSupported, "function %s runs only on Trino, and this query cannot run there: %s", name,
+			strings.TrimPrefix(pgerr.Convert(err).Message, "cannot run on Trino: "))
+		return c
+	}
+	c.route, c.fallback = rt.Fallback, fmt.Sprintf("function %s runs only on Trino", name)
+	return c
+}
+
+// TrinoFunctions implements planner.TrinoEnv: functions only Trino computes
+// bind when a tier can take them.
+func (s *Session) TrinoFunctions() bool {
+	rt, ok := s.g.engine.(*Routes)
+	return ok && rt.Router != nil && rt.Router.HasTiers()
 }
 
 // translatable says whether a plan can be rendered for Trino at all (with
@@ -147,13 +184,21 @@ func (s *Session) openRouteAt(ctx context.Context, b *planner.Bound, params []pg
 	if !ok || !rt.routing() {
 		return s.g.engine.Execute(ctx, b.Root, params, opts...)
 	}
-	c := s.choose(rt, b)
+	c := s.chooseRun(rt, b)
 	if c.deny != nil {
 		rt.count(router.RouteLocal, c.rule, "denied")
 		return nil, c.deny
 	}
+	if c.fail != nil {
+		return nil, c.fail
+	}
 	fw := s.forwarding(b, params, opts)
 	fw.snapshots = snapshots
+	if c.fallback != "" {
+		rt.count(c.route, c.rule, "fallback")
+		fw.fallbackNotice(c.route, c.fallback)
+		return rt.forward(ctx, c.route, fw)
+	}
 	if c.route != router.RouteLocal {
 		if rt.Router == nil || !rt.Router.HasTier(c.route) {
 			return nil, pgerr.New(pgerr.InvalidParameterValue, "no Trino tier named %q", c.route).
@@ -167,6 +212,7 @@ func (s *Session) openRouteAt(ctx context.Context, b *planner.Bound, params []pg
 	if err != nil {
 		if tier := rt.fallbackFor(err, c, b); tier != "" {
 			rt.count(tier, c.rule, "fallback")
+			fw.fallbackNotice(tier, pgerr.Convert(err).Message)
 			return rt.forward(ctx, tier, fw)
 		}
 		return nil, err
@@ -220,6 +266,15 @@ func (s *Session) forwarding(b *planner.Bound, params []pgtype.Datum, opts []eng
 		notice: s.routeNotice, forwarded: func() { s.route = routeTrino }}
 }
 
+// fallbackNotice tells the client that a query the local engine cannot
+// run goes to a tier, and why.
+func (fw forwarding) fallbackNotice(tier, why string) {
+	if fw.notice != nil {
+		fw.notice(router.Notice{Kind: router.NoticeFallback, Tier: tier,
+			Message: fmt.Sprintf("running on Trino tier %q: %s", tier, why)})
+	}
+}
+
 // fallbackCodes are the local failures Trino can take over: a feature the
 // engine lacks and its memory budget.
 func fallbackCode(err error) bool {
@@ -268,6 +323,7 @@ func (f *fallbackStream) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	f.started = true
 	f.local.Close()
 	f.rt.count(tier, f.c.rule, "fallback")
+	f.fw.fallbackNotice(tier, pgerr.Convert(err).Message)
 	remote, ferr := f.rt.forward(ctx, tier, f.fw)
 	if ferr != nil {
 		return nil, ferr
@@ -279,17 +335,23 @@ func (f *fallbackStream) Next(ctx context.Context) (arrow.RecordBatch, error) {
 func (f *fallbackStream) Close() { f.local.Close() }
 
 // explainRoute is EXPLAIN's first lines: the route a query takes, the rule
-// or setting that chose it, and the estimate the rules saw.
-func (s *Session) explainRoute(b *planner.Bound) []string {
+// or setting that chose it, and the estimate the rules saw. snapshots: b is
+// bound at older snapshots (sluice.as_of), which the Trino SQL names as
+// openRouteAsOf sends it.
+func (s *Session) explainRoute(b *planner.Bound, snapshots bool) []string {
 	rt, ok := s.g.engine.(*Routes)
 	if !ok || !rt.routing() {
 		return []string{"Route: " + routeOf(b)}
 	}
-	c := s.choose(rt, b)
+	c := s.chooseRun(rt, b)
 	var line string
 	switch {
 	case c.deny != nil:
 		line = fmt.Sprintf("Route: denied (rule %s): %s", c.rule, c.deny.Message)
+	case c.fallback != "":
+		line = fmt.Sprintf("Route: %s (fallback: %s)", displayRoute(c.route), c.fallback)
+	case c.fail != nil:
+		line = "Route: none: " + c.fail.Message
 	case c.explicit:
 		line = fmt.Sprintf("Route: %s (SET sluice.route)", displayRoute(c.route))
 	case c.rule != "":
@@ -308,7 +370,7 @@ func (s *Session) explainRoute(b *planner.Bound) []string {
 	}
 	lines = append(lines, fmt.Sprintf("Estimate: %d bytes, %d rows, %d files after pruning%s", p.Bytes, p.Rows, p.Files, known))
 	if c.route != router.RouteLocal && c.deny == nil {
-		if sql, err := planner.TrinoSQL(b, nil, planner.TrinoTarget{Layers: rt.layers(c.route)}); err == nil {
+		if sql, err := planner.TrinoSQL(b, nil, planner.TrinoTarget{Layers: rt.layers(c.route), Snapshots: snapshots}); err == nil {
 			lines = append(lines, "Trino SQL: "+sql)
 		}
 	}

@@ -165,6 +165,15 @@ func testTrinoAsOf(t *testing.T, url, dir string, ice trinoIceberg) {
 		if got := render(ctx, c, q); got != local {
 			t.Errorf("as of %s through Trino: %s, local %s", as, got, local)
 		}
+		// EXPLAIN shows the clause the run sent.
+		explain := render(ctx, c, "EXPLAIN "+q)
+		if want := fmt.Sprintf(`orders\" FOR VERSION AS OF %d `, ice.first); !strings.Contains(explain, "Trino SQL: ") || !strings.Contains(explain, want) {
+			t.Errorf("EXPLAIN as of %s lacks %q:\n%s", as, want, explain)
+		}
+	}
+	render(ctx, c, "RESET sluice.as_of")
+	if explain := render(ctx, c, "EXPLAIN "+q); !strings.Contains(explain, "Trino SQL: ") || strings.Contains(explain, "FOR VERSION AS OF") {
+		t.Errorf("EXPLAIN without as_of: %s", explain)
 	}
 	// Trino ran them with the snapshot named.
 	seen := 0

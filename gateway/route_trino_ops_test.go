@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	neturl "net/url"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -397,5 +400,65 @@ func testTrinoStreamMemory(t *testing.T, url, dir string) {
 	// Arrow) may not take more than a few batches' worth of extra memory.
 	if peak[big] > peak[small]+8<<20 || peak[big] > 64<<20 {
 		t.Errorf("heap growth %d B for %d rows vs %d B for %d rows: memory grows with the result", peak[big], big, peak[small], small)
+	}
+}
+
+// cutProxy stands in front of a real Trino whose statements fail before
+// any row: health and load polls pass through, but the connection that
+// posts a statement is closed without an answer (a proxy cut mid-request).
+func cutProxy(t *testing.T, trinoURL string) string {
+	t.Helper()
+	target, err := neturl.Parse(trinoURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pass := httputil.NewSingleHostReverseProxy(target)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/v1/statement") {
+			conn, _, err := http.NewResponseController(w).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+			return
+		}
+		pass.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// testRetryNotice: a tier of two clusters, the one tried first cut before
+// any row; the client is told of the retry on the other cluster, as a
+// NOTICE before the rows, and the rows are the local engine's.
+func testRetryNotice(t *testing.T, url, dir string) {
+	catalogs := map[string]string{"gold": "hive.gold", "silver": "hive.silver"}
+	// Idle clusters are taken in turn, from index 1 for the first query:
+	// the cut one. Its health polls pass; only the statement fails.
+	rt, err := router.New(router.Config{HealthInterval: time.Hour, ProgressInterval: time.Hour, Tiers: []router.TierConfig{{
+		Name: "etl", Clusters: []router.ClusterConfig{
+			{Name: "trino-live", URL: url, Catalogs: catalogs},
+			{Name: "trino-cut", URL: cutProxy(t, url), Catalogs: catalogs},
+		}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(rt.Close)
+	ts := startRoutedServerAt(t, dir, func(reg prometheus.Registerer) *Routes {
+		return NewRoutes(engine.New(), rt, nil, "", reg)
+	})
+	ctx := testCtx(t)
+	c := connectPG(t, ts.dsn("alice", "sluice", "application_name=retry-"+runTag))
+	const q = "SELECT segment, count(*) FROM gold.customers GROUP BY segment ORDER BY segment"
+	want := render(ctx, c, q)
+	render(ctx, c, "SET sluice.route = 'etl'")
+	got := render(ctx, c, q)
+	notice := regexp.MustCompile(` \[NOTICE 00000 Trino cluster "trino-cut" failed before returning rows \([^\]]*\); retrying on cluster "trino-live"\]`)
+	if !notice.MatchString(got) || notice.ReplaceAllString(got, "") != want {
+		t.Errorf("retry on the other cluster:\n got %s\nwant %s with the retry notice", got, want)
+	}
+	for _, ts := range rt.Tiers() {
+		if ts.Name == "etl" && ts.Retries != 1 {
+			t.Errorf("retries counted: %d, want 1", ts.Retries)
+		}
 	}
 }

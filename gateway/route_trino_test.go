@@ -117,8 +117,10 @@ func readsTable(n plan.Node, name string) bool {
 func TestTrinoThroughGateway(t *testing.T) {
 	url, dir, ice := trinoOverLakes(t, true)
 	t.Run("rules", func(t *testing.T) { testRoutingToTrino(t, url, dir) })
+	t.Run("functions", func(t *testing.T) { testTrinoFunctions(t, url, dir) })
 	t.Run("as_of", func(t *testing.T) { testTrinoAsOf(t, url, dir, ice) })
 	t.Run("notices", func(t *testing.T) { testRouteNotices(t, url, dir) })
+	t.Run("retry_notice", func(t *testing.T) { testRetryNotice(t, url, dir) })
 	t.Run("cancel", func(t *testing.T) { testTrinoCancel(t, url, dir) })
 	t.Run("stream", func(t *testing.T) { testTrinoStreamMemory(t, url, dir) })
 	t.Run("cache", func(t *testing.T) { testCacheTrino(t, url, dir, ice) })

@@ -166,6 +166,7 @@ func (b *binder) aggCall(name string, fc *pg_query.FuncCall) (plan.Expr, error) 
 		}
 		call.Args = append(args, keys...)
 		call.Type = t
+		call.Remote = isTrinoAggregate(name)
 	}
 	if fc.AggFilter != nil {
 		f, err := b.exprNoAgg(fc.AggFilter, ac.input)
@@ -228,6 +229,9 @@ func (b *binder) aggSignature(name string, args, keys []plan.Expr, fc *pg_query.
 		}
 		return b.errAt(fc.Location, pgerr.New(pgerr.UndefinedFunction, "function %s(%s) does not exist", name, strings.Join(types, ", ")).
 			WithHint("No function matches the given name and argument types. You might need to add explicit type casts."))
+	}
+	if isTrinoAggregate(name) {
+		return b.trinoAggSignature(name, args, keys, fc, noFunc)
 	}
 	var err error
 	switch name {

@@ -1140,6 +1140,9 @@ func (b *binder) funcCall(fc *pg_query.FuncCall, sc *scope) (plan.Expr, error) {
 	}
 	overloads, ok := scalarFuncs[name]
 	if !ok {
+		if e, remote, err := b.trinoCall(name, args, fc.Location); remote {
+			return e, err
+		}
 		return nil, b.undefinedFunction(name, args, fc.Location)
 	}
 	out, ret, err := b.resolveOverload(name, overloads, args, fc.Location)

@@ -380,7 +380,7 @@ func isAggregate(name string) bool {
 		"percentile_cont", "percentile_disc", "mode":
 		return true
 	}
-	return false
+	return isTrinoAggregate(name)
 }
 
 // isOrderedSetAggregate names the aggregates that take WITHIN GROUP.

@@ -438,6 +438,21 @@ func (r *trinoRenderer) aggCall(c *plan.AggCall, refs func(int) string) (string,
 	if len(c.Args) > 0 {
 		argType = c.Args[0].Type()
 	}
+	if c.Remote {
+		filter := ""
+		if c.Filter != nil {
+			f, err := r.expr(c.Filter, refs)
+			if err != nil {
+				return "", err
+			}
+			filter = f
+		}
+		call, err := r.remoteAgg(c, args[0], args[1], filter)
+		if err != nil {
+			return "", err
+		}
+		return r.castTo(call, c.Type)
+	}
 	var call string
 	switch c.Func {
 	case "count":
@@ -756,6 +771,11 @@ func (r *trinoRenderer) literal(v pgtype.Datum, t pgtype.Type) (string, error) {
 				return "", notTrino("numeric NaN or infinity")
 			}
 			s := numericText(n)
+			if digits := len(strings.TrimLeft(strings.NewReplacer("-", "", ".", "").Replace(s), "0")); digits > 38 || n.Scale > 38 {
+				// Trino's decimals hold 38 digits; a longer literal
+				// would fail to parse there.
+				return "", notTrino("numeric value %s has more than 38 digits", s)
+			}
 			if _, _, ok := pgtype.NumericPrecisionScale(t.Typmod); ok {
 				tt, _ := trinoType(t)
 				return "CAST(DECIMAL '" + s + "' AS " + tt + ")", nil

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/sluicesql/sluice/planner/plan"
@@ -142,6 +143,16 @@ func (r *trinoRenderer) cast(x *plan.Cast, refs func(int) string) (string, error
 	if c, ok := x.Arg.(*plan.Const); ok && c.Value == nil {
 		return r.literal(nil, to)
 	}
+	if c, ok := x.Arg.(*plan.Const); ok && from.OID == pgtype.NumericOID && (to.OID == pgtype.Float8OID || to.OID == pgtype.Float4OID) {
+		// 1e-300::float8: a float literal, as PostgreSQL rounds the
+		// numeric to the nearest double; Trino's decimal literal could
+		// not hold it.
+		if n, ok := c.Value.(pgtype.NumericValue); ok && n.Special == pgtype.NumericFinite {
+			if f, err := strconv.ParseFloat(numericText(n), 64); err == nil && to.OID == pgtype.Float8OID {
+				return r.literal(f, to)
+			}
+		}
+	}
 	a, err := r.expr(x.Arg, refs)
 	if err != nil {
 		return "", err
@@ -252,6 +263,9 @@ func (r *trinoRenderer) call(x *plan.Call, refs func(int) string) (string, error
 	args, err := r.exprs(x.Args, refs)
 	if err != nil {
 		return "", err
+	}
+	if x.Remote {
+		return r.remoteCall(x, args)
 	}
 	ret := func(s string) (string, error) { return r.castTo(s, x.Typ) }
 	switch x.Func {

@@ -119,6 +119,12 @@ var retryableTrinoErrors = map[string]bool{
 // linePrefix is the position Trino puts at the front of analysis errors.
 var linePrefix = regexp.MustCompile(`^line (\d+):(\d+): `)
 
+// failPrefix is the SQLSTATE the rendered SQL's fail() calls put before
+// PostgreSQL's message (planner/trino_funcs.go: sin(infinity) is 22003 in
+// PostgreSQL, NaN in Trino). Only Sluice writes the SQL Trino runs, so a
+// user's text cannot take this form.
+var failPrefix = regexp.MustCompile(`^([0-9A-Z]{5}): `)
+
 // errorKind classifies a failure: did the query fail (its SQL, its data, a
 // cancel), or did the cluster fail under it?
 type errorKind int
@@ -212,6 +218,9 @@ func toPG(err error, cluster string) error {
 		}
 		msg := te.Message
 		detail := fmt.Sprintf("Trino error %s on cluster %q", te.ErrorName, cluster)
+		if m := failPrefix.FindStringSubmatch(msg); m != nil && te.ErrorName == "GENERIC_USER_ERROR" {
+			code, msg = m[1], msg[len(m[0]):]
+		}
 		if m := linePrefix.FindStringSubmatch(msg); m != nil {
 			msg = msg[len(m[0]):]
 			detail += fmt.Sprintf(", at line %s, column %s of the Trino statement", m[1], m[2])

@@ -430,3 +430,29 @@ func TestQueueLimits(t *testing.T) {
 		t.Errorf("after close: %+v", ts)
 	}
 }
+
+// Idle clusters of a tier take queries in turn: four queries one after
+// another, two on each.
+func TestIdleClustersTakeTurns(t *testing.T) {
+	srv := trinoSrv.Get(t)
+	r, err := New(Config{
+		Tiers:          []TierConfig{{Name: "adhoc", Clusters: []ClusterConfig{{Name: "a", URL: srv.URL}, {Name: "b", URL: srv.URL}}}},
+		HealthInterval: time.Hour,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	seen := map[string]int{}
+	for i := 0; i < 4; i++ {
+		res, err := r.Execute(context.Background(), "adhoc", Request{SQL: "SELECT 1", User: "alice"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		collect(t, res, []pgtype.Type{pgtype.Int4})
+		seen[res.Cluster()]++
+	}
+	if seen["a"] != 2 || seen["b"] != 2 {
+		t.Errorf("queries per cluster: %v, want 2 each", seen)
+	}
+}

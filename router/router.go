@@ -152,6 +152,7 @@ const (
 	NoticeQueued   NoticeKind = iota // waiting for a slot of the tier
 	NoticeRetry                      // the cluster failed before any row: trying another
 	NoticeProgress                   // a long query's progress
+	NoticeFallback                   // the local engine cannot run it: a tier takes it (sent by the gateway)
 )
 
 // Notice is something the client may want to know while it waits. Message
@@ -277,7 +278,7 @@ func (e *errNoCluster) Error() string {
 // executeOnTier tries the tier's clusters within one admission slot. It
 // reports how many attempts it made.
 func (r *Router) executeOnTier(ctx context.Context, t *tier, req *Request, notes *mailbox, budget int) (*Result, int, error) {
-	if t.pick(nil) == nil {
+	if !t.available() {
 		return nil, 0, &errNoCluster{t.cfg.Name}
 	}
 	release, err := t.adm.acquire(ctx, req.User, func(pos, waiting int) {
@@ -330,6 +331,19 @@ func (r *Router) executeOnTier(ctx context.Context, t *tier, req *Request, notes
 	}
 	release()
 	return nil, attempts, lastErr
+}
+
+// available says whether any cluster of the tier may get a query. It is
+// not a pick: a pick turns the round robin, and a check before each query
+// would turn it once more, so that with two idle clusters every query
+// started at the same one.
+func (t *tier) available() bool {
+	for _, c := range t.clusters {
+		if c.eligible() {
+			return true
+		}
+	}
+	return false
 }
 
 // pick is the eligible cluster with the least load, not yet tried.
@@ -566,6 +580,9 @@ func (r *Router) Tiers() []TierStatus {
 
 // HasTier reports whether a tier of that name is configured.
 func (r *Router) HasTier(name string) bool { return r.tiers[name] != nil }
+
+// HasTiers says whether any tier is configured.
+func (r *Router) HasTiers() bool { return len(r.tiers) > 0 }
 
 // Catalogs returns a cluster's layer → catalog.schema mapping.
 func (r *Router) Catalogs(cluster string) map[string]string {

@@ -57,6 +57,10 @@ type Call struct {
 	Op   string
 	Args []Expr
 	Typ  pgtype.Type
+	// Remote marks a PostgreSQL function the local engine lacks and a
+	// Trino tier computes (bound only when one is configured): the engine
+	// refuses the plan, the Trino renderer writes Trino's spelling.
+	Remote bool
 }
 
 func (c *Call) Type() pgtype.Type { return c.Typ }
@@ -240,7 +244,7 @@ func Map(e Expr, fn func(Expr) Expr) Expr {
 	}
 	switch x := e.(type) {
 	case *Call:
-		e = &Call{Func: x.Func, Op: x.Op, Args: all(x.Args), Typ: x.Typ}
+		e = &Call{Func: x.Func, Op: x.Op, Args: all(x.Args), Typ: x.Typ, Remote: x.Remote}
 	case *Cast:
 		e = &Cast{Arg: Map(x.Arg, fn), Typ: x.Typ}
 	case *BoolOp:

@@ -108,6 +108,9 @@ type AggCall struct {
 	Distinct bool
 	Filter   Expr
 	Type     pgtype.Type
+	// Remote marks an aggregate only a Trino tier computes (see
+	// Call.Remote).
+	Remote bool
 }
 
 func (a *AggCall) String() string {
