@@ -6,6 +6,7 @@ package engine
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
 	"sync/atomic"
 	"time"
@@ -164,6 +165,9 @@ type builder struct {
 	// what the copies share (parallel.go).
 	par     *parallelBuild
 	workers int
+	// sortLimits holds, for a sort under a LIMIT, how many of its first
+	// rows the LIMIT takes (sort.go: a top-N).
+	sortLimits map[*plan.Sort]int
 	// shared holds the query's aggregates computed once for all equal
 	// ones (aggregate.go shareAggregate).
 	shared []*sharedAgg
@@ -228,11 +232,7 @@ func (b *builder) build(n plan.Node) (operator, error) {
 		}
 		return b.shareAggregate(orig, op), nil
 	case *plan.Sort:
-		in, err := b.build(x.Input)
-		if err != nil {
-			return nil, err
-		}
-		return newSort(x, in, b.env)
+		return b.sort(x)
 	case *plan.Limit:
 		return b.limit(x)
 	case *plan.Join:
@@ -319,6 +319,12 @@ func (b *builder) limit(l *plan.Limit) (operator, error) {
 				return nil, pgerr.New(pgerr.InvalidRowCountInResultOffset, "OFFSET must not be negative")
 			}
 		}
+	}
+	if s, ok := l.Input.(*plan.Sort); ok && count > 0 && count <= math.MaxInt32-offset {
+		if b.sortLimits == nil {
+			b.sortLimits = map[*plan.Sort]int{}
+		}
+		b.sortLimits[s] = int(count + offset)
 	}
 	in, err := b.build(l.Input)
 	if err != nil {

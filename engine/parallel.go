@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"sync"
 
@@ -39,22 +40,29 @@ func (p *parallelBuild) close() {
 }
 
 // sharedSource hands one operator's batches to several workers, each
-// batch to one of them.
+// batch to one of them. It numbers them in order, and tells the worker
+// reading which one it got (noteSeq: a parallel sort orders ties by it).
 type sharedSource struct {
 	mu   sync.Mutex
 	op   operator
 	done bool
+	seq  int64
 }
 
 func (s *sharedSource) next(ctx context.Context) (arrow.RecordBatch, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.done {
+		noteSeq(ctx, math.MaxInt64)
 		return nil, nil
 	}
 	b, err := s.op.next(ctx)
 	if b == nil && err == nil {
 		s.done = true
+		noteSeq(ctx, math.MaxInt64)
+	} else {
+		s.seq++
+		noteSeq(ctx, s.seq)
 	}
 	return b, err
 }
