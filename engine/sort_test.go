@@ -134,3 +134,35 @@ func collectOrdered(t *testing.T, eng *engine.Engine, state *catalog.State, sql 
 	}
 	return rows
 }
+
+// TestWindowMemory: a window holds its input, each specification's sorted
+// layout and each call's values on the query's budget: over more rows than
+// the budget allows it fails with 53200 naming the budget and the window,
+// under a large enough one it returns every row, and either way every
+// byte is back when the query ends.
+func TestWindowMemory(t *testing.T) {
+	state := memoryLake(t)
+	sql := `SELECT order_id, row_number() OVER (ORDER BY amount DESC, order_id), sum(customer_id) OVER (PARTITION BY status ORDER BY order_id), lag(status) OVER (PARTITION BY dt ORDER BY created_at) FROM gold.orders`
+	small := engine.New().WithMemoryLimits(engine.MemoryLimits{PerQuery: 1 << 20})
+	_, err := runAll(t, small, state, sql)
+	e := pgerr.Convert(err)
+	if err == nil || e.Code != pgerr.OutOfMemory {
+		t.Fatalf("window under 1 MB: %v, want 53200", err)
+	}
+	for _, want := range []string{"1 MB", "engine.memory_per_query", "window"} {
+		if !strings.Contains(e.Message, want) {
+			t.Errorf("message %q does not name %q", e.Message, want)
+		}
+	}
+	if n := small.InUse(); n != 0 {
+		t.Errorf("%d bytes still accounted after the failed window", n)
+	}
+	large := engine.New().WithMemoryLimits(engine.MemoryLimits{PerQuery: 256 << 20})
+	rows, err := runAll(t, large, state, sql)
+	if err != nil || rows != 20000 {
+		t.Fatalf("window under 256 MB: %d rows, %v", rows, err)
+	}
+	if n := large.InUse(); n != 0 {
+		t.Errorf("%d bytes still accounted after the window", n)
+	}
+}
