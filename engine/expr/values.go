@@ -83,6 +83,24 @@ func Compare(a, b pgtype.Datum) int {
 			}
 		}
 		return cmp3(len(x.Elements), len(y.Elements))
+	case pgtype.Record:
+		// record_cmp: field by field, a NULL field after any value.
+		y := b.(pgtype.Record)
+		for i := 0; i < len(x.Values) && i < len(y.Values); i++ {
+			fa, fb := x.Values[i], y.Values[i]
+			switch {
+			case fa == nil && fb == nil:
+				continue
+			case fa == nil:
+				return 1
+			case fb == nil:
+				return -1
+			}
+			if c := Compare(fa, fb); c != 0 {
+				return c
+			}
+		}
+		return cmp3(len(x.Values), len(y.Values))
 	}
 	return 0
 }
