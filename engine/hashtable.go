@@ -4,14 +4,20 @@ package engine
 // order: an open-addressing table of distinct keys, each with the first and
 // last row of its chain, and one next link per build row. Unlike a Go map
 // of slices it allocates nothing per key, and a probe is a multiply, a mask
-// and (usually) one comparison.
+// and (usually) one comparison. A slot holds its key beside its chain's
+// ends, so a probe of a table larger than the caches misses once, not once
+// per array.
 type intTable struct {
-	keys  []int64
-	heads []int32 // first row of the key's chain; -1: empty slot
-	tails []int32
+	slots []intSlot
 	next  []int32 // per build row: the next row with the same key, -1 at the end
 	used  int
 	shift uint
+}
+
+type intSlot struct {
+	key  int64
+	head int32 // first row of the key's chain; -1: empty slot
+	tail int32
 }
 
 func newIntTable() *intTable {
@@ -21,11 +27,9 @@ func newIntTable() *intTable {
 }
 
 func (t *intTable) alloc(n int) {
-	t.keys = make([]int64, n)
-	t.heads = make([]int32, n)
-	t.tails = make([]int32, n)
-	for i := range t.heads {
-		t.heads[i] = -1
+	t.slots = make([]intSlot, n)
+	for i := range t.slots {
+		t.slots[i].head = -1
 	}
 	bits := uint(0)
 	for 1<<bits < n {
@@ -44,11 +48,11 @@ func (t *intTable) reserve(n int, last int) {
 	if last >= len(t.next) {
 		t.next = append(t.next, make([]int32, last+1-len(t.next))...)
 	}
-	size := len(t.keys)
+	size := len(t.slots)
 	for (t.used+n)*2 > size {
 		size *= 2
 	}
-	if size > len(t.keys) {
+	if size > len(t.slots) {
 		t.resize(size)
 	}
 }
@@ -59,56 +63,57 @@ func (t *intTable) insert(k int64, r int32) {
 		t.next = append(t.next, -1)
 	}
 	t.next[r] = -1
-	if (t.used+1)*2 > len(t.keys) {
+	if (t.used+1)*2 > len(t.slots) {
 		t.grow()
 	}
-	mask := len(t.keys) - 1
+	mask := len(t.slots) - 1
 	for s := t.slot(k); ; s = (s + 1) & mask {
+		sl := &t.slots[s]
 		switch {
-		case t.heads[s] < 0:
-			t.keys[s], t.heads[s], t.tails[s] = k, r, r
+		case sl.head < 0:
+			*sl = intSlot{key: k, head: r, tail: r}
 			t.used++
 			return
-		case t.keys[s] == k:
-			t.next[t.tails[s]] = r
-			t.tails[s] = r
+		case sl.key == k:
+			t.next[sl.tail] = r
+			sl.tail = r
 			return
 		}
 	}
 }
 
-func (t *intTable) grow() { t.resize(len(t.keys) * 2) }
+func (t *intTable) grow() { t.resize(len(t.slots) * 2) }
 
 func (t *intTable) resize(size int) {
-	keys, heads, tails := t.keys, t.heads, t.tails
+	old := t.slots
 	t.alloc(size)
-	mask := len(t.keys) - 1
-	for i, h := range heads {
-		if h < 0 {
+	mask := len(t.slots) - 1
+	for _, o := range old {
+		if o.head < 0 {
 			continue
 		}
-		s := t.slot(keys[i])
-		for t.heads[s] >= 0 {
+		s := t.slot(o.key)
+		for t.slots[s].head >= 0 {
 			s = (s + 1) & mask
 		}
-		t.keys[s], t.heads[s], t.tails[s] = keys[i], h, tails[i]
+		t.slots[s] = o
 	}
 }
 
 // first is the first build row with key k, or -1; next(r) follows it.
 func (t *intTable) first(k int64) int32 {
-	mask := len(t.keys) - 1
+	mask := len(t.slots) - 1
 	for s := t.slot(k); ; s = (s + 1) & mask {
-		h := t.heads[s]
-		if h < 0 || t.keys[s] == k {
-			return h
+		sl := &t.slots[s]
+		if sl.head < 0 || sl.key == k {
+			return sl.head
 		}
 	}
 }
 
 // bytes is the table's memory, for the query's memory budget.
 func (t *intTable) bytes() int64 {
-	return int64(len(t.keys))*16 + int64(cap(t.next))*4
+	return int64(len(t.slots))*16 + int64(cap(t.next))*4
 }
 
 // wordsTable is intTable for keys of several words: the integer columns

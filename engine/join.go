@@ -58,6 +58,9 @@ type joinOp struct {
 	probeWordCols []int
 	words         []int64
 	keyBuf        []byte
+	// nullAware is x NOT IN (subquery)'s anti join (notInKeys): a NULL
+	// in the subquery or, unless it is empty, in x drops the row.
+	nullAware bool
 
 	queue    []arrow.RecordBatch
 	finished bool
@@ -91,6 +94,8 @@ type joinTable struct {
 	tracks  bool
 	matched []uint32
 	probers atomic.Int32
+	// nullKeys records a build row with a NULL key.
+	nullKeys bool
 }
 
 // mark records that build row r matched a probe row. Probes of several
@@ -111,6 +116,11 @@ func (t *joinTable) marked(r int32) bool {
 func (b *builder) join(j *plan.Join) (operator, error) {
 	probeNode, buildNode := j.Left, j.Right
 	probeKeys, buildKeys := j.LeftKeys, j.RightKeys
+	on := j.On
+	x, s, nullAware := notInKeys(j)
+	if nullAware {
+		probeKeys, buildKeys, on = []plan.Expr{x}, []plan.Expr{s}, nil
+	}
 	if j.BuildLeft {
 		probeNode, buildNode = j.Right, j.Left
 		probeKeys, buildKeys = j.RightKeys, j.LeftKeys
@@ -125,7 +135,7 @@ func (b *builder) join(j *plan.Join) (operator, error) {
 	}
 	op := &joinOp{node: j, env: b.env, probe: probe, buildLeft: j.BuildLeft,
 		leftSchema: arrowSchema(j.Left.Columns()), rightSchema: arrowSchema(j.Right.Columns()),
-		outSchema: arrowSchema(j.Columns()), joinTable: shared}
+		outSchema: arrowSchema(j.Columns()), joinTable: shared, nullAware: nullAware}
 	fail := func(err error) (operator, error) {
 		op.close()
 		return nil, err
@@ -164,9 +174,9 @@ func (b *builder) join(j *plan.Join) (operator, error) {
 		}
 		op.probeKeys = append(op.probeKeys, pk)
 	}
-	if j.On != nil {
+	if on != nil {
 		both := append(append([]plan.Column(nil), j.Left.Columns()...), j.Right.Columns()...)
-		on, cols, schema := compactRefs(j.On, both)
+		on, cols, schema := compactRefs(on, both)
 		if op.on, err = expr.Compile(on, b.env); err != nil {
 			return fail(err)
 		}
@@ -306,6 +316,7 @@ func (j *joinTable) buildTable(ctx context.Context) error {
 				j.tableInt = newIntTable()
 			}
 			col := b.Column(j.buildIntCol)
+			j.nullKeys = j.nullKeys || col.NullN() > 0
 			if err := insertInts(j.tableInt, col, j.buildRows); err != nil {
 				return err
 			}
@@ -315,6 +326,9 @@ func (j *joinTable) buildTable(ctx context.Context) error {
 		if j.buildWordCols != nil {
 			if j.tableWords == nil {
 				j.tableWords = newWordsTable(len(j.buildWordCols))
+			}
+			for _, c := range j.buildWordCols {
+				j.nullKeys = j.nullKeys || b.Column(c).NullN() > 0
 			}
 			if err := insertWords(j.tableWords, b, j.buildWordCols, j.buildRows); err != nil {
 				return err
@@ -332,6 +346,7 @@ func (j *joinTable) buildTable(ctx context.Context) error {
 			buf, ok := appendJoinKey(keyBuf[:0], keys, r)
 			keyBuf = buf
 			if !ok {
+				j.nullKeys = true
 				continue
 			}
 			if ht, found := j.table[string(buf)]; found {
@@ -410,6 +425,23 @@ func (j *joinOp) probeBatch(ctx context.Context, b arrow.RecordBatch, sel []int3
 	rowsIn := n
 	if sel != nil {
 		rowsIn = len(sel)
+	}
+	if j.nullAware {
+		// x NOT IN S: with S empty every row qualifies, a NULL x too;
+		// with a NULL in S none does (x differs from it is not known).
+		switch {
+		case j.buildRows == 0:
+			rows := sel
+			if rows == nil {
+				rows = make([]int32, n)
+				for r := range rows {
+					rows[r] = int32(r)
+				}
+			}
+			return j.emit(b, rows, nil, true)
+		case j.nullKeys:
+			return nil
+		}
 	}
 	// rowsWhere lists the rows (of those probed) whose matched is want.
 	rowsWhere := func(matched []bool, want bool) []int32 {
@@ -505,6 +537,7 @@ func (j *joinOp) probeBatch(ctx context.Context, b arrow.RecordBatch, sel []int3
 		c := int32(-1)
 		if words != nil {
 			if wordNulls && rowHasNull(wordCols, r) {
+				matched[r] = j.nullAware // a NULL x is not known to differ
 				continue
 			}
 			for i, w := range words {
@@ -515,6 +548,7 @@ func (j *joinOp) probeBatch(ctx context.Context, b arrow.RecordBatch, sel []int3
 			}
 		} else if intCol != nil {
 			if nullable && intCol.IsNull(r) {
+				matched[r] = j.nullAware
 				continue
 			}
 			if j.tableInt != nil {
@@ -523,6 +557,7 @@ func (j *joinOp) probeBatch(ctx context.Context, b arrow.RecordBatch, sel []int3
 		} else {
 			k, ok := j.key(keys, r)
 			if !ok {
+				matched[r] = j.nullAware
 				continue
 			}
 			if ht, found := j.table[k]; found {
@@ -981,4 +1016,74 @@ func insertWords(t *wordsTable, b arrow.RecordBatch, cols []int, base int) error
 		t.insert(key, int32(base+r))
 	}
 	return nil
+}
+
+// notInKeys recognises the anti join of x NOT IN (subquery) (the planner's
+// inSemiJoin): no keys, the subquery built, and the condition
+// COALESCE(x = s, true) with x over the left columns (or none) and s over
+// the right ones. It returns x, and s over the right input's columns: the
+// join then runs as a hash join on x = s that applies NOT IN's NULL rules
+// (joinOp.nullAware) instead of checking every pair.
+func notInKeys(j *plan.Join) (x, s plan.Expr, ok bool) {
+	if j.Kind != plan.JoinAnti || len(j.LeftKeys) > 0 || j.BuildLeft || j.Single {
+		return nil, nil, false
+	}
+	c, ok := j.On.(*plan.Coalesce)
+	if !ok || len(c.Args) != 2 {
+		return nil, nil, false
+	}
+	if t, ok := c.Args[1].(*plan.Const); !ok || t.Value != true {
+		return nil, nil, false
+	}
+	eq, ok := c.Args[0].(*plan.Call)
+	if !ok || eq.Func != "eq" || len(eq.Args) != 2 {
+		return nil, nil, false
+	}
+	nl := len(j.Left.Columns())
+	x, s = eq.Args[0], eq.Args[1]
+	if sides(x, nl) == 2 {
+		x, s = s, x
+	}
+	if sides(x, nl)&2 != 0 || sides(s, nl) != 2 {
+		return nil, nil, false
+	}
+	for _, e := range []plan.Expr{x, s} {
+		pure := true
+		plan.Walk(e, func(y plan.Expr) bool {
+			switch f := y.(type) {
+			case *plan.Subquery, *plan.OuterRef, *plan.CorrelatedRef:
+				pure = false
+			case *plan.Call:
+				pure = pure && f.Func != "random" && f.Func != "setseed"
+			}
+			return pure
+		})
+		if !pure {
+			return nil, nil, false
+		}
+	}
+	s = plan.Map(s, func(y plan.Expr) plan.Expr {
+		if c, ok := y.(*plan.ColumnRef); ok {
+			c.Index -= nl // a copy: Map copies references
+		}
+		return y
+	})
+	return x, s, true
+}
+
+// sides reports which inputs of a join e reads: 1 the left (columns below
+// nl), 2 the right, 3 both, 0 none.
+func sides(e plan.Expr, nl int) int {
+	s := 0
+	plan.Walk(e, func(x plan.Expr) bool {
+		if c, ok := x.(*plan.ColumnRef); ok {
+			if c.Index < nl {
+				s |= 1
+			} else {
+				s |= 2
+			}
+		}
+		return true
+	})
+	return s
 }

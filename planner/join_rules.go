@@ -202,6 +202,11 @@ func chooseBuildSides(n plan.Node) plan.Node {
 	if j, ok := n.(*plan.Join); ok && j.Kind != plan.JoinMark && !j.Single {
 		l, r := estimateRows(j.Left), estimateRows(j.Right)
 		if j.Kind == plan.JoinSemi || j.Kind == plan.JoinAnti {
+			if len(j.LeftKeys) == 0 {
+				// A nested loop gains nothing, and x NOT IN's anti join
+				// runs by its NULL rules building the subquery.
+				return n
+			}
 			l *= 2
 		}
 		if l >= 0 && r >= 0 && l < r {

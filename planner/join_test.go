@@ -175,6 +175,14 @@ Project k#0
       -> Values rows=39
     -> Project customer_id#0
       -> Scan gold.customers [customer_id]`},
+		{"an uncorrelated NOT IN is an anti join on COALESCE(x = s, true), building the subquery",
+			"SELECT c.name FROM gold.customers c WHERE c.customer_id NOT IN (SELECT customer_id FROM gold.events WHERE kind = 'x')", `
+Project name#1
+  -> Anti Join on=COALESCE((customer_id#0 = customer_id#2), 't'::boolean)
+    -> Scan gold.customers [customer_id, name]
+    -> Project customer_id#0
+      -> Filter (kind#1 = 'x'::text)
+        -> Scan gold.events [customer_id, kind]`},
 		{"full join USING merges keys with COALESCE",
 			"SELECT customer_id FROM gold.customers FULL JOIN gold.events USING (customer_id)", `
 Project customer_id#0

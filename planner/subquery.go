@@ -245,12 +245,11 @@ func (b *binder) decorrelate(sl *pg_query.SubLink, not bool, input plan.Node, sc
 	}
 	isIn := sl.SubLinkType == pg_query.SubLinkType_ANY_SUBLINK
 	if !correlated(node) {
-		if !isIn || not {
-			// EXISTS without correlation is one constant, and NOT IN's
-			// NULL rules need the whole set: both stay expressions.
+		if !isIn {
+			// EXISTS without correlation is one constant: an expression.
 			return nil, nil
 		}
-		return b.inSemiJoin(sl, input, sc, node, cols)
+		return b.inSemiJoin(sl, input, sc, node, cols, not)
 	}
 	// The shape that decorrelates: a projection over an optional filter
 	// over an uncorrelated input; the filter's outer references become the
@@ -315,8 +314,13 @@ func (b *binder) decorrelate(sl *pg_query.SubLink, not bool, input plan.Node, sc
 // a semi join of input to the subquery on x = its column, so that it can
 // move below the joins of the FROM list like any join (TPC-H Q18, Q20): a
 // filter runs only above them. The result is the same in WHERE, where a
-// NULL comparison excludes the row as a false one does.
-func (b *binder) inSemiJoin(sl *pg_query.SubLink, input plan.Node, sc *scope, node plan.Node, cols []plan.Column) (plan.Node, error) {
+// NULL comparison excludes the row as a false one does. x NOT IN
+// (subquery) becomes an anti join on COALESCE(x = s, true), which a NULL
+// comparison matches as an equal one does: a row is kept only when x
+// differs from every s, so an empty subquery keeps every row (a NULL x
+// too) and one yielding a NULL keeps none (TPC-H Q16). The engine runs
+// that condition as a hash join on x = s that knows these rules.
+func (b *binder) inSemiJoin(sl *pg_query.SubLink, input plan.Node, sc *scope, node plan.Node, cols []plan.Column, not bool) (plan.Node, error) {
 	test, inner, err := b.inTest(sl, sc, node, cols)
 	if err != nil {
 		return nil, err
@@ -329,6 +333,10 @@ func (b *binder) inSemiJoin(sl *pg_query.SubLink, input plan.Node, sc *scope, no
 	on, err := b.binaryOp("=", test, &plan.ColumnRef{Index: len(input.Columns()), Name: col.Name, Typ: col.Type}, sl.Location)
 	if err != nil {
 		return nil, err
+	}
+	if not {
+		on = &plan.Coalesce{Args: []plan.Expr{on, &plan.Const{Value: true, Typ: pgtype.Bool}}, Typ: pgtype.Bool}
+		return &plan.Join{Left: input, Right: inner, Kind: plan.JoinAnti, On: on}, nil
 	}
 	return &plan.Join{Left: input, Right: inner, Kind: plan.JoinSemi, On: on}, nil
 }

@@ -51,11 +51,13 @@ Project name#1
     -> Scan gold.customers [customer_id, name]
     -> Project customer_id#0
       -> Scan gold.orders [customer_id]`},
-		{"an uncorrelated NOT IN stays an expression: a NULL in the subquery excludes every row",
+		{"an uncorrelated NOT IN is an anti join on which a NULL comparison matches: a NULL in the subquery excludes every row",
 			"SELECT name FROM gold.customers WHERE customer_id NOT IN (SELECT customer_id FROM gold.orders)", `
 Project name#1
-  -> Filter NOT customer_id#0 IN (subquery)
-    -> Scan gold.customers [customer_id, name]`},
+  -> Anti Join on=COALESCE((customer_id#0 = customer_id#2), 't'::boolean)
+    -> Scan gold.customers [customer_id, name]
+    -> Project customer_id#0
+      -> Scan gold.orders [customer_id]`},
 		{"an uncorrelated IN under OR stays an expression",
 			"SELECT name FROM gold.customers WHERE customer_id IN (SELECT customer_id FROM gold.orders) OR country = 'FR'", `
 Project name#1
