@@ -21,8 +21,7 @@ import (
 //
 // Column names, order and types are PostgreSQL 15's (checked against a real
 // server by pgcatalog_test.go), except where Sluice has no such type yet;
-// those columns carry the nearest type Sluice can encode and are listed in
-// SubstitutedTypes. Rows come from two places: the lake (namespaces for
+// those columns carry the nearest type Sluice can encode (SubstituteType). Rows come from two places: the lake (namespaces for
 // layers, relations for tables, attributes for columns, statistics from row
 // counts) and PostgreSQL's own built-in rows that clients expect to find
 // (pg_catalog, public and information_schema namespaces; heap and the index
@@ -79,14 +78,13 @@ const (
 
 // Types PostgreSQL's catalogs use that Sluice cannot encode yet, served as
 // the nearest type it can; the keys are PostgreSQL's type OIDs, the values
-// Sluice's. All such columns are NULL or empty in the rows served today.
-var SubstitutedTypes = map[uint32]uint32{
-	28:   pgtype.OIDOID,       // xid → oid (same width and text form)
-	194:  pgtype.TextOID,      // pg_node_tree → text (NULL)
-	22:   pgtype.Int2ArrayOID, // int2vector → int2[]
-	30:   pgtype.OIDArrayOID,  // oidvector → oid[]
-	2277: pgtype.TextArrayOID, // anyarray → text[] (NULL)
-}
+// Sluice's. None are left among the types of the relations this package
+// defines (xid, pg_node_tree, int2vector, oidvector, anyarray, inet,
+// pg_lsn and the extended statistics' types are pgtype's own), except
+// pg_publication_rel.prattrs (int2[], pgcatalog_tables.go says why);
+// exported columns of a type pgtype lacks (pg_statistic_ext_data.stxdexpr,
+// pg_statistic[]) get text or text[] (SubstituteType).
+var SubstitutedTypes = map[uint32]uint32{}
 
 var (
 	tOID      = pgtype.OIDType
@@ -105,12 +103,12 @@ var (
 	tOIDArr   = pgtype.Type{OID: pgtype.OIDArrayOID, Typmod: -1}
 	tCharArr  = pgtype.Type{OID: pgtype.CharArrayOID, Typmod: -1}
 	tBytea    = pgtype.Bytea
-	tXid      = tOID // xid
+	tXid      = pgtype.Type{OID: pgtype.XidOID, Typmod: -1}
 	tACL      = pgtype.AclitemArray
-	tNodeTree = tText    // pg_node_tree
-	tInt2Vec  = tInt2Arr // int2vector
-	tOIDVec   = tOIDArr  // oidvector
-	tAnyArray = tTextArr // anyarray
+	tNodeTree = pgtype.Type{OID: pgtype.PgNodeTreeOID, Typmod: -1}
+	tInt2Vec  = pgtype.Type{OID: pgtype.Int2VectorOID, Typmod: -1}
+	tOIDVec   = pgtype.Type{OID: pgtype.OIDVectorOID, Typmod: -1}
+	tAnyArray = pgtype.Type{OID: pgtype.AnyArrayOID, Typmod: -1}
 )
 
 // col is a NOT NULL catalog column (catalog tables); vcol a nullable one

@@ -148,13 +148,13 @@ func typeCell(t pgtype.Type, s string) (pgtype.Datum, error) {
 		return nil, nil
 	}
 	switch t.OID {
-	case pgtype.OIDOID, pgtype.Int2OID, pgtype.Int4OID, pgtype.Int8OID, pgtype.RegprocOID:
+	case pgtype.OIDOID, pgtype.Int2OID, pgtype.Int4OID, pgtype.Int8OID, pgtype.RegprocOID, pgtype.XidOID:
 		return strconv.ParseInt(s, 10, 64)
 	case pgtype.Float4OID, pgtype.Float8OID:
 		return strconv.ParseFloat(s, 64)
 	case pgtype.BoolOID:
 		return s == "t", nil
-	case pgtype.NameOID, pgtype.CharOID, pgtype.TextOID, pgtype.VarcharOID:
+	case pgtype.NameOID, pgtype.CharOID, pgtype.TextOID, pgtype.VarcharOID, pgtype.PgNodeTreeOID:
 		return unescapeTSV(s), nil
 	}
 	return nil, fmt.Errorf("unexpected non-NULL value %q of type %d", s, t.OID)

@@ -484,6 +484,11 @@ func resolvePolymorphic(want, got []pgtype.Type) ([]pgtype.Type, pgtype.Type, bo
 			out[i] = elem
 		case anyArray.OID:
 			out[i] = arr
+			// int2vector and oidvector are arrays of int2 and oid that
+			// anyarray takes as they are (array_to_string(indkey, ' ')).
+			if g := got[i]; g.IsArray() && g.Elem().OID == elem.OID {
+				out[i] = pgtype.Type{OID: g.OID, Typmod: -1}
+			}
 		default:
 			out[i] = w
 		}

@@ -49,10 +49,11 @@ const (
 	kTimestamptz
 	kInterval
 	kUUID
-	kInt2Vector
-	kOIDVector
 	kVoid
 	kRecord
+	kInet   // catalogtypes.go
+	kLSN    // pg_lsn
+	kOpaque // printed as its text, never read: pg_node_tree, anyarray, ...
 )
 
 func kindOf(oid OID) kind {
@@ -65,7 +66,7 @@ func kindOf(oid OID) kind {
 		return kInt4
 	case Int8OID:
 		return kInt8
-	case OIDOID:
+	case OIDOID, XidOID:
 		return kOID
 	case RegprocOID, RegprocedureOID, RegoperOID, RegoperatorOID, RegclassOID, RegtypeOID,
 		RegnamespaceOID, RegroleOID:
@@ -78,6 +79,17 @@ func kindOf(oid OID) kind {
 		return kNumeric
 	case TextOID, VarcharOID, BPCharOID, NameOID, UnknownOID, AclitemOID:
 		return kText
+	case InetOID:
+		return kInet
+	case PgLSNOID:
+		return kLSN
+	case PgNodeTreeOID, PgNdistinctOID, PgDependenciesOID, PgMCVListOID, AnyArrayOID:
+		// pg_node_tree's send function sends its text; the others' send
+		// their internal form (anyarray the array of its actual element
+		// type), which the catalog columns of these types (pg_statistic,
+		// pg_stats, pg_statistic_ext_data) never hold here: they serve no
+		// rows. Their text goes out in both formats.
+		return kOpaque
 	case CharOID:
 		return kChar
 	case JSONOID:
@@ -98,10 +110,6 @@ func kindOf(oid OID) kind {
 		return kInterval
 	case UUIDOID:
 		return kUUID
-	case Int2VectorOID:
-		return kInt2Vector
-	case OIDVectorOID:
-		return kOIDVector
 	case VoidOID:
 		return kVoid
 	case RecordOID:
@@ -137,6 +145,9 @@ func newEncoder(t Type, arr arrow.Array, bin bool, st *style) (Encoder, error) {
 			return nil, err
 		}
 		return func(buf []byte, row int) []byte { return inner(buf, d.GetValueIndex(row)) }, nil
+	}
+	if isVector(t.OID) {
+		return newVectorEncoder(t, arr, bin)
 	}
 	if t.IsArray() {
 		return newArrayEncoder(t, arr, bin, st)
@@ -438,19 +449,21 @@ func newScalarEncoder(k kind, arr arrow.Array, bin bool, st *style) Encoder {
 		}
 		return func(buf []byte, row int) []byte { return append(buf, get(row)...) }
 
-	case kInt2Vector, kOIDVector:
+	case kVoid:
+		return func(buf []byte, row int) []byte { return buf }
+
+	case kInet, kLSN, kOpaque:
 		get := stringGetter(arr)
 		if get == nil {
 			return nil
 		}
-		if bin {
-			oid := k == kOIDVector
-			return func(buf []byte, row int) []byte { return appendVectorBinary(buf, get(row), oid) }
+		switch {
+		case bin && k == kInet:
+			return func(buf []byte, row int) []byte { return appendInetBinary(buf, get(row)) }
+		case bin && k == kLSN:
+			return func(buf []byte, row int) []byte { return appendLSNBinary(buf, get(row)) }
 		}
 		return func(buf []byte, row int) []byte { return append(buf, get(row)...) }
-
-	case kVoid:
-		return func(buf []byte, row int) []byte { return buf }
 
 	case kRecord:
 		a, ok := arr.(*array.Binary)

@@ -42,6 +42,9 @@ const (
 	TextOID         OID = 25
 	OIDOID          OID = 26
 	OIDVectorOID    OID = 30
+	XidOID          OID = 28
+	PgNodeTreeOID   OID = 194
+	AnyArrayOID     OID = 2277
 	JSONOID         OID = 114
 	Float4OID       OID = 700
 	Float8OID       OID = 701
@@ -142,6 +145,9 @@ const (
 	CatTimespan Category = 'T'
 	CatUser     Category = 'U'
 	CatUnknown  Category = 'X'
+	CatPseudo   Category = 'P'
+	CatNetwork  Category = 'I'
+	CatInternal Category = 'Z'
 )
 
 // Info is what Sluice knows of one built-in type.
@@ -216,6 +222,19 @@ var infos = []Info{
 	{RegtypeArrayOID, "_regtype", -1, CatArray, RegtypeOID, 0},
 
 	{AclitemOID, "aclitem", 12, CatUser, 0, AclitemArrayOID}, // aclitem.go
+
+	// Types of PostgreSQL's own catalog columns (pg_index.indkey,
+	// pg_class.relfrozenxid, pg_attrdef.adbin, pg_statistic's values).
+	{Int2VectorOID, "int2vector", -1, CatArray, Int2OID, 0}, // vector.go
+	{OIDVectorOID, "oidvector", -1, CatArray, OIDOID, 0},
+	{XidOID, "xid", 4, CatUser, 0, 0},
+	{PgNodeTreeOID, "pg_node_tree", -1, CatInternal, 0, 0},
+	{AnyArrayOID, "anyarray", -1, CatPseudo, 0, 0},
+	{InetOID, "inet", -1, CatNetwork, 0, 0}, // catalogtypes.go
+	{PgLSNOID, "pg_lsn", 8, CatUser, 0, 0},
+	{PgNdistinctOID, "pg_ndistinct", -1, CatInternal, 0, 0},
+	{PgDependenciesOID, "pg_dependencies", -1, CatInternal, 0, 0},
+	{PgMCVListOID, "pg_mcv_list", -1, CatInternal, 0, 0},
 	{AclitemArrayOID, "_aclitem", -1, CatArray, AclitemOID, 0},
 }
 
@@ -369,7 +388,7 @@ func (t Type) ArrowType() arrow.DataType {
 	case UUIDOID:
 		return &arrow.FixedSizeBinaryType{ByteWidth: 16}
 	case OIDOID, RegprocOID, RegclassOID, RegtypeOID, RegprocedureOID, RegoperOID,
-		RegoperatorOID, RegnamespaceOID, RegroleOID:
+		RegoperatorOID, RegnamespaceOID, RegroleOID, XidOID:
 		return arrow.PrimitiveTypes.Uint32
 	}
 	if t.IsArray() {
@@ -474,6 +493,8 @@ func (t Type) String() string {
 		return "timestamp with time zone"
 	case CharOID:
 		return `"char"`
+	case Int2VectorOID, OIDVectorOID:
+		return byOID[t.OID].Name // arrays, but named on their own
 	}
 	if t.IsArray() {
 		return t.Elem().String() + "[]"

@@ -158,6 +158,13 @@ func asMicros(d Datum) (int64, bool) {
 }
 
 func appendText(buf []byte, t Type, d Datum, st *style) ([]byte, error) {
+	if isVector(t.OID) {
+		a, ok := asArray(d)
+		if !ok {
+			return buf, errDatum(t, d)
+		}
+		return appendVectorText(buf, t, a)
+	}
 	if t.IsArray() {
 		a, ok := asArray(d)
 		if !ok {
@@ -212,7 +219,7 @@ func appendText(buf []byte, t Type, d Datum, st *style) ([]byte, error) {
 		if v, ok = asString(d); ok {
 			buf = appendCharText(buf, v)
 		}
-	case kInt2Vector, kOIDVector:
+	case kInet, kLSN, kOpaque:
 		var v string
 		if v, ok = asString(d); ok {
 			buf = append(buf, v...)
@@ -264,6 +271,13 @@ func appendText(buf []byte, t Type, d Datum, st *style) ([]byte, error) {
 }
 
 func appendBinary(buf []byte, t Type, d Datum) ([]byte, error) {
+	if isVector(t.OID) {
+		a, ok := asArray(d)
+		if !ok {
+			return buf, errDatum(t, d)
+		}
+		return appendVectorBinary(buf, t, a)
+	}
 	if t.IsArray() {
 		a, ok := asArray(d)
 		if !ok {
@@ -328,10 +342,17 @@ func appendBinary(buf []byte, t Type, d Datum) ([]byte, error) {
 		if v, ok = asString(d); ok {
 			buf = appendCharBinary(buf, v)
 		}
-	case kInt2Vector, kOIDVector:
+	case kInet, kLSN, kOpaque:
 		var v string
 		if v, ok = asString(d); ok {
-			buf = appendVectorBinary(buf, v, t.OID == OIDVectorOID)
+			switch kindOf(t.OID) {
+			case kInet:
+				buf = appendInetBinary(buf, v)
+			case kLSN:
+				buf = appendLSNBinary(buf, v)
+			default:
+				buf = append(buf, v...)
+			}
 		}
 	case kVoid:
 		ok = true
@@ -397,6 +418,9 @@ func Decode(t Type, format int16, src []byte, s *Settings) (Datum, error) {
 }
 
 func decodeText(t Type, src []byte, st *style) (Datum, error) {
+	if isVector(t.OID) {
+		return parseVector(src, t)
+	}
 	if t.IsArray() {
 		return parseArrayText(src, t.Elem(), st)
 	}
@@ -440,10 +464,14 @@ func decodeText(t Type, src []byte, st *style) (Datum, error) {
 		return parseBytea(src)
 	case kUUID:
 		return parseUUID(src)
-	case kInt2Vector, kOIDVector:
-		return parseVector(src, t.OID == OIDVectorOID)
 	case kVoid:
 		return "", nil
+	case kInet:
+		return parseInet(src)
+	case kLSN:
+		return parseLSN(src)
+	case kOpaque:
+		return nil, errNoInput(t)
 	case kDate:
 		return parseDate(src, st)
 	case kTime:
@@ -483,6 +511,9 @@ func parseReg(t Type, src []byte) (Datum, error) {
 }
 
 func decodeBinary(t Type, src []byte) (Datum, error) {
+	if isVector(t.OID) {
+		return decodeVectorBinary(src, t)
+	}
 	if t.IsArray() {
 		return decodeArrayBinary(src, t.Elem())
 	}
@@ -527,10 +558,14 @@ func decodeBinary(t Type, src []byte) (Datum, error) {
 		return string(src), nil
 	case kJSONB:
 		return decodeJSONBBinary(src)
-	case kInt2Vector, kOIDVector:
-		return decodeVectorBinary(src, t.OID == OIDVectorOID)
 	case kVoid:
 		return "", nil
+	case kInet:
+		return decodeInetBinary(src)
+	case kLSN:
+		return decodeLSNBinary(src)
+	case kOpaque:
+		return nil, errNoInput(t)
 	case kBytea:
 		return append([]byte{}, src...), nil
 	case kUUID:
@@ -607,6 +642,17 @@ func DatumAt(t Type, arr arrow.Array, i int) Datum {
 		}
 		return out
 	case *array.Boolean:
+		return a.Value(i)
+	// The integer arrays catalog tables are made of (oid, int2, int4,
+	// int8), read directly: intGetter below builds a closure per call,
+	// which row-at-a-time evaluation pays for every value.
+	case *array.Uint32:
+		return int64(a.Value(i))
+	case *array.Int32:
+		return int64(a.Value(i))
+	case *array.Int16:
+		return int64(a.Value(i))
+	case *array.Int64:
 		return a.Value(i)
 	case *array.Float32:
 		return float64(a.Value(i))
