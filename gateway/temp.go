@@ -101,14 +101,33 @@ func (s *Session) catalogState() *catalog.State {
 }
 
 // catalogSearchPath is the search path the catalog functions
-// (pg_table_is_visible, ...) see: the temporary schema first once it
-// exists, as PostgreSQL searches pg_temp first for relations.
+// (pg_table_is_visible, regclass output, ...) see: once the temporary
+// schema exists, where the path names pg_temp, else first, before even the
+// implicit pg_catalog (which is then listed after it), as PostgreSQL
+// searches pg_temp first for relations.
 func (s *Session) catalogSearchPath() []string {
 	path := s.SearchPath()
 	if s.temp == nil || !s.temp.created {
 		return path
 	}
-	return append([]string{s.tempSchemaName()}, path...)
+	out := make([]string, 0, len(path)+2)
+	listed, catalogListed := false, false
+	for _, p := range path {
+		switch p {
+		case planner.TempSchema:
+			p, listed = s.tempSchemaName(), true
+		case "pg_catalog":
+			catalogListed = true
+		}
+		out = append(out, p)
+	}
+	if listed {
+		return out
+	}
+	if !catalogListed {
+		out = append([]string{"pg_catalog"}, out...)
+	}
+	return append([]string{s.tempSchemaName()}, out...)
 }
 
 // tempSnapshot is the session's temporary tables as a transaction or

@@ -744,10 +744,8 @@ func (b *binder) findTable(rv *pg_query.RangeVar) (*catalog.Table, error) {
 		return t, nil
 	}
 	// The session's temporary tables come first, before pg_catalog, as
-	// PostgreSQL searches pg_temp first for relations (ddl.go).
-	if t, err := b.state.Table(TempSchema, rv.Relname); err == nil {
-		return t, nil
-	}
+	// PostgreSQL searches pg_temp first for relations (ddl.go), unless the
+	// path places pg_temp itself (searchPath).
 	for _, s := range b.searchPath(true) {
 		if t, err := b.state.Table(s, rv.Relname); err == nil {
 			return t, nil
@@ -760,7 +758,7 @@ func (b *binder) findTable(rv *pg_query.RangeVar) (*catalog.Table, error) {
 // exist dropped, pg_catalog first unless listed (withImplicit).
 func (b *binder) searchPath(withImplicit bool) []string {
 	var out []string
-	listed := false
+	listed, tempListed := false, false
 	for _, s := range b.env.SearchPath() {
 		if s == "$user" {
 			// A schema named like the user, unless it is one of the
@@ -774,12 +772,24 @@ func (b *binder) searchPath(withImplicit bool) []string {
 		if s == "pg_catalog" {
 			listed = true
 		}
-		if b.state.Schema(s) != nil {
+		if sc := b.state.Schema(s); sc != nil {
+			if sc.Temp {
+				tempListed = true
+				s = sc.Name // pg_temp is the session's pg_temp_N
+			}
 			out = append(out, s)
 		}
 	}
 	if withImplicit && !listed && b.state.Schema("pg_catalog") != nil {
 		out = append([]string{"pg_catalog"}, out...)
+	}
+	// The session's temporary schema, once it exists, is searched before
+	// everything unless the path names pg_temp (PostgreSQL's
+	// recomputeNamespacePath); current_schemas(true) lists it.
+	if withImplicit && !tempListed {
+		if sc := b.state.Schema(catalog.TempSchemaAlias); sc != nil {
+			out = append([]string{sc.Name}, out...)
+		}
 	}
 	return out
 }

@@ -28,17 +28,19 @@ func (b *binder) regByName(t pgtype.Type, text string) (e plan.Expr, ok bool, er
 	case pgtype.RegclassOID:
 		switch len(parts) {
 		case 1:
+			// The session's temporary tables first, as relation names
+			// are looked up (searchPath lists pg_temp_N once it exists).
 			for _, sc := range b.searchPath(true) {
-				if tb, err := b.state.Table(sc, parts[0]); err == nil {
-					return konst(tb.OID)
+				if oid, found := b.relationOID(sc, parts[0]); found {
+					return konst(oid)
 				}
 			}
 		case 2:
 			if b.state.Schema(parts[0]) == nil {
 				return nil, true, pgerr.New("3F000", "schema \"%s\" does not exist", parts[0])
 			}
-			if tb, err := b.state.Table(parts[0], parts[1]); err == nil {
-				return konst(tb.OID)
+			if oid, found := b.relationOID(parts[0], parts[1]); found {
+				return konst(oid)
 			}
 		default:
 			return nil, true, pgerr.New("42602", "improper relation name (too many dotted names): %s", s)
@@ -93,6 +95,22 @@ func (b *binder) regByName(t pgtype.Type, text string) (e plan.Expr, ok bool, er
 		return nil, true, pgerr.New(pgerr.UndefinedObject, "type \"%s\" does not exist", s)
 	}
 	return nil, false, nil
+}
+
+// relationOID finds a relation of any kind by schema and name for a
+// regclass literal: a table or view, or an index (a lake table's
+// <table>_pkey, one of pg_catalog's own), as regclassin finds any pg_class
+// row.
+func (b *binder) relationOID(schema, name string) (uint32, bool) {
+	if tb, err := b.state.Table(schema, name); err == nil {
+		return tb.OID, true
+	}
+	if sc := b.state.Schema(schema); sc != nil {
+		if r := sc.Relation(name); r != nil {
+			return r.OID, true
+		}
+	}
+	return 0, false
 }
 
 // splitRegName splits a dotted name as the reg* input functions do:

@@ -243,6 +243,32 @@ func TestPsqlMetaCommandsMatchPostgres(t *testing.T) {
 	}
 }
 
+// TestRegclassIndexNamesMatchPostgres checks that a lake table's primary
+// key index (gold.orders_pkey) is a regclass literal, qualified or found
+// through the search path, naming the index pg_index lists, as in
+// PostgreSQL holding the same key.
+func TestRegclassIndexNamesMatchPostgres(t *testing.T) {
+	d := demoServer(t)
+	orc := catalogOracle(t, d)
+	args := []string{"-v", "ON_ERROR_STOP=1", "-A",
+		"-c", `SELECT 'gold.orders_pkey'::regclass::text, 'gold.orders_pkey'::regclass::oid = i.indexrelid,
+			c.relname, c.relkind FROM pg_index i JOIN pg_class c ON c.oid = 'gold.orders_pkey'::regclass
+			WHERE i.indrelid = 'gold.orders'::regclass AND i.indisprimary`,
+		"-c", `SET search_path = gold`,
+		"-c", `SELECT 'orders_pkey'::regclass::text, 'orders_pkey'::regclass = 'gold.orders_pkey'::regclass`,
+		"-c", `SELECT a.attname FROM pg_attribute a WHERE a.attrelid = 'customers_pkey'::regclass AND a.attnum > 0 ORDER BY a.attnum`,
+	}
+	got, gerr, err := psql(t, d.target(), args...)
+	if err != nil {
+		t.Fatalf("psql against sluice: %v\n%s", err, gerr)
+	}
+	want, werr, err := psql(t, orc, args...)
+	if err != nil {
+		t.Fatalf("psql against postgres: %v\n%s", err, werr)
+	}
+	diffOutputs(t, "regclass index literals", got, want)
+}
+
 // TestPsqlTablesPlusMatchPostgres runs \dt+ on both sides with sizes
 // blanked: Sluice's are the lake files', PostgreSQL's its heap pages'.
 func TestPsqlTablesPlusMatchPostgres(t *testing.T) {
