@@ -129,6 +129,9 @@ func (b *binder) expandRecordStar(rt *pg_query.ResTarget, sc *scope) ([]target, 
 	if cr := ind.Arg.GetColumnRef(); cr != nil && len(ind.Indirection) == 1 {
 		for s := sc; s != nil; s = s.parent {
 			if i, err := b.lookupColumn(cr, s); err == nil {
+				if t := s.cols[i].typ; t.OID != pgtype.RecordOID {
+					return nil, true, b.errAt(nodeLocation(ind.Arg), pgerr.New(pgerr.WrongObjectType, "type %s is not composite", t))
+				}
 				for _, c := range s.cols[i].fields {
 					names = append(names, c.Name)
 				}
@@ -153,6 +156,9 @@ func (b *binder) expandRecordStar(rt *pg_query.ResTarget, sc *scope) ([]target, 
 // record-returning call, by position (so not past a *).
 func (b *binder) noteRecordColumns(sub *pg_query.Node, sc *scope) {
 	sel := sub.GetSelectStmt()
+	for sel != nil && sel.Op != pg_query.SetOperation_SET_OPERATION_UNDEFINED && sel.Op != pg_query.SetOperation_SETOP_NONE {
+		sel = sel.Larg // a set operation's columns are its first query's
+	}
 	if sel == nil || len(b.records) == 0 {
 		return
 	}

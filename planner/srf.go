@@ -279,6 +279,21 @@ func (b *binder) rangeFunction(rf *pg_query.RangeFunction, left plan.Node, later
 	if lateral != nil {
 		argScope.cols = lateral.cols
 	}
+	if len(rf.Coldeflist) > 0 {
+		// Every function Sluice has declares its result: none returns a
+		// bare record to be described by the query.
+		msg := "a column definition list is only allowed for functions returning \"record\""
+		if fc := rf.Functions[0].GetList().GetItems()[0].GetFuncCall(); len(rf.Functions) == 1 && fc != nil {
+			var parts []string
+			for _, f := range fc.Funcname {
+				parts = append(parts, f.GetString_().GetSval())
+			}
+			if _, ok := setFuncColumns[funcName(parts)]; ok {
+				msg = "a column definition list is redundant for a function with OUT parameters"
+			}
+		}
+		return nil, nil, false, b.errAt(nodeLocation(rf.Coldeflist[0]), pgerr.New(pgerr.SyntaxError, "%s", msg))
+	}
 	var funcs []*plan.SetFunc
 	var names []string
 	for _, item := range rf.Functions {

@@ -25,6 +25,7 @@ import (
 //	interval                     IntervalValue
 //	uuid                         [16]byte
 //	arrays                       Array
+//	record                       Record (Arrow: Binary holding record_send)
 type Datum = any
 
 // NumericValue is an exact decimal: Coef × 10^-Scale. NaN and the infinities
