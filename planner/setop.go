@@ -124,6 +124,10 @@ func (b *binder) bindCTE(c *cteScope, rv *pg_query.RangeVar) (plan.Node, *scope,
 		}
 		sc.cols = append(sc.cols, scopeCol{qual: qual, name: name, typ: c.Type, declared: cols[i].TableOID != 0, tableOID: cols[i].TableOID, attNum: cols[i].AttNum})
 	}
+	if c.work == nil && !c.recursive {
+		// (r).x on a WITH query's record column, as on a subquery's.
+		inner.noteRecordColumns(c.def.Ctequery, sc)
+	}
 	return node, sc, nil
 }
 
