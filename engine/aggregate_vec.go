@@ -43,7 +43,7 @@ type aggFast struct {
 	unmapped []*group
 	mapped   bool
 	keyWords [][]int64 // per key, wordsOf's buffer
-	slab     []group // allocated in runs, as a query may make millions
+	slab     []group   // allocated in runs, as a query may make millions
 	wordSlab []int64
 	accSlab  []fastAcc
 }
