@@ -100,8 +100,7 @@ func (b *builder) parallelWorkers() int {
 // parallelAggregate builds n as a parallel aggregate when its shape
 // allows; ok false leaves it to the serial operator.
 func (b *builder) parallelAggregate(n *plan.Aggregate) (op operator, ok bool, err error) {
-	workers := b.parallelWorkers()
-	if workers < 2 || b.par != nil || b.analysis != nil || !exprsParallelSafe(n) || !pipelineParallel(n.Input) {
+	if !b.canRunOnWorkers(n, n.Input) {
 		return nil, false, nil
 	}
 	for _, c := range n.Aggs {
@@ -109,24 +108,50 @@ func (b *builder) parallelAggregate(n *plan.Aggregate) (op operator, ok bool, er
 			return nil, false, nil
 		}
 	}
-	par := &parallelBuild{scans: map[*plan.Scan]*sharedSource{}, joins: map[*plan.Join]*joinTable{}}
-	p := &parallelAggOp{par: par}
-	b.par = par
-	defer func() { b.par = nil }()
-	for range workers {
-		in, err := b.build(n.Input)
-		if err != nil {
-			p.close()
-			return nil, true, err
-		}
+	p := &parallelAggOp{par: newParallelBuild()}
+	err = b.buildOnWorkers(p.par, n.Input, func(in operator) error {
 		a, err := newAggregate(n, in, b.env)
 		if err != nil {
-			p.close()
-			return nil, true, err
+			return err
 		}
 		p.workers = append(p.workers, a.(*aggregateOp))
+		return nil
+	})
+	if err != nil {
+		p.close()
+		return nil, true, err
 	}
 	return p, true, nil
+}
+
+// canRunOnWorkers reports whether n, reading input, may run on morsel
+// workers: more than one worker, not inside another parallel build, not
+// under EXPLAIN ANALYZE (its counters are per operator), and expressions
+// and pipeline that are safe to share.
+func (b *builder) canRunOnWorkers(n, input plan.Node) bool {
+	return b.parallelWorkers() >= 2 && b.par == nil && b.analysis == nil && exprsParallelSafe(n) && pipelineParallel(input)
+}
+
+func newParallelBuild() *parallelBuild {
+	return &parallelBuild{scans: map[*plan.Scan]*sharedSource{}, joins: map[*plan.Join]*joinTable{}}
+}
+
+// buildOnWorkers builds input once per worker, every copy sharing par's
+// scans and join tables, and hands each pipeline to add, which owns it
+// from then on (and closes it if add itself fails).
+func (b *builder) buildOnWorkers(par *parallelBuild, input plan.Node, add func(in operator) error) error {
+	b.par = par
+	defer func() { b.par = nil }()
+	for range b.parallelWorkers() {
+		in, err := b.build(input)
+		if err != nil {
+			return err
+		}
+		if err := add(in); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // pipelineParallel reports whether n is a pipeline the workers can each

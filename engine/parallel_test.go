@@ -1,16 +1,11 @@
 package engine_test
 
 import (
-	"context"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/sluicesql/sluice/catalog"
 	"github.com/sluicesql/sluice/engine"
-	"github.com/sluicesql/sluice/planner"
-	"github.com/sluicesql/sluice/wire/pgerr"
-	"github.com/sluicesql/sluice/wire/pgtype"
 )
 
 // TestParallelMatchesSerial runs aggregates over pipelines of scans,
@@ -49,49 +44,7 @@ func TestParallelMatchesSerial(t *testing.T) {
 // SQLSTATE.
 func collect(t *testing.T, eng *engine.Engine, state *catalog.State, sql string) []string {
 	t.Helper()
-	ctx := context.Background()
-	p := planner.New()
-	stmts, err := p.Parse(sql)
-	if err != nil {
-		t.Fatal(err)
-	}
-	settings := pgtype.DefaultSettings()
-	bound, err := p.Bind(stmts[0].(*planner.Query), state, testEnv{db: "postgres", settings: settings}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := eng.Execute(ctx, bound.Root, nil, engine.WithSettings(settings))
-	if err != nil {
-		return []string{"error " + pgerr.Convert(err).Code}
-	}
-	defer st.Close()
-	var rows []string
-	for {
-		b, err := st.Next(ctx)
-		if err != nil {
-			return []string{"error " + pgerr.Convert(err).Code}
-		}
-		if b == nil {
-			break
-		}
-		for r := 0; r < int(b.NumRows()); r++ {
-			var fields []string
-			for c := 0; c < int(b.NumCols()); c++ {
-				d := pgtype.DatumAt(bound.Columns[c].Type, b.Column(c), r)
-				if d == nil {
-					fields = append(fields, "NULL")
-					continue
-				}
-				txt, err := pgtype.AppendText(nil, bound.Columns[c].Type, d, settings)
-				if err != nil {
-					t.Fatal(err)
-				}
-				fields = append(fields, string(txt))
-			}
-			rows = append(rows, strings.Join(fields, "|"))
-		}
-		b.Release()
-	}
+	rows := collectOrdered(t, eng, state, sql)
 	slices.Sort(rows)
 	return rows
 }

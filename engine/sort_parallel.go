@@ -41,27 +41,22 @@ func noteSeq(ctx context.Context, seq int64) {
 // parallelSort builds n to sort on workers when its input allows; ok
 // false leaves it to the serial sort.
 func (b *builder) parallelSort(n *plan.Sort, limit int) (op operator, ok bool, err error) {
-	workers := b.parallelWorkers()
-	if workers < 2 || b.par != nil || b.analysis != nil || !exprsParallelSafe(n) || !pipelineParallel(n.Input) {
+	if !b.canRunOnWorkers(n, n.Input) {
 		return nil, false, nil
 	}
-	par := &parallelBuild{scans: map[*plan.Scan]*sharedSource{}, joins: map[*plan.Join]*joinTable{}}
-	p := &parallelSortOp{par: par}
-	b.par = par
-	defer func() { b.par = nil }()
-	for range workers {
-		in, err := b.build(n.Input)
-		if err != nil {
-			p.close()
-			return nil, true, err
-		}
+	p := &parallelSortOp{par: newParallelBuild()}
+	err = b.buildOnWorkers(p.par, n.Input, func(in operator) error {
 		rows, err := newSortRows(n, b.env, limit, true)
 		if err != nil {
 			in.close()
-			p.close()
-			return nil, true, err
+			return err
 		}
 		p.workers = append(p.workers, &sortWorker{input: in, rows: rows})
+		return nil
+	})
+	if err != nil {
+		p.close()
+		return nil, true, err
 	}
 	return p, true, nil
 }

@@ -80,37 +80,7 @@ func (k *sortKeyCol) bytesPerRow() int64 {
 
 // compare orders rows a and b of this key as ORDER BY does: NULLs by
 // NULLS FIRST/LAST, DESC reversing the values only.
-func (k *sortKeyCol) compare(a, b int) int {
-	if k.nulls != nil {
-		na, nb := k.nulls[a], k.nulls[b]
-		if na || nb {
-			switch {
-			case na && nb:
-				return 0
-			case na == k.nullsFirst:
-				return -1
-			}
-			return 1
-		}
-	}
-	var c int
-	switch k.kind {
-	case keyInt:
-		c = cmp.Compare(k.ints[a], k.ints[b])
-	case keyFloat:
-		c = compareFloat(k.floats[a], k.floats[b])
-	case keyString:
-		c = strings.Compare(k.strs[a], k.strs[b])
-	case keyDec128:
-		c = k.decs[a].Cmp(k.decs[b])
-	default:
-		c = expr.Compare(k.datums[a], k.datums[b])
-	}
-	if k.desc {
-		return -c
-	}
-	return c
-}
+func (k *sortKeyCol) compare(a, b int) int { return k.compareWith(a, k, b) }
 
 // compareWith orders row a of k against row b of o, the same key of
 // another worker's rows.
