@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sluicesql/sluice/catalog"
@@ -340,3 +341,68 @@ func arrowSchema(cols []plan.Column) *arrow.Schema {
 	}
 	return arrow.NewSchema(fields, nil)
 }
+
+// Finish computes exprs over each batch of in (whose columns they refer
+// to) and streams the results as batches of cols: the last projection of
+// a query whose other work ran elsewhere (a Trino tier), so that what it
+// shows (a numeric quotient's scale) is PostgreSQL's. It reads no tables.
+func Finish(in Stream, exprs []plan.Expr, cols []plan.Column, params []pgtype.Datum, opts ...Option) (Stream, error) {
+	env := &expr.Env{Params: params, Settings: pgtype.DefaultSettings(), Now: time.Now(),
+		Rand: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x5eed)), Mem: memory.DefaultAllocator}
+	for _, o := range opts {
+		o(env)
+	}
+	evs := make([]*expr.Evaluator, len(exprs))
+	for i, x := range exprs {
+		ev, err := expr.Compile(x, env)
+		if err != nil {
+			return nil, err
+		}
+		evs[i] = ev
+	}
+	return &finishStream{in: in, evs: evs, cols: cols, schema: arrowSchema(cols), mem: env.Mem}, nil
+}
+
+type finishStream struct {
+	in     Stream
+	evs    []*expr.Evaluator
+	cols   []plan.Column
+	schema *arrow.Schema
+	mem    memory.Allocator
+}
+
+func (f *finishStream) Next(ctx context.Context) (arrow.RecordBatch, error) {
+	b, err := f.in.Next(ctx)
+	if err != nil || b == nil {
+		return nil, err
+	}
+	defer b.Release()
+	cols := make([]arrow.Array, len(f.evs))
+	defer func() {
+		for _, c := range cols {
+			if c != nil {
+				c.Release()
+			}
+		}
+	}()
+	for i, ev := range f.evs {
+		if arrow.TypeEqual(ev.Type().ArrowType(), f.schema.Field(i).Type) {
+			if cols[i], err = ev.Eval(b); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		// The column's type, not the expression's (round(x, 3) is
+		// numeric(38,3), the column it fills an unconstrained numeric).
+		vals, err := ev.Datums(b)
+		if err != nil {
+			return nil, err
+		}
+		if cols[i], err = expr.Build(f.mem, f.cols[i].Type, vals); err != nil {
+			return nil, err
+		}
+	}
+	return array.NewRecordBatch(f.schema, cols, b.NumRows()), nil
+}
+
+func (f *finishStream) Close() { f.in.Close() }

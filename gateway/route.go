@@ -197,7 +197,7 @@ func (s *Session) openRouteAt(ctx context.Context, b *planner.Bound, params []pg
 	if c.fallback != "" {
 		rt.count(c.route, c.rule, "fallback")
 		fw.fallbackNotice(c.route, c.fallback)
-		return rt.forward(ctx, c.route, fw)
+		return rt.forwardTo(ctx, c.route, fw)
 	}
 	if c.route != router.RouteLocal {
 		if rt.Router == nil || !rt.Router.HasTier(c.route) {
@@ -205,7 +205,7 @@ func (s *Session) openRouteAt(ctx context.Context, b *planner.Bound, params []pg
 				WithHint("SET sluice.route to local or to one of the configured tiers.")
 		}
 		rt.count(c.route, c.rule, "forwarded")
-		return rt.forward(ctx, c.route, fw)
+		return rt.forwardTo(ctx, c.route, fw)
 	}
 	rt.count(router.RouteLocal, c.rule, "local")
 	stream, err := rt.Local.Execute(ctx, b.Root, params, opts...)
@@ -213,7 +213,7 @@ func (s *Session) openRouteAt(ctx context.Context, b *planner.Bound, params []pg
 		if tier := rt.fallbackFor(err, c, b); tier != "" {
 			rt.count(tier, c.rule, "fallback")
 			fw.fallbackNotice(tier, pgerr.Convert(err).Message)
-			return rt.forward(ctx, tier, fw)
+			return rt.forwardTo(ctx, tier, fw)
 		}
 		return nil, err
 	}
@@ -241,6 +241,36 @@ type forwarding struct {
 	forwarded func()
 	// snapshots: read Iceberg tables at the plan's snapshots (as_of).
 	snapshots bool
+	// finish, when set, computes the client's columns (out) from b's,
+	// which carry the exact operands of numeric quotients
+	// (planner.TrinoExact): the local engine divides them at PostgreSQL's
+	// scale. opts are the statement's engine options it evaluates with.
+	finish []plan.Expr
+	out    []plan.Column
+	opts   []engine.Option
+}
+
+// forwardTo runs a forwarded query on a tier, and its finishing projection
+// locally over Trino's rows.
+func (rt *Routes) forwardTo(ctx context.Context, tier string, fw forwarding) (engine.Stream, error) {
+	s, err := rt.forward(ctx, tier, fw)
+	if err != nil || fw.finish == nil {
+		return s, err
+	}
+	f, err := engine.Finish(s, fw.finish, fw.out, fw.params, fw.opts...)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+func columnsSchema(cols []plan.Column) *arrow.Schema {
+	fields := make([]arrow.Field, len(cols))
+	for i, col := range cols {
+		fields[i] = arrow.Field{Name: col.Name, Type: col.Type.ArrowType(), Nullable: true}
+	}
+	return arrow.NewSchema(fields, nil)
 }
 
 func (s *Session) forwarding(b *planner.Bound, params []pgtype.Datum, opts []engine.Option) forwarding {
@@ -257,13 +287,14 @@ func (s *Session) forwarding(b *planner.Bound, params []pgtype.Datum, opts []eng
 	if zone == "Local" {
 		zone = "UTC"
 	}
-	fields := make([]arrow.Field, len(b.Columns))
-	for i, col := range b.Columns {
-		fields[i] = arrow.Field{Name: col.Name, Type: col.Type.ArrowType(), Nullable: true}
-	}
-	return forwarding{b: b, params: params, user: s.user, app: s.showValue("application_name"),
-		tags: splitTags(s.showValue(settingClientTags)), zone: zone, now: env.Now, columns: arrow.NewSchema(fields, nil),
+	remote, finish := planner.TrinoExact(b)
+	fw := forwarding{b: remote, params: params, user: s.user, app: s.showValue("application_name"),
+		tags: splitTags(s.showValue(settingClientTags)), zone: zone, now: env.Now, columns: columnsSchema(remote.Columns),
 		notice: s.routeNotice, forwarded: func() { s.route = routeTrino }}
+	if finish != nil {
+		fw.finish, fw.out, fw.opts = finish, b.Columns, opts
+	}
+	return fw
 }
 
 // fallbackNotice tells the client that a query the local engine cannot
@@ -324,7 +355,7 @@ func (f *fallbackStream) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	f.local.Close()
 	f.rt.count(tier, f.c.rule, "fallback")
 	f.fw.fallbackNotice(tier, pgerr.Convert(err).Message)
-	remote, ferr := f.rt.forward(ctx, tier, f.fw)
+	remote, ferr := f.rt.forwardTo(ctx, tier, f.fw)
 	if ferr != nil {
 		return nil, ferr
 	}
@@ -370,7 +401,8 @@ func (s *Session) explainRoute(b *planner.Bound, snapshots bool) []string {
 	}
 	lines = append(lines, fmt.Sprintf("Estimate: %d bytes, %d rows, %d files after pruning%s", p.Bytes, p.Rows, p.Files, known))
 	if c.route != router.RouteLocal && c.deny == nil {
-		if sql, err := planner.TrinoSQL(b, nil, planner.TrinoTarget{Layers: rt.layers(c.route), Snapshots: snapshots}); err == nil {
+		remote, _ := planner.TrinoExact(b)
+		if sql, err := planner.TrinoSQL(remote, nil, planner.TrinoTarget{Layers: rt.layers(c.route), Snapshots: snapshots}); err == nil {
 			lines = append(lines, "Trino SQL: "+sql)
 		}
 	}

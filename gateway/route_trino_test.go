@@ -118,6 +118,7 @@ func TestTrinoThroughGateway(t *testing.T) {
 	url, dir, ice := trinoOverLakes(t, true)
 	t.Run("rules", func(t *testing.T) { testRoutingToTrino(t, url, dir) })
 	t.Run("functions", func(t *testing.T) { testTrinoFunctions(t, url, dir) })
+	t.Run("numeric", func(t *testing.T) { testTrinoNumericText(t, url, dir) })
 	t.Run("as_of", func(t *testing.T) { testTrinoAsOf(t, url, dir, ice) })
 	t.Run("notices", func(t *testing.T) { testRouteNotices(t, url, dir) })
 	t.Run("retry_notice", func(t *testing.T) { testRetryNotice(t, url, dir) })

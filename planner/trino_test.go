@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"fmt"
 	"math/big"
 	"strings"
 	"testing"
@@ -220,5 +221,69 @@ func TestTrinoExtractScale(t *testing.T) {
 	}
 	if strings.Contains(got, "decimal(38, 10)") {
 		t.Errorf("an EXTRACT rendered with the scale of an unconstrained numeric: %s", got)
+	}
+}
+
+// TestTrinoExact: numeric quotients in the result are divided locally over
+// operands Trino computes exactly; other queries are left as they are.
+func TestTrinoExact(t *testing.T) {
+	tests := []struct {
+		name, sql string
+		remote    []string // in the remote plan's EXPLAIN
+		finish    string   // the finishing expressions
+	}{
+		{"no quotient", "SELECT status, sum(amount), count(*) FROM gold.orders GROUP BY status", nil, ""},
+		{"integer division is exact on Trino", "SELECT customer_id / 2 FROM gold.orders", nil, ""},
+		{"avg becomes sum and count", "SELECT status, avg(amount), avg(customer_id) FROM gold.orders GROUP BY status",
+			[]string{"Project status#0, NULL, NULL, sum#3, count#4, sum#5, count#6",
+				"aggs=[avg(amount#2), avg(customer_id#0), sum(amount#2), count(amount#2), sum(customer_id#0), count(customer_id#0)]"},
+			"[status#0 (sum#3::numeric / count#4::numeric) (sum#5::numeric / count#6::numeric)]"},
+		{"a quotient under round, its operands whole on Trino",
+			"SELECT round(sum(amount) / (count(*) + 1), 2) FROM gold.orders",
+			[]string{"Project NULL, sum#0, (count#1 + '1'::bigint)::numeric"},
+			"[round((operand#1 / operand#2), '2'::integer)]"},
+		{"a sorted quotient is also computed on Trino; the picking projection is the finish's",
+			"SELECT status, avg(amount) * 2 FROM gold.orders GROUP BY status ORDER BY avg(customer_id) DESC LIMIT 2",
+			[]string{"Limit", "Sort ?sort?#2 DESC", "Project status#0, NULL, avg#2, sum#3, count#4, sum#5, count#6"},
+			"[status#0 ((sum#3::numeric / count#4::numeric) * '2'::numeric(38,0))]"},
+		{"an avg of an unconstrained numeric stays Trino's (its scale is lost there)",
+			"SELECT avg(amount * 1.5::numeric) FROM gold.orders", nil, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := bindFor(t, tc.sql)
+			remote, finish := TrinoExact(b)
+			if tc.finish == "" {
+				if finish != nil || remote != b {
+					t.Fatalf("split where nothing needs it: %v\n%s", finish, strings.Join(plan.Explain(remote.Root), "\n"))
+				}
+				return
+			}
+			got := strings.Join(plan.Explain(remote.Root), "\n")
+			for _, w := range tc.remote {
+				if !strings.Contains(got, w) {
+					t.Errorf("remote plan lacks %q:\n%s", w, got)
+				}
+			}
+			if s := fmt.Sprint(finish); s != tc.finish {
+				t.Errorf("finish %s, want %s", s, tc.finish)
+			}
+			if len(finish) != len(b.Columns) {
+				t.Errorf("%d finishing expressions for %d columns", len(finish), len(b.Columns))
+			}
+			if _, err := TrinoSQL(remote, nil, goldOnTrino); err != nil {
+				t.Errorf("remote plan not translatable: %v", err)
+			}
+			// Every finishing column reference reads a remote column of
+			// its type.
+			for _, e := range finish {
+				plan.Walk(e, func(x plan.Expr) bool {
+					if c, ok := x.(*plan.ColumnRef); ok && (c.Index >= len(remote.Columns) || remote.Columns[c.Index].Type != c.Typ) {
+						t.Errorf("finish reads %s of type %s; remote columns %v", c, c.Typ, remote.Columns)
+					}
+					return true
+				})
+			}
+		})
 	}
 }
