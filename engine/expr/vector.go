@@ -186,6 +186,10 @@ func column(e plan.Expr) (vcol, bool) {
 		switch x.Typ.OID {
 		case pgtype.Int2OID, pgtype.Int4OID, pgtype.Int8OID:
 			return vcol{idx: x.Index, kind: kInt}, true
+		case pgtype.OIDOID, pgtype.RegclassOID, pgtype.RegtypeOID, pgtype.RegprocOID, pgtype.RegnamespaceOID, pgtype.RegroleOID:
+			// Unsigned 32-bit values (Arrow Uint32) held as int64 Datums:
+			// the catalog's keys (pg_attribute.attrelid = 'orders'::regclass).
+			return vcol{idx: x.Index, kind: kInt}, true
 		case pgtype.Float8OID:
 			return vcol{idx: x.Index, kind: kFloat}, true
 		case pgtype.DateOID:
@@ -209,8 +213,11 @@ func column(e plan.Expr) (vcol, bool) {
 		}
 		from, to := x.Arg.Type().OID, x.Typ.OID
 		switch {
+		case inner.kind == kInt && oidLike(from) != oidLike(to) && to != pgtype.Int8OID:
+			// oid::int4 wraps values past 2^31 and int::oid takes negative
+			// values modulo 2^32: the Datum path's casts.
 		case inner.kind == kInt && (to == pgtype.Int8OID ||
-			to == pgtype.Int4OID && from != pgtype.Int8OID || to == from):
+			to == pgtype.Int4OID && from != pgtype.Int8OID || to == from || oidLike(from) && oidLike(to)):
 			return inner, true
 		case (inner.kind == kDecimal || inner.kind == kDecimal64) && to == pgtype.NumericOID && x.Typ.Typmod < 0:
 			return inner, true
@@ -222,6 +229,16 @@ func column(e plan.Expr) (vcol, bool) {
 		}
 	}
 	return vcol{}, false
+}
+
+// oidLike: oid and the reg* types, one unsigned 32-bit value each; a cast
+// among them keeps the value.
+func oidLike(t pgtype.OID) bool {
+	switch t {
+	case pgtype.OIDOID, pgtype.RegclassOID, pgtype.RegtypeOID, pgtype.RegprocOID, pgtype.RegnamespaceOID, pgtype.RegroleOID:
+		return true
+	}
+	return false
 }
 
 // constant reports whether e reads no column and calls only arithmetic and
@@ -468,6 +485,8 @@ func cmpIntConst(col arrow.Array, op cmpOp, c int64, m *Mask) bool {
 		cmpConst(a.Int32Values(), op, c, m.True)
 	case *array.Int16:
 		cmpConst(a.Int16Values(), op, c, m.True)
+	case *array.Uint32:
+		cmpConst(a.Uint32Values(), op, c, m.True)
 	default:
 		return false
 	}
@@ -597,6 +616,9 @@ func intValues(col arrow.Array) (func(int) int64, bool) {
 	case *array.Int16:
 		v := a.Int16Values()
 		return func(i int) int64 { return int64(v[i]) }, true
+	case *array.Uint32:
+		v := a.Uint32Values()
+		return func(i int) int64 { return int64(v[i]) }, true
 	}
 	return nil, false
 }
@@ -672,7 +694,7 @@ func fits(col arrow.Array, c vcol) bool {
 	switch c.kind {
 	case kInt:
 		switch col.(type) {
-		case *array.Int64, *array.Int32, *array.Int16:
+		case *array.Int64, *array.Int32, *array.Int16, *array.Uint32:
 			return true
 		}
 	case kFloat:
@@ -706,7 +728,7 @@ func (ev *Evaluator) Predicate() (*Predicate, bool) {
 // cmpConst compares integer-like values (integers, dates, timestamps,
 // Decimal64 coefficients at the constant's scale) with c, one loop per
 // operator so that each compiles to a plain compare without branches.
-func cmpConst[T ~int16 | ~int32 | ~int64](vals []T, op cmpOp, c int64, out []bool) {
+func cmpConst[T ~int16 | ~int32 | ~int64 | ~uint32](vals []T, op cmpOp, c int64, out []bool) {
 	out = out[:len(vals)]
 	switch op {
 	case opEQ:

@@ -18,7 +18,7 @@ import (
 // Columns of the generated batch the vector tests read.
 var (
 	dec122 = pgtype.Type{OID: pgtype.NumericOID, Typmod: pgtype.NumericTypmod(12, 2)}
-	vcols  = []pgtype.Type{pgtype.Int8, pgtype.Int4, dec122, pgtype.Date, pgtype.Timestamp, pgtype.Text, pgtype.Float8, pgtype.Bool, pgtype.Int2, dec122, pgtype.Date, pgtype.Timestamp}
+	vcols  = []pgtype.Type{pgtype.Int8, pgtype.Int4, dec122, pgtype.Date, pgtype.Timestamp, pgtype.Text, pgtype.Float8, pgtype.Bool, pgtype.Int2, dec122, pgtype.Date, pgtype.Timestamp, pgtype.OIDType, pgtype.OIDType}
 )
 
 func num(coef int64, scale int32) pgtype.NumericValue {
@@ -76,6 +76,13 @@ func vectorBatch(t testing.TB, n int, seed uint64) arrow.RecordBatch {
 				vals[i] = pgtype.DateValue(20000 + r.IntN(20))
 			case 11:
 				vals[i] = pgtype.TimestampValue(int64(20000+r.IntN(20))*86400_000_000 + int64(r.IntN(3))*43200_000_000)
+			case 12, 13:
+				// Small catalog OIDs and lake OIDs past 2^31.
+				if r.IntN(2) == 0 {
+					vals[i] = int64(r.IntN(20))
+				} else {
+					vals[i] = int64(math.MaxUint32 - r.IntN(20))
+				}
 			}
 		}
 		a, err := Build(mem, typ, vals)
@@ -166,6 +173,13 @@ func vectorCases() map[string]plan.Expr {
 		"text IN list":              vbool("OR", vcmp("eq", tcol(5), vconst("paid", pgtype.Text)), vcmp("eq", vconst("", pgtype.Text), tcol(5)), vcmp("eq", tcol(5), vconst("zz", pgtype.Text))),
 		"NOT text IN list":          vbool("NOT", vbool("OR", vcmp("eq", tcol(5), vconst("pa", pgtype.Text)), vcmp("eq", tcol(5), vconst("a", pgtype.Text)))),
 		"text IN list with NULL":    vbool("OR", vcmp("eq", tcol(5), vconst("paid", pgtype.Text)), vcmp("eq", tcol(5), vconst(nil, pgtype.Text))),
+		"oid = const":               vcmp("eq", tcol(12), vconst(int64(7), pgtype.OIDType)),
+		"oid > big const":           vcmp("gt", tcol(12), vconst(int64(math.MaxUint32-10), pgtype.OIDType)),
+		"oid <= oid":                vcmp("le", tcol(12), tcol(13)),
+		"oid = oid":                 vcmp("eq", tcol(13), tcol(12)),
+		"oid::regclass = const":     vcmp("eq", vcast(tcol(12), pgtype.Type{OID: pgtype.RegclassOID, Typmod: -1}), vconst(int64(3), pgtype.Type{OID: pgtype.RegclassOID, Typmod: -1})),
+		"oid::int8 < const":         vcmp("lt", vcast(tcol(13), pgtype.Int8), vconst(int64(1)<<31, pgtype.Int8)),
+		"psql's attribute filter":   vbool("AND", vcmp("eq", tcol(12), vconst(int64(5), pgtype.OIDType)), vcmp("gt", vcast(tcol(8), pgtype.Int4), vconst(int64(0), pgtype.Int4)), vbool("NOT", tcol(7))),
 		"const OR col (true const)": vbool("OR", vcmp("lt", vconst(int64(1), pgtype.Int8), tcol(0)), vcmp("eq", tcol(5), vconst("a", pgtype.Text))),
 	}
 	// LIKE with a constant pattern (engine/expr/like.go): pieces and %,
@@ -272,6 +286,8 @@ func TestVectorPredicateConstantErrors(t *testing.T) {
 func TestVectorPredicateDeclines(t *testing.T) {
 	env := &Env{Settings: pgtype.DefaultSettings(), Mem: memory.DefaultAllocator}
 	for name, e := range map[string]plan.Expr{
+		"oid::int4":     vcmp("lt", vcast(tcol(12), pgtype.Int4), vconst(int64(3), pgtype.Int4)),
+		"int8::oid":     vcmp("lt", vcast(tcol(0), pgtype.OIDType), vconst(int64(3), pgtype.OIDType)),
 		"int8 narrowed": vcmp("lt", vcast(tcol(0), pgtype.Int4), vconst(int64(3), pgtype.Int4)),
 		"like column":   vcall("like", pgtype.Bool, tcol(5), tcol(5)),
 		"like bad esc":  vcall("like", pgtype.Bool, tcol(5), vconst(`p\`, pgtype.Text)),
