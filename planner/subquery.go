@@ -471,7 +471,7 @@ func (b *binder) decorrelateSingle(node plan.Node) plan.Expr {
 		return nil
 	}
 	f, ok := p.Input.(*plan.Filter)
-	if !ok || correlated(f.Input) {
+	if !ok || correlated(f.Input) || b.keepCorrelated(f) {
 		return nil
 	}
 	xcols := f.Input.Columns()

@@ -99,3 +99,93 @@ func (b *binder) bindOuterRefs(node plan.Node, loc int32) (plan.Node, []plan.Exp
 	}
 	return node, outer, nil
 }
+
+// keepCorrelated reports whether a scalar subquery that decorrelateSingle
+// could turn into a left join runs better correlated (crossKeys). Not in
+// a grouped query: there its outer references must be group keys
+// (bindOuterRefs), which the left join below the aggregate does not need.
+func (b *binder) keepCorrelated(f *plan.Filter) bool {
+	return b.agg == nil && crossKeys(f)
+}
+
+// crossKeys reports whether a correlated subquery's FROM items are joined
+// only through the outer row: several inputs that no condition of their
+// own connects (pg_collation c, pg_type t WHERE c.oid = outer.x AND t.oid
+// = outer.y, psql's \d). Decorrelated, that is one join of the outer rows
+// to the product of those inputs, built whole on every run (the product
+// of the inputs' sizes); run per distinct outer values, each input is
+// filtered on its own constant first.
+func crossKeys(f *plan.Filter) bool {
+	j, ok := f.Input.(*plan.Join)
+	if !ok || !flattenable(j) {
+		return false
+	}
+	var offsets []int
+	var conds [][]plan.Expr // each: expressions of one condition
+	var flatten func(x plan.Node, off int)
+	flatten = func(x plan.Node, off int) {
+		if jj, ok := x.(*plan.Join); ok && flattenable(jj) {
+			flatten(jj.Left, off)
+			flatten(jj.Right, off+len(jj.Left.Columns()))
+			for _, c := range conjuncts(jj.On) {
+				conds = append(conds, []plan.Expr{shiftRefs(c, off)})
+			}
+			nl := len(jj.Left.Columns())
+			for k := range jj.LeftKeys {
+				conds = append(conds, []plan.Expr{shiftRefs(jj.LeftKeys[k], off), shiftRefs(jj.RightKeys[k], off+nl)})
+			}
+			return
+		}
+		offsets = append(offsets, off)
+	}
+	flatten(j, 0)
+	for _, c := range conjuncts(f.Predicate) {
+		conds = append(conds, []plan.Expr{c})
+	}
+	leafOf := func(idx int) int {
+		for i := len(offsets) - 1; i >= 0; i-- {
+			if idx >= offsets[i] {
+				return i
+			}
+		}
+		return 0
+	}
+	// Union the inputs each condition reads.
+	parent := make([]int, len(offsets))
+	for i := range parent {
+		parent[i] = i
+	}
+	var find func(i int) int
+	find = func(i int) int {
+		for parent[i] != i {
+			i = parent[i]
+		}
+		return i
+	}
+	union := func(es ...plan.Expr) {
+		first := -1
+		for _, e := range es {
+			plan.Walk(e, func(x plan.Expr) bool {
+				if r, ok := x.(*plan.ColumnRef); ok {
+					l := find(leafOf(r.Index))
+					if first < 0 {
+						first = l
+					} else {
+						parent[l] = find(first)
+					}
+				}
+				return true
+			})
+		}
+	}
+	for _, c := range conds {
+		union(c...)
+	}
+	root := find(0)
+	for i := range parent {
+		if find(i) != root {
+			return true
+		}
+	}
+	return false
+}
