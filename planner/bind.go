@@ -81,6 +81,9 @@ type scopeCol struct {
 	// fields are the columns of a record-typed column whose layout is
 	// known (a subquery's record-returning function), for (x).field.
 	fields []plan.Column
+	// funcValue marks the one column of a scalar function in FROM: its
+	// alias used as a value is this column (see wholeRow).
+	funcValue bool
 }
 
 type scope struct {

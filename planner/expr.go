@@ -41,7 +41,15 @@ func (b *binder) exprNoAgg(n *pg_query.Node, sc *scope) (plan.Expr, error) {
 	case *pg_query.Node_AConst:
 		return b.constExpr(x.AConst)
 	case *pg_query.Node_ColumnRef:
-		return b.columnRef(x.ColumnRef, sc)
+		e, err := b.columnRef(x.ColumnRef, sc)
+		if err != nil && pgerr.Convert(err).Code == pgerr.UndefinedColumn {
+			if row, _, ok := b.wholeRow(x.ColumnRef, sc); ok {
+				return row, nil
+			}
+		}
+		return e, err
+	case *pg_query.Node_RowExpr:
+		return b.rowExpr(x.RowExpr, sc)
 	case *pg_query.Node_ParamRef:
 		return b.param(int(x.ParamRef.Number), x.ParamRef.Location)
 	case *pg_query.Node_TypeCast:
@@ -496,6 +504,9 @@ func (b *binder) operands(a *pg_query.A_Expr, sc *scope) (l, r plan.Expr, err er
 }
 
 func (b *binder) aExpr(a *pg_query.A_Expr, sc *scope) (plan.Expr, error) {
+	if e, ok, err := b.rowAExpr(a, sc); ok {
+		return e, err
+	}
 	op := opName(a.Name)
 	switch a.Kind {
 	case pg_query.A_Expr_Kind_AEXPR_OP:

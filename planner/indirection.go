@@ -1,6 +1,9 @@
 package planner
 
 import (
+	"fmt"
+	"slices"
+
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/sluicesql/sluice/planner/plan"
@@ -77,11 +80,17 @@ func (b *binder) recordFields(n *pg_query.Node, e plan.Expr, sc *scope) []plan.C
 			return cols
 		}
 	}
+	if n.GetRowExpr() != nil {
+		return rowFields(e, nil)
+	}
 	if cr := n.GetColumnRef(); cr != nil {
 		for s := sc; s != nil; s = s.parent {
 			if i, err := b.lookupColumn(cr, s); err == nil {
 				return s.cols[i].fields
 			}
+		}
+		if _, names, ok := b.wholeRow(cr, sc); ok {
+			return rowFields(e, names)
 		}
 	}
 	return nil
@@ -97,7 +106,7 @@ func (b *binder) fieldSelect(arg plan.Expr, fields []plan.Column, name string, l
 		if f.Name != name {
 			continue
 		}
-		if c, ok := arg.(*plan.Call); ok && c.Func == "srf_record" && len(c.Args) == len(fields) {
+		if c, ok := arg.(*plan.Call); ok && (c.Func == "srf_record" || c.Func == "row") && len(c.Args) == len(fields) {
 			return c.Args[i], nil, nil
 		}
 		return &plan.Call{Func: "record_field", Args: []plan.Expr{arg, &plan.Const{Value: int64(i), Typ: pgtype.Int4}}, Typ: f.Type}, nil, nil
@@ -127,15 +136,21 @@ func (b *binder) expandRecordStar(rt *pg_query.ResTarget, sc *scope) ([]target, 
 		}
 	}
 	if cr := ind.Arg.GetColumnRef(); cr != nil && len(ind.Indirection) == 1 {
-		for s := sc; s != nil; s = s.parent {
+		found := false
+		for s := sc; s != nil && !found; s = s.parent {
 			if i, err := b.lookupColumn(cr, s); err == nil {
+				found = true
 				if t := s.cols[i].typ; t.OID != pgtype.RecordOID {
 					return nil, true, b.errAt(nodeLocation(ind.Arg), pgerr.New(pgerr.WrongObjectType, "type %s is not composite", t))
 				}
 				for _, c := range s.cols[i].fields {
 					names = append(names, c.Name)
 				}
-				break
+			}
+		}
+		if row, rowNames, ok := b.wholeRow(cr, sc); ok && !found {
+			for _, c := range rowFields(row, rowNames) {
+				names = append(names, c.Name)
 			}
 		}
 	}
@@ -210,4 +225,156 @@ func (b *binder) arrayConcat(l, r plan.Expr, loc int32, noOp func() error) (plan
 		return &plan.Call{Func: "array_prepend", Op: "||", Args: []plan.Expr{l, r}, Typ: pgtype.Type{OID: rt.OID, Typmod: -1}}, nil
 	}
 	return nil, noOp()
+}
+
+// rowExpr binds ROW(a, b, ...) and (a, b, ...) as an anonymous record
+// whose fields are f1, f2, ... An untyped literal stays a field of type
+// unknown holding its text, as PostgreSQL's record_send names it.
+func (b *binder) rowExpr(r *pg_query.RowExpr, sc *scope) (plan.Expr, error) {
+	args := make([]plan.Expr, len(r.Args))
+	for i, a := range r.Args {
+		e, err := b.expr(a, sc)
+		if err != nil {
+			return nil, err
+		}
+		if u, ok := e.(*unknownLiteral); ok {
+			e = &plan.Const{Value: u.text, Typ: pgtype.Unknown}
+		}
+		args[i] = e
+	}
+	return &plan.Call{Func: "row", Args: args, Typ: recordType}, nil
+}
+
+// rowFields are the fields of a row built in place: f1, f2, ... for a
+// ROW constructor, the columns for a whole-row reference.
+func rowFields(e plan.Expr, names []string) []plan.Column {
+	c, ok := e.(*plan.Call)
+	if !ok || c.Func != "row" {
+		return nil
+	}
+	cols := make([]plan.Column, len(c.Args))
+	for i, a := range c.Args {
+		name := fmt.Sprintf("f%d", i+1)
+		if names != nil {
+			name = names[i]
+		}
+		cols[i] = plan.Column{Name: name, Type: a.Type()}
+	}
+	return cols
+}
+
+// wholeRow binds a reference to a FROM item's alias as a value (SELECT t
+// FROM orders t): a record of the item's columns in order. ok is false
+// when no FROM item of the query has that name; a column of that name
+// wins, so this is tried only after the column lookup failed.
+func (b *binder) wholeRow(cr *pg_query.ColumnRef, sc *scope) (plan.Expr, []string, bool) {
+	if sc == nil || len(cr.Fields) != 1 || cr.Fields[0].GetString_() == nil {
+		return nil, nil, false
+	}
+	qual := cr.Fields[0].GetString_().GetSval()
+	var args []plan.Expr
+	var names []string
+	for i, c := range sc.cols {
+		if c.qual == qual {
+			args = append(args, &plan.ColumnRef{Index: i, Name: c.name, Typ: c.typ})
+			names = append(names, c.name)
+		}
+	}
+	if args == nil {
+		return nil, nil, false
+	}
+	if len(args) == 1 && sc.cols[args[0].(*plan.ColumnRef).Index].funcValue {
+		return args[0], nil, true
+	}
+	return &plan.Call{Func: "row", Args: args, Typ: recordType}, names, true
+}
+
+// rowAExpr binds comparisons between row constructors as PostgreSQL
+// expands them (make_row_comparison_op): = is every pair equal, <> any
+// pair unequal, IS [NOT] DISTINCT FROM pair by pair, and < <= > >= order
+// by the first pair that is not equal (NULL if that pair holds a NULL);
+// (a, b) IN ((1, 2), (3, 4)) is (a, b) = (1, 2) OR (a, b) = (3, 4). The
+// expansion is written as syntax and bound again, so each pair resolves
+// its operator as a scalar comparison would. ok is false for other
+// expressions.
+func (b *binder) rowAExpr(a *pg_query.A_Expr, sc *scope) (plan.Expr, bool, error) {
+	lrow := a.Lexpr.GetRowExpr()
+	if lrow == nil {
+		return nil, false, nil
+	}
+	op := opName(a.Name)
+	mk := func(kind pg_query.A_Expr_Kind, op string, l, r *pg_query.Node) *pg_query.Node {
+		return &pg_query.Node{Node: &pg_query.Node_AExpr{AExpr: &pg_query.A_Expr{Kind: kind, Name: []*pg_query.Node{pg_query.MakeStrNode(op)}, Lexpr: l, Rexpr: r, Location: a.Location}}}
+	}
+	bool_ := func(t pg_query.BoolExprType, args ...*pg_query.Node) *pg_query.Node {
+		return &pg_query.Node{Node: &pg_query.Node_BoolExpr{BoolExpr: &pg_query.BoolExpr{Boolop: t, Args: args, Location: a.Location}}}
+	}
+	switch a.Kind {
+	case pg_query.A_Expr_Kind_AEXPR_IN:
+		items := a.Rexpr.GetList().GetItems()
+		if items == nil {
+			return nil, false, nil
+		}
+		cmp, joiner := "=", pg_query.BoolExprType_OR_EXPR
+		if op == "<>" {
+			cmp, joiner = "<>", pg_query.BoolExprType_AND_EXPR
+		}
+		var ors []*pg_query.Node
+		for _, it := range items {
+			ors = append(ors, mk(pg_query.A_Expr_Kind_AEXPR_OP, cmp, a.Lexpr, it))
+		}
+		if len(ors) == 1 {
+			e, err := b.expr(ors[0], sc)
+			return e, true, err
+		}
+		e, err := b.expr(bool_(joiner, ors...), sc)
+		return e, true, err
+	case pg_query.A_Expr_Kind_AEXPR_OP, pg_query.A_Expr_Kind_AEXPR_DISTINCT, pg_query.A_Expr_Kind_AEXPR_NOT_DISTINCT:
+	default:
+		return nil, false, nil
+	}
+	rrow := a.Rexpr.GetRowExpr()
+	if rrow == nil || a.Kind == pg_query.A_Expr_Kind_AEXPR_OP && !slices.Contains([]string{"=", "<>", "<", "<=", ">", ">="}, op) {
+		return nil, false, nil
+	}
+	if len(lrow.Args) != len(rrow.Args) {
+		return nil, true, b.errAt(a.Location, pgerr.New(pgerr.SyntaxError, "unequal number of entries in row expressions"))
+	}
+	if len(lrow.Args) == 0 {
+		return nil, true, b.errAt(a.Location, pgerr.New(pgerr.FeatureNotSupported, "cannot compare rows of zero length"))
+	}
+	n := len(lrow.Args)
+	pairs := func(kind pg_query.A_Expr_Kind, op string) []*pg_query.Node {
+		out := make([]*pg_query.Node, n)
+		for i := range out {
+			out[i] = mk(kind, op, lrow.Args[i], rrow.Args[i])
+		}
+		return out
+	}
+	var tree *pg_query.Node
+	switch {
+	case a.Kind == pg_query.A_Expr_Kind_AEXPR_DISTINCT:
+		tree = bool_(pg_query.BoolExprType_OR_EXPR, pairs(a.Kind, "=")...)
+	case a.Kind == pg_query.A_Expr_Kind_AEXPR_NOT_DISTINCT:
+		tree = bool_(pg_query.BoolExprType_AND_EXPR, pairs(a.Kind, "=")...)
+	case op == "=":
+		tree = bool_(pg_query.BoolExprType_AND_EXPR, pairs(a.Kind, "=")...)
+	case op == "<>":
+		tree = bool_(pg_query.BoolExprType_OR_EXPR, pairs(a.Kind, "<>")...)
+	default:
+		// (a1, a2) < (b1, b2) is a1 < b1 OR (a1 = b1 AND a2 < b2): the
+		// first unequal pair decides, a NULL there makes it NULL.
+		strict := op[:1]
+		tree = mk(a.Kind, op, lrow.Args[n-1], rrow.Args[n-1])
+		for i := n - 2; i >= 0; i-- {
+			tree = bool_(pg_query.BoolExprType_OR_EXPR,
+				mk(a.Kind, strict, lrow.Args[i], rrow.Args[i]),
+				bool_(pg_query.BoolExprType_AND_EXPR, mk(a.Kind, "=", lrow.Args[i], rrow.Args[i]), tree))
+		}
+	}
+	if n == 1 && tree.GetBoolExpr() != nil {
+		tree = tree.GetBoolExpr().Args[0]
+	}
+	e, err := b.expr(tree, sc)
+	return e, true, err
 }

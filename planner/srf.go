@@ -396,8 +396,11 @@ func (b *binder) rangeFunction(rf *pg_query.RangeFunction, left plan.Node, later
 		input = left
 		sc.cols = append(sc.cols, lateral.cols...)
 	}
+	// A function of one scalar result is that value when its alias is
+	// used as a value (SELECT t FROM generate_series(1, 2) t), not a record.
+	funcValue := len(funcs) == 1 && len(cols) == 1 && !returnsRecord(funcs[0].Func)
 	for _, c := range cols {
-		sc.cols = append(sc.cols, scopeCol{qual: qual, name: c.Name, typ: c.Type})
+		sc.cols = append(sc.cols, scopeCol{qual: qual, name: c.Name, typ: c.Type, funcValue: funcValue})
 	}
 	all := append(append([]plan.Column(nil), input.Columns()...), cols...)
 	return &plan.ProjectSet{Input: input, Funcs: funcs, Ordinality: rf.Ordinality, Cols: all}, sc, usesLeft, nil

@@ -28,6 +28,13 @@ func recordFunc(name string, types []pgtype.Type) (func([]pgtype.Datum) (pgtype.
 			}
 			return pgtype.Record{Types: fields, Values: append([]pgtype.Datum(nil), a...)}, nil
 		}, true
+	case "row":
+		// ROW(a, b, ...) and a whole-row reference: a record even when
+		// every field is NULL.
+		fields := append([]pgtype.Type(nil), types...)
+		return func(a []pgtype.Datum) (pgtype.Datum, error) {
+			return pgtype.Record{Types: fields, Values: append([]pgtype.Datum(nil), a...)}, nil
+		}, true
 	case "record_field":
 		return func(a []pgtype.Datum) (pgtype.Datum, error) {
 			if a[0] == nil || a[1] == nil {

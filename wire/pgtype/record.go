@@ -67,7 +67,13 @@ func decodeRecordBinary(src []byte) (Record, error) {
 		if int(l) > len(src) {
 			return Record{}, errRecordBinary()
 		}
-		v, err := decodeBinary(r.Types[i], src[:l])
+		var v Datum
+		var err error
+		if r.Types[i].OID == RecordOID {
+			v, err = decodeRecordBinary(src[:l]) // a nested ROW(...)
+		} else {
+			v, err = decodeBinary(r.Types[i], src[:l])
+		}
 		if err != nil {
 			return Record{}, err
 		}

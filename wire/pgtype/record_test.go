@@ -19,6 +19,7 @@ func TestRecordAgainstPostgres(t *testing.T) {
 	conn := connect(ctx, t)
 	pgc := conn.PgConn()
 	text := pgtype.Text
+	recType := pgtype.Type{OID: pgtype.RecordOID, Typmod: -1}
 	cases := []struct {
 		sql string
 		rec pgtype.Record
@@ -34,8 +35,15 @@ func TestRecordAgainstPostgres(t *testing.T) {
 			Types: []pgtype.Type{{OID: pgtype.NumericOID, Typmod: -1}, pgtype.Date, {OID: pgtype.TextArrayOID, Typmod: -1}, pgtype.Bool},
 			Values: []pgtype.Datum{pgtype.NumericValue{Coef: big.NewInt(1250), Scale: 2}, pgtype.DateValue(19783),
 				pgtype.Array{Elem: text, Elements: []pgtype.Datum{"a b", nil}, Lower: 1}, true}}},
+		// A record inside a record (ROW(ROW(...))): its bytes in Arrow are
+		// read back as a record, quoted in the outer text form.
+		{`ROW(ROW(1::int4, 'a b'::text), NULL::int4, ROW(NULL::int4), ROW(ROW(''::text)))`, pgtype.Record{
+			Types: []pgtype.Type{recType, pgtype.Int4, recType, recType},
+			Values: []pgtype.Datum{pgtype.Record{Types: []pgtype.Type{pgtype.Int4, text}, Values: []pgtype.Datum{int64(1), "a b"}}, nil,
+				pgtype.Record{Types: []pgtype.Type{pgtype.Int4}, Values: []pgtype.Datum{nil}},
+				pgtype.Record{Types: []pgtype.Type{recType}, Values: []pgtype.Datum{pgtype.Record{Types: []pgtype.Type{text}, Values: []pgtype.Datum{""}}}}}}},
 	}
-	rec := pgtype.Type{OID: pgtype.RecordOID, Typmod: -1}
+	rec := recType
 	for _, style := range []string{"ISO, MDY", "German, DMY"} {
 		if _, err := pgc.Exec(ctx, "SET DateStyle = '"+style+"'").ReadAll(); err != nil {
 			t.Fatal(err)
