@@ -58,7 +58,7 @@ type joinOp struct {
 	probeWordCols []int
 	words         []int64
 	keyBuf        []byte
-	// nullAware is x NOT IN (subquery)'s anti join (notInKeys): a NULL
+	// nullAware is x NOT IN (subquery)'s anti join (plan.Join.NotIn): a NULL
 	// in the subquery or, unless it is empty, in x drops the row.
 	nullAware bool
 
@@ -117,7 +117,7 @@ func (b *builder) join(j *plan.Join) (operator, error) {
 	probeNode, buildNode := j.Left, j.Right
 	probeKeys, buildKeys := j.LeftKeys, j.RightKeys
 	on := j.On
-	x, s, nullAware := notInKeys(j)
+	x, s, nullAware := j.NotIn()
 	if nullAware {
 		probeKeys, buildKeys, on = []plan.Expr{x}, []plan.Expr{s}, nil
 	}
@@ -1018,72 +1018,3 @@ func insertWords(t *wordsTable, b arrow.RecordBatch, cols []int, base int) error
 	return nil
 }
 
-// notInKeys recognises the anti join of x NOT IN (subquery) (the planner's
-// inSemiJoin): no keys, the subquery built, and the condition
-// COALESCE(x = s, true) with x over the left columns (or none) and s over
-// the right ones. It returns x, and s over the right input's columns: the
-// join then runs as a hash join on x = s that applies NOT IN's NULL rules
-// (joinOp.nullAware) instead of checking every pair.
-func notInKeys(j *plan.Join) (x, s plan.Expr, ok bool) {
-	if j.Kind != plan.JoinAnti || len(j.LeftKeys) > 0 || j.BuildLeft || j.Single {
-		return nil, nil, false
-	}
-	c, ok := j.On.(*plan.Coalesce)
-	if !ok || len(c.Args) != 2 {
-		return nil, nil, false
-	}
-	if t, ok := c.Args[1].(*plan.Const); !ok || t.Value != true {
-		return nil, nil, false
-	}
-	eq, ok := c.Args[0].(*plan.Call)
-	if !ok || eq.Func != "eq" || len(eq.Args) != 2 {
-		return nil, nil, false
-	}
-	nl := len(j.Left.Columns())
-	x, s = eq.Args[0], eq.Args[1]
-	if sides(x, nl) == 2 {
-		x, s = s, x
-	}
-	if sides(x, nl)&2 != 0 || sides(s, nl) != 2 {
-		return nil, nil, false
-	}
-	for _, e := range []plan.Expr{x, s} {
-		pure := true
-		plan.Walk(e, func(y plan.Expr) bool {
-			switch f := y.(type) {
-			case *plan.Subquery, *plan.OuterRef, *plan.CorrelatedRef:
-				pure = false
-			case *plan.Call:
-				pure = pure && f.Func != "random" && f.Func != "setseed"
-			}
-			return pure
-		})
-		if !pure {
-			return nil, nil, false
-		}
-	}
-	s = plan.Map(s, func(y plan.Expr) plan.Expr {
-		if c, ok := y.(*plan.ColumnRef); ok {
-			c.Index -= nl // a copy: Map copies references
-		}
-		return y
-	})
-	return x, s, true
-}
-
-// sides reports which inputs of a join e reads: 1 the left (columns below
-// nl), 2 the right, 3 both, 0 none.
-func sides(e plan.Expr, nl int) int {
-	s := 0
-	plan.Walk(e, func(x plan.Expr) bool {
-		if c, ok := x.(*plan.ColumnRef); ok {
-			if c.Index < nl {
-				s |= 1
-			} else {
-				s |= 2
-			}
-		}
-		return true
-	})
-	return s
-}

@@ -182,7 +182,7 @@ func pipelineParallel(n plan.Node) bool {
 		// unmatched ones, a semi or anti join's building its left input)
 		// share the marks their probes set; the last worker to end its
 		// probe emits those rows (joinOp.emitBuild).
-		_, _, notIn := notInKeys(x)
+		_, _, notIn := x.NotIn()
 		return (len(x.LeftKeys) > 0 || notIn) && pipelineParallel(probe) && serialParallelSafe(build)
 	}
 	return false

@@ -474,22 +474,6 @@ func conjuncts(e plan.Expr) []plan.Expr {
 	return []plan.Expr{e}
 }
 
-// side says which inputs of a join an expression reads: bit 1 the left
-// (columns below nLeft), bit 2 the right.
-func side(e plan.Expr, nLeft int) int {
-	s := 0
-	plan.Walk(e, func(x plan.Expr) bool {
-		if c, ok := x.(*plan.ColumnRef); ok {
-			if c.Index < nLeft {
-				s |= 1
-			} else {
-				s |= 2
-			}
-		}
-		return true
-	})
-	return s
-}
 
 // splitJoinCondition takes the equalities between one left and one right
 // expression out of a join condition as hash keys; the rest is residual.
@@ -499,7 +483,7 @@ func splitJoinCondition(on plan.Expr, nLeft int) (lk, rk []plan.Expr, residual p
 	for _, c := range conjuncts(on) {
 		if call, ok := c.(*plan.Call); ok && call.Func == "eq" && len(call.Args) == 2 && !volatile(call) {
 			a, bb := call.Args[0], call.Args[1]
-			sa, sb := side(a, nLeft), side(bb, nLeft)
+			sa, sb := plan.Sides(a, nLeft), plan.Sides(bb, nLeft)
 			if sa == 2 && sb == 1 {
 				a, bb, sa, sb = bb, a, sb, sa
 			}

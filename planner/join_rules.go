@@ -123,7 +123,7 @@ func pushIntoJoin(f *plan.Filter, j *plan.Join) plan.Node {
 			keep = append(keep, c)
 			continue
 		}
-		s := side(c, nl)
+		s := plan.Sides(c, nl)
 		switch {
 		case jc.Kind == plan.JoinInner:
 			jc.On = andAll([]plan.Expr{jc.On, c})
@@ -164,7 +164,7 @@ func splitJoin(j *plan.Join) plan.Node {
 			rest = append(rest, c)
 			continue
 		}
-		s := side(c, nl)
+		s := plan.Sides(c, nl)
 		switch {
 		case s == 1 && (j.Kind == plan.JoinInner || j.Kind == plan.JoinRight || j.Kind == plan.JoinSemi):
 			toLeft = append(toLeft, c)

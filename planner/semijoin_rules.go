@@ -179,7 +179,7 @@ func keySource(n plan.Node, keys []plan.Expr) (plan.Node, []plan.Expr) {
 			nl := len(x.Left.Columns())
 			s := 0
 			for _, k := range keys {
-				s |= side(k, nl)
+				s |= plan.Sides(k, nl)
 			}
 			var child plan.Node
 			var shift int

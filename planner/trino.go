@@ -533,6 +533,21 @@ func (r *trinoRenderer) join(x *plan.Join) (rel, error) {
 		}
 		return fmt.Sprintf("%s.c%d", ra, i-nl)
 	}
+	if xe, se, ok := x.NotIn(); ok {
+		// NOT IN itself, which Trino runs as a semi join with the same
+		// NULL rules; NOT EXISTS over COALESCE(x = s, true) would be a
+		// nested loop there.
+		xs, err := r.expr(xe, aliasRefs(la))
+		if err != nil {
+			return rel{}, err
+		}
+		ss, err := r.expr(se, aliasRefs(ra))
+		if err != nil {
+			return rel{}, err
+		}
+		return rel{sql: fmt.Sprintf("SELECT %s FROM (%s) %s WHERE NOT (%s IN (SELECT %s FROM (%s) %s))",
+			selectList(visible(la, nl, 0)), l.sql, la, xs, ss, rt.sql, ra), n: nl}, nil
+	}
 	var conds []string
 	for i := range x.LeftKeys {
 		lk, err := r.expr(x.LeftKeys[i], aliasRefs(la))

@@ -74,6 +74,9 @@ func TestTrinoSQLFragments(t *testing.T) {
 			[]string{"contains(", "all_match("}},
 		{"numeric division keeps PostgreSQL's digits", "SELECT amount / 3 FROM gold.orders",
 			[]string{"AS decimal(38, 16)) /"}},
+		{"NOT IN stays NOT IN (a semi join on Trino, not a loop over COALESCE)",
+			"SELECT order_id FROM gold.orders WHERE customer_id NOT IN (SELECT customer_id FROM gold.customers WHERE name = 'x')",
+			[]string{`WHERE NOT (`, ` IN (SELECT `}},
 	}
 	target := goldOnTrino
 	target.TimeZone = "Europe/Paris"
