@@ -62,13 +62,12 @@ func arrayFunc(name string, types []pgtype.Type) (func([]pgtype.Datum) (pgtype.D
 				return nil, nil
 			}
 			arr := a[0].(pgtype.Array)
-			if a[1].(int64) != 1 || len(arr.Elements) == 0 {
+			// An empty vector keeps its one dimension ([0:-1]), as
+			// int2vectorin makes it; an empty array has none.
+			if a[1].(int64) != 1 || len(arr.Elements) == 0 && !isVector(types[0]) {
 				return nil, nil
 			}
-			lower := int64(arr.Lower)
-			if lower == 0 {
-				lower = 1
-			}
+			lower := lowerBound(types[0], arr)
 			switch name {
 			case "array_length":
 				return int64(len(arr.Elements)), nil
@@ -85,7 +84,7 @@ func arrayFunc(name string, types []pgtype.Type) (func([]pgtype.Datum) (pgtype.D
 			arr := a[0].(pgtype.Array)
 			for i, e := range arr.Elements {
 				if e == nil && a[1] == nil || e != nil && a[1] != nil && Compare(e, a[1]) == 0 {
-					return int64(i) + int64(max(arr.Lower, 1)), nil
+					return int64(i) + lowerBound(types[0], arr), nil
 				}
 			}
 			return nil, nil

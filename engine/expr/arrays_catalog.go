@@ -32,11 +32,7 @@ func arrayOpFunc(name string, types []pgtype.Type) (func([]pgtype.Datum) (pgtype
 				return nil, nil
 			}
 			arr := a[0].(pgtype.Array)
-			lower := int64(arr.Lower)
-			if lower == 0 {
-				lower = 1
-			}
-			i := a[1].(int64) - lower
+			i := a[1].(int64) - lowerBound(types[0], arr)
 			if i < 0 || i >= int64(len(arr.Elements)) {
 				return nil, nil
 			}

@@ -471,6 +471,25 @@ func halfRounded(v int64) int64 {
 	return (v + 1) / 2
 }
 
+// lowerBound is an array's first subscript: 0 for int2vector and
+// oidvector, which PostgreSQL always stores from 0 (pg_index.indkey[0] is
+// the first column); else the array's own, 1 when unset (Arrow lists keep
+// none).
+func lowerBound(t pgtype.Type, arr pgtype.Array) int64 {
+	if isVector(t) {
+		return 0
+	}
+	if arr.Lower == 0 {
+		return 1
+	}
+	return int64(arr.Lower)
+}
+
+// isVector: int2vector or oidvector.
+func isVector(t pgtype.Type) bool {
+	return t.OID == pgtype.Int2VectorOID || t.OID == pgtype.OIDVectorOID
+}
+
 // formatType is format_type: pgtype's rendering, with the precision of
 // time and timestamp types placed where PostgreSQL puts it.
 func formatType(t pgtype.Type) string {
@@ -483,6 +502,14 @@ func formatType(t pgtype.Type) string {
 		case pgtype.TimeOID:
 			return fmt.Sprintf("time(%d) without time zone", t.Typmod)
 		}
+	}
+	switch t.OID {
+	case pgtype.Int2VectorOID:
+		// Arrays of int2 and oid to the engine, but types of their own
+		// (pg_index.indkey, pg_proc.proargtypes) to PostgreSQL.
+		return "int2vector"
+	case pgtype.OIDVectorOID:
+		return "oidvector"
 	}
 	if t.IsArray() {
 		return formatType(t.Elem()) + "[]"
