@@ -112,6 +112,9 @@ func (b *binder) exprNoAgg(n *pg_query.Node, sc *scope) (plan.Expr, error) {
 		}
 		return &plan.Coalesce{Args: args, Typ: typ}, nil
 	case *pg_query.Node_FuncCall:
+		if e, ok, err := b.rowToJSON(x.FuncCall, sc); ok {
+			return e, err
+		}
 		return b.funcCall(x.FuncCall, sc)
 	case *pg_query.Node_MinMaxExpr:
 		fn, what := "greatest", "GREATEST"

@@ -378,3 +378,34 @@ func (b *binder) rowAExpr(a *pg_query.A_Expr, sc *scope) (plan.Expr, bool, error
 	e, err := b.expr(tree, sc)
 	return e, true, err
 }
+
+// rowToJSON binds row_to_json(r) on a record whose fields the binder
+// knows (a row constructor, a FROM item's alias, a record-returning
+// function): the field names travel as a text[] constant, since a
+// record's value holds only types. ok is false for other calls, which
+// bind as functions do.
+func (b *binder) rowToJSON(fc *pg_query.FuncCall, sc *scope) (plan.Expr, bool, error) {
+	var parts []string
+	for _, f := range fc.Funcname {
+		parts = append(parts, f.GetString_().GetSval())
+	}
+	if funcName(parts) != "row_to_json" || len(fc.Args) != 1 || fc.AggStar || fc.Over != nil || fc.AggFilter != nil || len(fc.AggOrder) > 0 || fc.AggDistinct || fc.FuncVariadic {
+		return nil, false, nil
+	}
+	arg, err := b.expr(fc.Args[0], sc)
+	if err != nil {
+		return nil, true, err
+	}
+	if arg.Type().OID != pgtype.RecordOID {
+		return nil, false, nil
+	}
+	fields := b.recordFields(fc.Args[0], arg, sc)
+	if fields == nil {
+		return nil, true, b.errAt(fc.Location, pgerr.New(pgerr.FeatureNotSupported, "row_to_json of a record whose fields are not known here is not supported"))
+	}
+	names := pgtype.Array{Elem: pgtype.Text, Lower: 1}
+	for _, f := range fields {
+		names.Elements = append(names.Elements, f.Name)
+	}
+	return &plan.Call{Func: "row_to_json", Args: []plan.Expr{arg, &plan.Const{Value: names, Typ: pgtype.Type{OID: pgtype.TextArrayOID, Typmod: -1}}}, Typ: pgtype.JSON}, true, nil
+}

@@ -67,6 +67,8 @@ func (c *compiler) call(x *plan.Call) (colFn, error) {
 	case "order_key":
 		// An aggregate's ORDER BY key: the aggregate reads the value.
 		return args[0], nil
+	case "row_to_json":
+		return lenientN(args, rowToJSON(settingsOf(c.env))), nil
 	case "concat", "concat_ws", "format", "greatest", "least", "quote_literal", "quote_nullable", "json_build_object":
 		var fn func([]pgtype.Datum) (pgtype.Datum, error)
 		switch x.Func {

@@ -1,7 +1,9 @@
 package expr
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/sluicesql/sluice/wire/pgerr"
 	"github.com/sluicesql/sluice/wire/pgtype"
@@ -49,4 +51,106 @@ func recordFunc(name string, types []pgtype.Type) (func([]pgtype.Datum) (pgtype.
 		}, true
 	}
 	return nil, false
+}
+
+// writeRecordJSON writes a record as row_to_json does (composite_to_json,
+// not pretty): {"name":value,...} without spaces. A nested record's
+// fields are f1, f2, ... as a row constructor names them.
+func writeRecordJSON(b *strings.Builder, r pgtype.Record, names []pgtype.Datum, s *pgtype.Settings) error {
+	b.WriteByte('{')
+	for i, v := range r.Values {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		name, _ := names[i].(string)
+		writeJSONString(b, name)
+		b.WriteByte(':')
+		if err := writeDatumJSON(b, r.Types[i], v, s); err != nil {
+			return err
+		}
+	}
+	b.WriteByte('}')
+	return nil
+}
+
+// writeDatumJSON writes one value as datum_to_json does: NULL is null,
+// numbers and booleans bare (NaN and infinities quoted), json as it is,
+// arrays as JSON arrays, records as objects, dates and timestamps in ISO
+// 8601 with a T, everything else its text as a JSON string.
+func writeDatumJSON(b *strings.Builder, t pgtype.Type, v pgtype.Datum, s *pgtype.Settings) error {
+	if v == nil {
+		b.WriteString("null")
+		return nil
+	}
+	switch x := v.(type) {
+	case pgtype.Record:
+		names := make([]pgtype.Datum, len(x.Values))
+		for i := range names {
+			names[i] = fmt.Sprintf("f%d", i+1)
+		}
+		return writeRecordJSON(b, x, names, s)
+	case pgtype.Array:
+		b.WriteByte('[')
+		for i, e := range x.Elements {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if err := writeDatumJSON(b, x.Elem, e, s); err != nil {
+				return err
+			}
+		}
+		b.WriteByte(']')
+		return nil
+	}
+	txt, err := textOf(t, v, s)
+	if err != nil {
+		return err
+	}
+	switch {
+	case t.OID == pgtype.JSONOID || t.OID == pgtype.JSONBOID:
+		b.WriteString(txt)
+	case t.OID == pgtype.BoolOID:
+		if v.(bool) {
+			b.WriteString("true")
+		} else {
+			b.WriteString("false")
+		}
+	case t.Category() == pgtype.CatNumeric && t.OID != pgtype.OIDOID && !strings.ContainsAny(txt, "NnIi"):
+		b.WriteString(txt)
+	case t.OID == pgtype.TimestampOID || t.OID == pgtype.TimestamptzOID:
+		if txt != "infinity" && txt != "-infinity" {
+			txt = strings.Replace(txt, " ", "T", 1)
+			if t.OID == pgtype.TimestamptzOID && len(txt) > 3 && (txt[len(txt)-3] == '+' || txt[len(txt)-3] == '-') {
+				txt += ":00" // the offset as hh:mm
+			}
+		}
+		writeJSONString(b, txt)
+	default:
+		writeJSONString(b, txt)
+	}
+	return nil
+}
+
+// rowToJSON is row_to_json(r) as the planner binds it: the record and its
+// field names. Values are written as datum_to_json does, in the session's
+// time zone and float and interval settings but with ISO dates whatever
+// the DateStyle.
+func rowToJSON(session *pgtype.Settings) func([]pgtype.Datum) (pgtype.Datum, error) {
+	s := *session
+	s.DateStyle = "ISO, MDY"
+	return func(a []pgtype.Datum) (pgtype.Datum, error) {
+		if a[0] == nil {
+			return nil, nil
+		}
+		r, ok := a[0].(pgtype.Record)
+		names, _ := a[1].(pgtype.Array)
+		if !ok || len(names.Elements) != len(r.Values) {
+			return nil, pgerr.New(pgerr.InternalError, "row_to_json: record and field names disagree")
+		}
+		var b strings.Builder
+		if err := writeRecordJSON(&b, r, names.Elements, &s); err != nil {
+			return nil, err
+		}
+		return b.String(), nil
+	}
 }
