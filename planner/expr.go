@@ -93,6 +93,9 @@ func (b *binder) exprNoAgg(n *pg_query.Node, sc *scope) (plan.Expr, error) {
 				return nil, err
 			}
 		}
+		if e, ok := rowNullTest(arg, x.NullTest.Nulltesttype == pg_query.NullTestType_IS_NOT_NULL); ok {
+			return e, nil
+		}
 		return &plan.NullTest{Arg: arg, Not: x.NullTest.Nulltesttype == pg_query.NullTestType_IS_NOT_NULL}, nil
 	case *pg_query.Node_BooleanTest:
 		arg, err := b.expr(x.BooleanTest.Arg, sc)

@@ -264,29 +264,40 @@ func rowFields(e plan.Expr, names []string) []plan.Column {
 }
 
 // wholeRow binds a reference to a FROM item's alias as a value (SELECT t
-// FROM orders t): a record of the item's columns in order. ok is false
-// when no FROM item of the query has that name; a column of that name
-// wins, so this is tried only after the column lookup failed.
+// FROM orders t): a record of the item's columns in order, read from the
+// enclosing query's row in a subquery one level in. ok is false when no
+// FROM item has that name; a column of that name wins, so this is tried
+// only after the column lookup failed.
 func (b *binder) wholeRow(cr *pg_query.ColumnRef, sc *scope) (plan.Expr, []string, bool) {
 	if sc == nil || len(cr.Fields) != 1 || cr.Fields[0].GetString_() == nil {
 		return nil, nil, false
 	}
 	qual := cr.Fields[0].GetString_().GetSval()
-	var args []plan.Expr
-	var names []string
-	for i, c := range sc.cols {
-		if c.qual == qual {
-			args = append(args, &plan.ColumnRef{Index: i, Name: c.name, Typ: c.typ})
+	for depth, s := 0, sc; s != nil && depth < 2; depth, s = depth+1, s.parent {
+		var args []plan.Expr
+		var names []string
+		funcValue := false
+		for i, c := range s.cols {
+			if c.qual != qual {
+				continue
+			}
+			if depth == 0 {
+				args = append(args, &plan.ColumnRef{Index: i, Name: c.name, Typ: c.typ})
+			} else {
+				args = append(args, &plan.OuterRef{Index: i, Name: c.name, Typ: c.typ})
+			}
 			names = append(names, c.name)
+			funcValue = c.funcValue
 		}
+		if args == nil {
+			continue
+		}
+		if len(args) == 1 && funcValue {
+			return args[0], nil, true
+		}
+		return &plan.Call{Func: "row", Args: args, Typ: recordType}, names, true
 	}
-	if args == nil {
-		return nil, nil, false
-	}
-	if len(args) == 1 && sc.cols[args[0].(*plan.ColumnRef).Index].funcValue {
-		return args[0], nil, true
-	}
-	return &plan.Call{Func: "row", Args: args, Typ: recordType}, names, true
+	return nil, nil, false
 }
 
 // rowAExpr binds comparisons between row constructors as PostgreSQL
@@ -408,4 +419,24 @@ func (b *binder) rowToJSON(fc *pg_query.FuncCall, sc *scope) (plan.Expr, bool, e
 		names.Elements = append(names.Elements, f.Name)
 	}
 	return &plan.Call{Func: "row_to_json", Args: []plan.Expr{arg, &plan.Const{Value: names, Typ: pgtype.Type{OID: pgtype.TextArrayOID, Typmod: -1}}}, Typ: pgtype.JSON}, true, nil
+}
+
+// rowNullTest is IS [NOT] NULL on a row built in place, as PostgreSQL
+// tests a row: IS NULL when every field is NULL, IS NOT NULL when none
+// is (so a row with some NULL fields is neither). A field that is itself
+// a row counts by its own nullness only, not its fields'. ok is false for
+// other expressions.
+func rowNullTest(arg plan.Expr, not bool) (plan.Expr, bool) {
+	c, ok := arg.(*plan.Call)
+	if !ok || c.Func != "row" || len(c.Args) == 0 {
+		return nil, false
+	}
+	tests := make([]plan.Expr, len(c.Args))
+	for i, a := range c.Args {
+		tests[i] = &plan.NullTest{Arg: a, Not: not}
+	}
+	if len(tests) == 1 {
+		return tests[0], true
+	}
+	return &plan.BoolOp{Op: "AND", Args: tests}, true
 }
