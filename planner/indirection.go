@@ -427,9 +427,14 @@ func (b *binder) rowToJSON(fc *pg_query.FuncCall, sc *scope) (plan.Expr, bool, e
 // a row counts by its own nullness only, not its fields'. ok is false for
 // other expressions.
 func rowNullTest(arg plan.Expr, not bool) (plan.Expr, bool) {
+	if arg.Type().OID != pgtype.RecordOID {
+		return nil, false
+	}
 	c, ok := arg.(*plan.Call)
 	if !ok || c.Func != "row" || len(c.Args) == 0 {
-		return nil, false
+		// A stored record (a column, a function's result) is tested
+		// field by field when it is run.
+		return &plan.Call{Func: "record_nulltest", Args: []plan.Expr{arg, &plan.Const{Value: not, Typ: pgtype.Bool}}, Typ: pgtype.Bool}, true
 	}
 	tests := make([]plan.Expr, len(c.Args))
 	for i, a := range c.Args {

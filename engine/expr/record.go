@@ -37,6 +37,22 @@ func recordFunc(name string, types []pgtype.Type) (func([]pgtype.Datum) (pgtype.
 		return func(a []pgtype.Datum) (pgtype.Datum, error) {
 			return pgtype.Record{Types: fields, Values: append([]pgtype.Datum(nil), a...)}, nil
 		}, true
+	case "record_nulltest":
+		// r IS [NOT] NULL on a record value: NULL when the record is NULL
+		// or every field is, NOT NULL when no field is.
+		return func(a []pgtype.Datum) (pgtype.Datum, error) {
+			not, _ := a[1].(bool)
+			r, ok := a[0].(pgtype.Record)
+			if !ok {
+				return a[0] == nil != not, nil
+			}
+			for _, v := range r.Values {
+				if (v == nil) == not {
+					return false, nil
+				}
+			}
+			return true, nil
+		}, true
 	case "record_field":
 		return func(a []pgtype.Datum) (pgtype.Datum, error) {
 			if a[0] == nil || a[1] == nil {
