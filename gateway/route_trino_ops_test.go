@@ -11,6 +11,7 @@ import (
 	neturl "net/url"
 	"regexp"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -344,6 +345,10 @@ func testTrinoStreamMemory(t *testing.T, url, dir string) {
 	// here, slower under -race); bench/trino/run.sh streams 1M and 4M rows
 	// through the sluice binary and reports its RSS.
 	small, big := 250_000, 1_000_000
+	// Collect often while measuring, so the heap in use is what is live
+	// (batches in flight) rather than garbage that GOGC=100 lets pile up
+	// to twice the live heap, depending on when the collector ran.
+	defer debug.SetGCPercent(debug.SetGCPercent(10))
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	for _, n := range []int{small, big} {
