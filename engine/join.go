@@ -1017,4 +1017,3 @@ func insertWords(t *wordsTable, b arrow.RecordBatch, cols []int, base int) error
 	}
 	return nil
 }
-

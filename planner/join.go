@@ -474,7 +474,6 @@ func conjuncts(e plan.Expr) []plan.Expr {
 	return []plan.Expr{e}
 }
 
-
 // splitJoinCondition takes the equalities between one left and one right
 // expression out of a join condition as hash keys; the rest is residual.
 // Right keys are re-indexed over the right input's columns.
