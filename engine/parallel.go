@@ -132,6 +132,33 @@ func (b *builder) canRunOnWorkers(n, input plan.Node) bool {
 	return b.parallelWorkers() >= 2 && b.par == nil && b.analysis == nil && exprsParallelSafe(n) && pipelineParallel(input)
 }
 
+// runWorkers runs work(ctx, i) for i in [0, n) at once and returns the
+// first error by firstError's rule. A worker that fails (or panics: that
+// must fail the query, not the server) cancels the others.
+func runWorkers(ctx context.Context, n int, work func(ctx context.Context, i int) error) error {
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					errs[i] = pgerr.New(pgerr.InternalError, "%s", fmt.Sprint(r))
+					cancel()
+				}
+			}()
+			if errs[i] = work(wctx, i); errs[i] != nil {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	return firstError(ctx, errs)
+}
+
 func newParallelBuild() *parallelBuild {
 	return &parallelBuild{scans: map[*plan.Scan]*sharedSource{}, joins: map[*plan.Join]*joinTable{}}
 }
@@ -241,30 +268,12 @@ func (p *parallelAggOp) next(ctx context.Context) (arrow.RecordBatch, error) {
 		return nil, nil
 	}
 	p.done = true
-	wctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	parts := make([]*partialAgg, len(p.workers))
-	errs := make([]error, len(p.workers))
-	var wg sync.WaitGroup
-	for i, w := range p.workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				// A worker's panic must fail the query, not the server.
-				if r := recover(); r != nil {
-					errs[i] = pgerr.New(pgerr.InternalError, "%s", fmt.Sprint(r))
-					cancel()
-				}
-			}()
-			parts[i], errs[i] = w.accumulate(wctx, false)
-			if errs[i] != nil {
-				cancel() // the others stop too
-			}
-		}()
-	}
-	wg.Wait()
-	if err := firstError(ctx, errs); err != nil {
+	err := runWorkers(ctx, len(p.workers), func(ctx context.Context, i int) (err error) {
+		parts[i], err = p.workers[i].accumulate(ctx, false)
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	a := p.workers[0]

@@ -2,9 +2,7 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"math"
-	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -100,28 +98,9 @@ func (p *parallelSortOp) next(ctx context.Context) (arrow.RecordBatch, error) {
 }
 
 func (p *parallelSortOp) materialize(ctx context.Context) error {
-	wctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	errs := make([]error, len(p.workers))
-	var wg sync.WaitGroup
-	for i, w := range p.workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				// A worker's panic must fail the query, not the server.
-				if r := recover(); r != nil {
-					errs[i] = pgerr.New(pgerr.InternalError, "%s", fmt.Sprint(r))
-					cancel()
-				}
-			}()
-			if errs[i] = w.read(wctx); errs[i] != nil {
-				cancel() // the others stop too
-			}
-		}()
-	}
-	wg.Wait()
-	if err := firstError(ctx, errs); err != nil {
+	if err := runWorkers(ctx, len(p.workers), func(ctx context.Context, i int) error {
+		return p.workers[i].read(ctx)
+	}); err != nil {
 		return err
 	}
 	idx, err := p.merge(ctx)
