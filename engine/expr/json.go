@@ -9,10 +9,12 @@ import (
 )
 
 // jsonBuildObject is json_build_object(variadic "any"): alternating keys
-// and values, written as PostgreSQL writes json ({"k" : v, ...}). Numbers
-// and booleans stay bare, json values are inserted as they are, NULL is
-// null and everything else is its text output as a JSON string.
+// and values, written as PostgreSQL writes json ({"k" : v, ...}), each
+// value as datum_to_json does (writeDatumJSON), dates in ISO whatever the
+// DateStyle.
 func jsonBuildObject(types []pgtype.Type, s *pgtype.Settings) func([]pgtype.Datum) (pgtype.Datum, error) {
+	iso := *s
+	iso.DateStyle = "ISO, MDY"
 	return func(a []pgtype.Datum) (pgtype.Datum, error) {
 		if len(a)%2 != 0 {
 			e := pgerr.New(pgerr.InvalidParameterValue, "argument list must have even number of elements")
@@ -30,46 +32,19 @@ func jsonBuildObject(types []pgtype.Type, s *pgtype.Settings) func([]pgtype.Datu
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			key, err := textOf(types[i], a[i], s)
+			key, err := textOf(types[i], a[i], &iso)
 			if err != nil {
 				return nil, err
 			}
-			writeJSONString(&b, key)
+			writeJSONString(&b, jsonDateTime(types[i], key))
 			b.WriteString(" : ")
-			if err := writeJSONValue(&b, types[i+1], a[i+1], s); err != nil {
+			if err := writeDatumJSON(&b, types[i+1], a[i+1], &iso); err != nil {
 				return nil, err
 			}
 		}
 		b.WriteByte('}')
 		return b.String(), nil
 	}
-}
-
-func writeJSONValue(b *strings.Builder, t pgtype.Type, v pgtype.Datum, s *pgtype.Settings) error {
-	if v == nil {
-		b.WriteString("null")
-		return nil
-	}
-	txt, err := textOf(t, v, s)
-	if err != nil {
-		return err
-	}
-	switch {
-	case t.OID == pgtype.JSONOID || t.OID == pgtype.JSONBOID:
-		b.WriteString(txt)
-	case t.Category() == pgtype.CatBool:
-		if v.(bool) {
-			b.WriteString("true")
-		} else {
-			b.WriteString("false")
-		}
-	case t.Category() == pgtype.CatNumeric && t.OID != pgtype.OIDOID && !strings.ContainsAny(txt, "NnIi"):
-		// Numbers are bare, except NaN and Infinity, which JSON lacks.
-		b.WriteString(txt)
-	default:
-		writeJSONString(b, txt)
-	}
-	return nil
 }
 
 // writeJSONString quotes s as PostgreSQL's escape_json does.

@@ -133,18 +133,23 @@ func writeDatumJSON(b *strings.Builder, t pgtype.Type, v pgtype.Datum, s *pgtype
 		}
 	case t.Category() == pgtype.CatNumeric && t.OID != pgtype.OIDOID && !strings.ContainsAny(txt, "NnIi"):
 		b.WriteString(txt)
-	case t.OID == pgtype.TimestampOID || t.OID == pgtype.TimestamptzOID:
-		if txt != "infinity" && txt != "-infinity" {
-			txt = strings.Replace(txt, " ", "T", 1)
-			if t.OID == pgtype.TimestamptzOID && len(txt) > 3 && (txt[len(txt)-3] == '+' || txt[len(txt)-3] == '-') {
-				txt += ":00" // the offset as hh:mm
-			}
-		}
-		writeJSONString(b, txt)
 	default:
-		writeJSONString(b, txt)
+		writeJSONString(b, jsonDateTime(t, txt))
 	}
 	return nil
+}
+
+// jsonDateTime is a timestamp's ISO text as JsonEncodeDateTime writes it:
+// a T between date and time, the offset as hh:mm. Other text is as it is.
+func jsonDateTime(t pgtype.Type, txt string) string {
+	if t.OID != pgtype.TimestampOID && t.OID != pgtype.TimestamptzOID || txt == "infinity" || txt == "-infinity" {
+		return txt
+	}
+	txt = strings.Replace(txt, " ", "T", 1)
+	if t.OID == pgtype.TimestamptzOID && len(txt) > 3 && (txt[len(txt)-3] == '+' || txt[len(txt)-3] == '-') {
+		txt += ":00"
+	}
+	return txt
 }
 
 // rowToJSON is row_to_json(r) as the planner binds it: the record and its
