@@ -83,10 +83,7 @@ func setFunc(name string, types []pgtype.Type, env *Env) (SetFn, error) {
 				return empty()
 			}
 			arr := a[0].(pgtype.Array)
-			lower := int64(arr.Lower)
-			if lower == 0 {
-				lower = 1
-			}
+			lower := lowerBound(types[0], arr)
 			n := int64(len(arr.Elements))
 			reverse := len(a) > 2 && a[2] == true
 			i := int64(0)
