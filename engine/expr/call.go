@@ -287,6 +287,17 @@ func (p *patternCache) get(pattern string, ci bool, translate func() (string, er
 	if err != nil {
 		return nil, err
 	}
+	re, err := compileRegexp(src, ci)
+	if err != nil {
+		return nil, err
+	}
+	p.text, p.ci, p.re = pattern, ci, re
+	return re, nil
+}
+
+// compileRegexp compiles a Go regular expression translated from a
+// PostgreSQL pattern, case-insensitive when ci; a failure is 2201B.
+func compileRegexp(src string, ci bool) (*regexp.Regexp, error) {
 	if ci {
 		src = "(?i)" + src
 	}
@@ -294,7 +305,6 @@ func (p *patternCache) get(pattern string, ci bool, translate func() (string, er
 	if err != nil {
 		return nil, pgerr.New(pgerr.InvalidRegularExpression, "invalid regular expression: %s", err)
 	}
-	p.text, p.ci, p.re = pattern, ci, re
 	return re, nil
 }
 

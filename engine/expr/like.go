@@ -70,12 +70,9 @@ func compileLike(pattern string, ci bool) (*likeMatcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	if ci {
-		src = "(?i)" + src
-	}
-	re, err := regexp.Compile(src)
+	re, err := compileRegexp(src, ci)
 	if err != nil {
-		return nil, pgerr.New(pgerr.InvalidRegularExpression, "invalid regular expression: %s", err)
+		return nil, err
 	}
 	return &likeMatcher{re: re}, nil
 }

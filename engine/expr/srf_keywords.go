@@ -36,13 +36,5 @@ var pgKeywords = sync.OnceValue(func() [][]pgtype.Datum {
 })
 
 func keywordsFunc(a []pgtype.Datum) (RowIter, error) {
-	rows := pgKeywords()
-	i := 0
-	return func() ([]pgtype.Datum, bool, error) {
-		if i >= len(rows) {
-			return nil, false, nil
-		}
-		i++
-		return rows[i-1], true, nil
-	}, nil
+	return rowsIter(pgKeywords()), nil
 }
