@@ -241,8 +241,8 @@ type forwarding struct {
 	forwarded func()
 	// snapshots: read Iceberg tables at the plan's snapshots (as_of).
 	snapshots bool
-	// finish, when set, computes the client's columns (out) from b's,
-	// which carry the exact operands of numeric quotients
+	// finish, when set (by exact), computes the client's columns (out)
+	// from b's, which carry the exact operands of numeric quotients
 	// (planner.TrinoExact): the local engine divides them at PostgreSQL's
 	// scale. opts are the statement's engine options it evaluates with.
 	finish []plan.Expr
@@ -253,6 +253,7 @@ type forwarding struct {
 // forwardTo runs a forwarded query on a tier, and its finishing projection
 // locally over Trino's rows.
 func (rt *Routes) forwardTo(ctx context.Context, tier string, fw forwarding) (engine.Stream, error) {
+	fw = fw.exact()
 	s, err := rt.forward(ctx, tier, fw)
 	if err != nil || fw.finish == nil {
 		return s, err
@@ -287,13 +288,21 @@ func (s *Session) forwarding(b *planner.Bound, params []pgtype.Datum, opts []eng
 	if zone == "Local" {
 		zone = "UTC"
 	}
-	remote, finish := planner.TrinoExact(b)
-	fw := forwarding{b: remote, params: params, user: s.user, app: s.showValue("application_name"),
-		tags: splitTags(s.showValue(settingClientTags)), zone: zone, now: env.Now, columns: columnsSchema(remote.Columns),
+	return forwarding{b: b, params: params, user: s.user, app: s.showValue("application_name"),
+		tags: splitTags(s.showValue(settingClientTags)), zone: zone, now: env.Now, opts: opts,
 		notice: s.routeNotice, forwarded: func() { s.route = routeTrino }}
+}
+
+// exact readies fw for Trino: numeric quotients PostgreSQL prints at a
+// per-value scale come back as their exact operands, for the local engine
+// to divide (planner.TrinoExact). It is done only once a query is
+// forwarded, not for every routed query that runs locally.
+func (fw forwarding) exact() forwarding {
+	remote, finish := planner.TrinoExact(fw.b)
 	if finish != nil {
-		fw.finish, fw.out, fw.opts = finish, b.Columns, opts
+		fw.finish, fw.out = finish, fw.b.Columns
 	}
+	fw.b, fw.columns = remote, columnsSchema(remote.Columns)
 	return fw
 }
 
