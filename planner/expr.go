@@ -606,6 +606,17 @@ func (b *binder) aExpr(a *pg_query.A_Expr, sc *scope) (plan.Expr, error) {
 			return nil, pgerr.New(pgerr.FeatureNotSupported, "operator %s is not supported", op)
 		}
 		return b.stringPredicate(fn, op, l, r, a.Location)
+	case pg_query.A_Expr_Kind_AEXPR_SIMILAR:
+		// The parser already wrapped the pattern in similar_to_escape.
+		l, r, err := b.operands(a, sc)
+		if err != nil {
+			return nil, err
+		}
+		fn := map[string]string{"~": "regex_match", "!~": "regex_not_match"}[op]
+		if fn == "" {
+			return nil, pgerr.New(pgerr.FeatureNotSupported, "operator %s is not supported", op)
+		}
+		return b.stringPredicate(fn, op, l, r, a.Location)
 	case pg_query.A_Expr_Kind_AEXPR_DISTINCT, pg_query.A_Expr_Kind_AEXPR_NOT_DISTINCT:
 		l, r, err := b.operands(a, sc)
 		if err != nil {

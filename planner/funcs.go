@@ -115,6 +115,8 @@ var scalarFuncs = map[string][]funcSig{
 	"reverse":           sigs(Immutable, "text->text"),
 	"md5":               sigs(Immutable, "text->text"),
 	"format":            sigs(Stable, "text->text", "text,any...->text"),
+	"like_escape":       sigs(Immutable, "text,text->text"),
+	"similar_to_escape": sigs(Immutable, "text->text", "text,text->text"),
 	"regexp_replace":    sigs(Immutable, "text,text,text,text?->text"),
 	"regexp_match":      sigs(Immutable, "text,text,text?->_text"),
 	"starts_with":       sigs(Immutable, "text,text->bool"),

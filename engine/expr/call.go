@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -252,6 +251,9 @@ func (c *compiler) rowFunc(x *plan.Call, types []pgtype.Type) (rowFn, error) {
 			return numRound(a[0].(pgtype.NumericValue), s), nil
 		}, nil
 	}
+	if fn, ok := likeFunc(x.Func); ok {
+		return fn, nil
+	}
 	if fn, ok := stringFunc(x.Func, types); ok {
 		return fn, nil
 	}
@@ -306,32 +308,4 @@ func compileRegexp(src string, ci bool) (*regexp.Regexp, error) {
 		return nil, pgerr.New(pgerr.InvalidRegularExpression, "invalid regular expression: %s", err)
 	}
 	return re, nil
-}
-
-// likeToRegexp translates a LIKE pattern (% _ and backslash escapes) into an
-// anchored regular expression.
-func likeToRegexp(pattern string) (string, error) {
-	var b strings.Builder
-	b.WriteString(`(?s)\A`)
-	for i := 0; i < len(pattern); {
-		r, size := utf8.DecodeRuneInString(pattern[i:])
-		i += size
-		switch r {
-		case '%':
-			b.WriteString(".*")
-		case '_':
-			b.WriteString(".")
-		case '\\':
-			if i >= len(pattern) {
-				return "", pgerr.New(pgerr.InvalidEscapeSequence, "LIKE pattern must not end with escape character")
-			}
-			r, size = utf8.DecodeRuneInString(pattern[i:])
-			i += size
-			b.WriteString(regexp.QuoteMeta(string(r)))
-		default:
-			b.WriteString(regexp.QuoteMeta(string(r)))
-		}
-	}
-	b.WriteString(`\z`)
-	return b.String(), nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sluicesql/sluice/planner/plan"
 	"github.com/sluicesql/sluice/wire/pgerr"
+	"github.com/sluicesql/sluice/wire/pgtype"
 )
 
 // likeMatcher decides LIKE for one pattern. A case-sensitive pattern
@@ -66,15 +67,54 @@ func compileLike(pattern string, ci bool) (*likeMatcher, error) {
 	if simple {
 		return &likeMatcher{segs: segs}, nil
 	}
-	src, err := likeToRegexp(pattern)
+	src, err := likeRegexp(pattern, ci)
 	if err != nil {
 		return nil, err
 	}
-	re, err := compileRegexp(src, ci)
+	re, err := compileRegexp(src, false)
 	if err != nil {
 		return nil, err
 	}
 	return &likeMatcher{re: re}, nil
+}
+
+// likeRegexp translates a LIKE pattern (% _ and backslash escapes) into an
+// anchored regular expression; ci makes each ASCII letter match either
+// case and nothing else.
+func likeRegexp(pattern string, ci bool) (string, error) {
+	var b strings.Builder
+	b.WriteString(`(?s)\A`)
+	lit := func(r rune) {
+		if ci && r < utf8.RuneSelf && (r|0x20) >= 'a' && (r|0x20) <= 'z' {
+			b.WriteByte('[')
+			b.WriteRune(r | 0x20)
+			b.WriteRune(r &^ 0x20)
+			b.WriteByte(']')
+			return
+		}
+		b.WriteString(regexp.QuoteMeta(string(r)))
+	}
+	for i := 0; i < len(pattern); {
+		r, size := utf8.DecodeRuneInString(pattern[i:])
+		i += size
+		switch r {
+		case '%':
+			b.WriteString(".*")
+		case '_':
+			b.WriteString(".")
+		case '\\':
+			if i >= len(pattern) {
+				return "", errLikeEscape()
+			}
+			r, size = utf8.DecodeRuneInString(pattern[i:])
+			i += size
+			lit(r)
+		default:
+			lit(r)
+		}
+	}
+	b.WriteString(`\z`)
+	return b.String(), nil
 }
 
 // danglingEscape reports whether pattern ends in an escape character that
@@ -252,11 +292,7 @@ func (vc *vcompiler) like(x *plan.Call) vnode {
 	if !ok || col.kind != kString {
 		return nil
 	}
-	lit, ok := x.Args[1].(*plan.Const)
-	if !ok {
-		return nil
-	}
-	pat, ok := lit.Value.(string)
+	pat, ok := constPattern(x.Args[1])
 	if !ok {
 		return nil
 	}
@@ -266,6 +302,27 @@ func (vc *vcompiler) like(x *plan.Call) vnode {
 		return nil
 	}
 	return &vLike{col: col.idx, m: m, neg: strings.HasPrefix(x.Func, "not_")}
+}
+
+// constPattern is a LIKE pattern known before any row: a constant, or a
+// constant written with a constant ESCAPE (like_escape of two constants;
+// a bad escape is left to the Datum path to report).
+func constPattern(e plan.Expr) (string, bool) {
+	if c, ok := e.(*plan.Call); ok && c.Func == "like_escape" && len(c.Args) == 2 {
+		p, ok1 := constPattern(c.Args[0])
+		esc, ok2 := constPattern(c.Args[1])
+		if !ok1 || !ok2 {
+			return "", false
+		}
+		s, err := likeEscape(p, esc)
+		return s, err == nil
+	}
+	c, ok := e.(*plan.Const)
+	if !ok {
+		return "", false
+	}
+	s, ok := c.Value.(string)
+	return s, ok
 }
 
 // vLike is a text column matched against one LIKE pattern.
@@ -302,3 +359,130 @@ func bytesString(b []byte) string {
 
 // likeKinds are the calls like() compiles.
 var likeKinds = map[string]bool{"like": true, "not_like": true, "ilike": true, "not_ilike": true}
+
+// likeFunc returns the row functions that rewrite a pattern written with
+// an ESCAPE clause into the backslash form the matchers read, as
+// PostgreSQL's parser does (a LIKE b ESCAPE c is a ~~ like_escape(b, c),
+// a SIMILAR TO b [ESCAPE c] is a ~ similar_to_escape(b[, c])).
+func likeFunc(name string) (rowFn, bool) {
+	switch name {
+	case "like_escape":
+		return func(a []pgtype.Datum) (pgtype.Datum, error) { return likeEscape(a[0].(string), a[1].(string)) }, true
+	case "similar_to_escape":
+		return func(a []pgtype.Datum) (pgtype.Datum, error) {
+			esc := `\`
+			if len(a) > 1 {
+				esc = a[1].(string)
+			}
+			return similarEscape(a[0].(string), esc)
+		}, true
+	}
+	return nil, false
+}
+
+func errEscapeString() error {
+	return pgerr.New(pgerr.InvalidEscapeSequence, "invalid escape string").
+		WithHint("Escape string must be empty or one character.")
+}
+
+// likeEscape is PostgreSQL's like_escape: with no escape character every
+// backslash is doubled (a literal); with escape e, each e not itself
+// escaped becomes a backslash and each other backslash is doubled. An
+// escape of more than one character is 22025.
+func likeEscape(pattern, esc string) (string, error) {
+	if esc == "" {
+		return strings.ReplaceAll(pattern, `\`, `\\`), nil
+	}
+	e, n := utf8.DecodeRuneInString(esc)
+	if n != len(esc) {
+		return "", errEscapeString()
+	}
+	if e == '\\' {
+		return pattern, nil
+	}
+	var b strings.Builder
+	after := false
+	for _, r := range pattern {
+		switch {
+		case r == e && !after:
+			b.WriteByte('\\')
+			after = true
+			continue
+		case r == '\\':
+			b.WriteByte('\\')
+			if !after {
+				b.WriteByte('\\')
+			}
+		default:
+			b.WriteRune(r)
+		}
+		after = false
+	}
+	return b.String(), nil
+}
+
+// similarEscape is PostgreSQL's similar_to_escape: a SQL regular
+// expression (SIMILAR TO) as an anchored POSIX one, % as .*, _ as .,
+// groups non-capturing, . ^ $ and backslash literal, bracket expressions
+// as they are, the escape character quoting the next one; an escaped
+// double quote marks the parts substring() returns (at most two, 2200B).
+func similarEscape(pattern, esc string) (string, error) {
+	e, n := utf8.DecodeRuneInString(esc)
+	switch {
+	case esc == "":
+		e = -1
+	case n != len(esc):
+		return "", errEscapeString()
+	}
+	var b strings.Builder
+	b.WriteString("^(?:")
+	after, inClass, quotes := false, false, 0
+	for _, r := range pattern {
+		switch {
+		case after:
+			after = false
+			if r == '"' && !inClass {
+				switch quotes {
+				case 0:
+					b.WriteString("){1,1}?(")
+				case 1:
+					b.WriteString("){1,1}(?:")
+				default:
+					return "", pgerr.New("2200B", "SQL regular expression may not contain more than two escape-double-quote separators")
+				}
+				quotes++
+				continue
+			}
+			if r < utf8.RuneSelf {
+				// Letters stay escapes (\d, \s, \w are classes); other
+				// ASCII is quoted.
+				b.WriteByte('\\')
+			}
+			b.WriteRune(r)
+		case r == e:
+			after = true
+		case inClass:
+			if r == '\\' {
+				b.WriteByte('\\')
+			}
+			b.WriteRune(r)
+			inClass = r != ']'
+		case r == '[':
+			b.WriteRune(r)
+			inClass = true
+		case r == '%':
+			b.WriteString(".*")
+		case r == '_':
+			b.WriteByte('.')
+		case r == '(':
+			b.WriteString("(?:")
+		case r == '\\' || r == '.' || r == '^' || r == '$':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteString(")$")
+	return b.String(), nil
+}

@@ -28,7 +28,7 @@ func TestLikeMatcherMatchesRegexp(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%q: %v", pat, err)
 		}
-		src, err := likeToRegexp(pat)
+		src, err := likeRegexp(pat, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -60,7 +60,7 @@ func TestLikeWalkMatchesRegexp(t *testing.T) {
 			s.WriteString(text[r.IntN(len(text))])
 		}
 		pat, str := p.String(), s.String()
-		src, err := likeToRegexp(pat)
+		src, err := likeRegexp(pat, false)
 		if err != nil {
 			t.Fatal(err)
 		}
