@@ -209,7 +209,7 @@ func (b *binder) windowFunc(call *plan.WindowCall, name string, fc *pg_query.Fun
 		return b.errAt(fc.Location, pgerr.New(pgerr.WrongObjectType, "%s is not an aggregate function", name))
 	}
 	if fc.AggFilter != nil {
-		return b.errAt(fc.Location, pgerr.New(pgerr.WrongObjectType, "FILTER is not implemented for non-aggregate window functions"))
+		return b.errAt(fc.Location, pgerr.New(pgerr.FeatureNotSupported, "FILTER is not implemented for non-aggregate window functions"))
 	}
 	args := make([]plan.Expr, len(fc.Args))
 	for i, a := range fc.Args {
@@ -223,6 +223,11 @@ func (b *binder) windowFunc(call *plan.WindowCall, name string, fc *pg_query.Fun
 	want := map[string][2]int{"row_number": {0, 0}, "rank": {0, 0}, "dense_rank": {0, 0}, "percent_rank": {0, 0}, "cume_dist": {0, 0},
 		"ntile": {1, 1}, "lag": {1, 3}, "lead": {1, 3}, "first_value": {1, 1}, "last_value": {1, 1}, "nth_value": {2, 2}}[name]
 	if len(args) < want[0] || len(args) > want[1] {
+		switch name {
+		case "rank", "dense_rank", "percent_rank", "cume_dist":
+			// With arguments these name the hypothetical-set aggregates.
+			return b.errAt(fc.Location, pgerr.New(pgerr.WrongObjectType, "WITHIN GROUP is required for ordered-set aggregate %s", name))
+		}
 		return noFunc()
 	}
 	var err error
@@ -479,28 +484,30 @@ func pruneBelowExtended(top plan.Node, targets []target, sortExprs []plan.Expr) 
 		}
 	}
 	shift := nb - len(exprs)
-	rewrite := func(e plan.Expr) plan.Expr {
-		return plan.Map(e, func(x plan.Expr) plan.Expr {
-			if c, ok := x.(*plan.ColumnRef); ok {
-				if c.Index < nb {
-					c.Index = remap[c.Index]
-				} else {
-					c.Index -= shift
-				}
+	// remapRef is applied node by node: MapNode already walks each
+	// expression (handing it a Map over the whole of one would remap a
+	// column under an operator once per level above it).
+	remapRef := func(x plan.Expr) plan.Expr {
+		if c, ok := x.(*plan.ColumnRef); ok {
+			if c.Index < nb {
+				c.Index = remap[c.Index] // Map handed us a copy
+			} else {
+				c.Index -= shift
 			}
-			return x
-		})
+		}
+		return x
 	}
+	rewrite := func(e plan.Expr) plan.Expr { return plan.Map(e, remapRef) }
 	var in plan.Node = optimize(&plan.Project{Input: base, Exprs: exprs, Cols: cols})
 	for i := len(chain) - 1; i >= 0; i-- {
 		switch x := chain[i].(type) {
 		case *plan.Window:
-			w := plan.MapNode(&plan.Window{Input: &plan.Values{}, Calls: x.Calls}, rewrite).(*plan.Window)
+			w := plan.MapNode(&plan.Window{Input: &plan.Values{}, Calls: x.Calls}, remapRef).(*plan.Window)
 			w.Input = in
 			w.Cols = append(append([]plan.Column(nil), in.Columns()...), x.Cols[len(x.Input.Columns()):]...)
 			in = w
 		case *plan.ProjectSet:
-			p := plan.MapNode(&plan.ProjectSet{Input: &plan.Values{}, Funcs: x.Funcs, Ordinality: x.Ordinality, Outer: x.Outer}, rewrite).(*plan.ProjectSet)
+			p := plan.MapNode(&plan.ProjectSet{Input: &plan.Values{}, Funcs: x.Funcs, Ordinality: x.Ordinality, Outer: x.Outer}, remapRef).(*plan.ProjectSet)
 			p.Input = in
 			p.Cols = append(append([]plan.Column(nil), in.Columns()...), x.Cols[len(x.Input.Columns()):]...)
 			in = p
