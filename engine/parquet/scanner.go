@@ -91,7 +91,7 @@ type fileScan struct {
 	// posOfField is the record position of each top-level field read.
 	posOfField map[int]int
 	del        *deletes    // Iceberg deletes of this file; nil if none
-	direct     []directCol // decimal leaves read without pqarrow
+	direct     []directCol // fixed-width leaves read without pqarrow
 	dictLeaves []int       // text leaves read as dictionaries where all pages are
 }
 
@@ -207,7 +207,7 @@ func (s *Scanner) planFile(f *catalog.File) (fileScan, error) {
 		}
 		if len(f.Deletes) == 0 {
 			// (Deletes read their key columns from pqarrow's batches.)
-			if dc, ok := directDecimal(&fs, field, s.schema.Field(i).Type); ok {
+			if dc, ok := directColumn(&fs, field, s.schema.Field(i).Type); ok {
 				fs.out[i] = colSource{kind: fromDirect, pos: len(fs.direct)}
 				fs.direct = append(fs.direct, dc)
 				continue
