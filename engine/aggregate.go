@@ -312,6 +312,7 @@ type group struct {
 	keys   []pgtype.Datum
 	states []aggState
 	acc    []fastAcc // the typed path's running totals, folded into states at the end
+	did    int32     // id in count(DISTINCT x)'s pair sets; 0: none yet
 }
 
 func (a *aggregateOp) next(ctx context.Context) (arrow.RecordBatch, error) {
@@ -350,6 +351,7 @@ func (a *aggregateOp) accumulate(ctx context.Context, fold bool) (*partialAgg, e
 	var order []*group
 	var keyBuf []byte
 	groupsSeen := 0
+	var distinctCharged int64
 	src, _ := a.input.(selSource)
 	if a.fast == nil {
 		src = nil // the Datum path evaluates every row it gets
@@ -380,10 +382,11 @@ func (a *aggregateOp) accumulate(ctx context.Context, fold bool) (*partialAgg, e
 			b.Release()
 			b = c
 		}
+		if !done && err == nil && a.fast != nil {
+			a.fast.mapAll(groups)
+			err = a.fast.spillDistinct(a)
+		}
 		if !done && err == nil {
-			if a.fast != nil {
-				a.fast.mapAll(groups)
-			}
 			err = a.consume(b, groups, &order, &keyBuf)
 		}
 		if b != nil {
@@ -398,6 +401,14 @@ func (a *aggregateOp) accumulate(ctx context.Context, fold bool) (*partialAgg, e
 			return nil, err
 		}
 		groupsSeen = len(order)
+		if a.fast != nil {
+			if d := a.fast.distinctBytes(); d > distinctCharged {
+				if err := checkMemory(a.env, d-distinctCharged, "hashing an aggregate's distinct values"); err != nil {
+					return nil, err
+				}
+				distinctCharged = d
+			}
+		}
 	}
 	if a.fast != nil && fold {
 		if err := a.fast.fold(a, order); err != nil {

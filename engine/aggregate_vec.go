@@ -46,6 +46,10 @@ type aggFast struct {
 	slab     []group   // allocated in runs, as a query may make millions
 	wordSlab []int64
 	accSlab  []fastAcc
+	// count(DISTINCT x)'s groups by id (did-1), for spillDistinct, and
+	// whether the Datum states have taken the distinct values over.
+	dgroups []*group
+	spilled bool
 }
 
 type fastKey struct {
@@ -66,6 +70,9 @@ func isIntType(t pgtype.Type) bool {
 type fastAgg struct {
 	star bool // count(*)
 	arg  *expr.NumExpr
+	// count(DISTINCT arg): the (group, value) pairs seen, so that each
+	// value counts once per group.
+	distinct *pairSet
 }
 
 // fastAcc is one aggregate's typed state in one group.
@@ -110,7 +117,7 @@ func newAggFast(n *plan.Aggregate, env *expr.Env) *aggFast {
 	}
 	f.keyWords = make([][]int64, len(f.keys))
 	for _, c := range n.Aggs {
-		if c.Filter != nil || c.Distinct {
+		if c.Filter != nil || (c.Distinct && c.Func != "count") {
 			return nil
 		}
 		switch c.Func {
@@ -129,7 +136,13 @@ func newAggFast(n *plan.Aggregate, env *expr.Env) *aggFast {
 		if !ok {
 			return nil
 		}
-		f.aggs = append(f.aggs, fastAgg{arg: arg})
+		ag := fastAgg{arg: arg}
+		if c.Distinct {
+			// Coefficients at the argument's static scale: equal values
+			// have equal coefficients.
+			ag.distinct = &pairSet{}
+		}
+		f.aggs = append(f.aggs, ag)
 	}
 	return f
 }
@@ -137,6 +150,9 @@ func newAggFast(n *plan.Aggregate, env *expr.Env) *aggFast {
 // consume adds b's rows (those in sel, when not nil); ok false: b needs
 // the Datum path (nothing was added).
 func (f *aggFast) consume(a *aggregateOp, b arrow.RecordBatch, sel []int32, groups map[string]*group, order *[]*group, keyBuf *[]byte) (bool, error) {
+	if f.spilled {
+		return false, nil
+	}
 	vecs := make([]*expr.NumVec, len(f.aggs))
 	for i, ag := range f.aggs {
 		if ag.star {
@@ -209,6 +225,8 @@ func (f *aggFast) consume(a *aggregateOp, b arrow.RecordBatch, sel []int32, grou
 		f.mapAll(groups)
 	}
 	nullable := len(cols) == 1 && nums == nil && cols[0].NullN() > 0
+	var lastKey int64
+	var lastG *group
 	for i := 0; i < n; i++ {
 		r := i
 		if sel != nil {
@@ -226,12 +244,19 @@ func (f *aggFast) consume(a *aggregateOp, b arrow.RecordBatch, sel []int32, grou
 				f.byWide = append(f.byWide, g)
 			}
 		} else if ints != nil && !(nullable && cols[0].IsNull(r)) {
-			if gi := f.intGroups.first(ints[r]); gi >= 0 {
-				g = f.byInt[gi]
+			// A key equal to the row before's (input sorted or clustered
+			// by the key, as lineitem by l_orderkey) skips the lookup.
+			if k := ints[r]; lastG == nil || k != lastKey {
+				if gi := f.intGroups.first(k); gi >= 0 {
+					g = f.byInt[gi]
+				} else {
+					g = f.typedGroup(a, groups, order, cols, r, keyBuf, ints[r:r+1])
+					f.intGroups.insert(k, int32(len(f.byInt)))
+					f.byInt = append(f.byInt, g)
+				}
+				lastKey, lastG = k, g
 			} else {
-				g = f.typedGroup(a, groups, order, cols, r, keyBuf, ints[r:r+1])
-				f.intGroups.insert(ints[r], int32(len(f.byInt)))
-				f.byInt = append(f.byInt, g)
+				g = lastG
 			}
 		} else if len(f.keys) > 0 {
 			buf := (*keyBuf)[:0]
@@ -259,6 +284,12 @@ func (f *aggFast) consume(a *aggregateOp, b arrow.RecordBatch, sel []int32, grou
 				continue
 			}
 			x := v.Coef[r]
+			if ds := f.aggs[i].distinct; ds != nil {
+				if ds.add(f.groupID(g), x) {
+					acc.n++
+				}
+				continue
+			}
 			if acc.n == 0 {
 				acc.min, acc.max = x, x
 			} else if x < acc.min {
@@ -446,6 +477,11 @@ func (f *aggFast) foldAcc(st aggState, i int, acc fastAcc) error {
 	if f.aggs[i].arg != nil {
 		scale = f.aggs[i].arg.Scale
 	}
+	if f.aggs[i].distinct != nil {
+		// count(DISTINCT x): acc.n values, each counted once already.
+		innerCount(st).n += acc.n
+		return nil
+	}
 	switch st := st.(type) {
 	case *countState:
 		st.n += acc.n
@@ -462,6 +498,69 @@ func (f *aggFast) foldAcc(st aggState, i int, acc fastAcc) error {
 		return st.add([]pgtype.Datum{f.value(i, x, scale)})
 	}
 	return nil
+}
+
+// innerCount is the count state inside count(DISTINCT x)'s wrappers.
+func innerCount(st aggState) *countState {
+	for {
+		switch s := st.(type) {
+		case *orderedState:
+			st = s.inner
+		case *distinctState:
+			st = s.inner
+		case *countState:
+			return s
+		default:
+			panic("count(DISTINCT) without a count state")
+		}
+	}
+}
+
+// groupID is g's id in the distinct aggregates' pair sets, given when
+// first needed.
+func (f *aggFast) groupID(g *group) int32 {
+	if g.did == 0 {
+		f.dgroups = append(f.dgroups, g)
+		g.did = int32(len(f.dgroups))
+	}
+	return g.did
+}
+
+// spillDistinct hands the values count(DISTINCT x) has seen to the
+// groups' Datum states before the first batch that the Datum path takes
+// (its distinctState must know every value seen, or one would count
+// twice); every later batch then goes the Datum path too.
+func (f *aggFast) spillDistinct(a *aggregateOp) error {
+	if f.spilled {
+		return nil
+	}
+	for i, ag := range f.aggs {
+		if ag.distinct == nil {
+			continue
+		}
+		f.spilled = true
+		err := ag.distinct.each(func(gid int32, v int64) error {
+			g := f.dgroups[gid-1]
+			g.acc[i].n--
+			return a.statesOf(g)[i].add([]pgtype.Datum{f.value(i, v, ag.arg.Scale)})
+		})
+		if err != nil {
+			return err
+		}
+		ag.distinct = nil
+	}
+	return nil
+}
+
+// distinctBytes is the memory of the distinct aggregates' pair sets.
+func (f *aggFast) distinctBytes() int64 {
+	var n int64
+	for _, ag := range f.aggs {
+		if ag.distinct != nil {
+			n += ag.distinct.bytes()
+		}
+	}
+	return n
 }
 
 // emitAgg builds aggregate i's column for groups, straight from the typed

@@ -227,3 +227,77 @@ func (t *wordsTable) first(key []int64) int32 {
 func (t *wordsTable) bytes() int64 {
 	return int64(len(t.keys))*8 + int64(len(t.heads))*8 + int64(cap(t.next))*4
 }
+
+// pairSet is a set of (group, value) pairs: the values count(DISTINCT x)
+// has seen, for every group in one open-addressing table instead of a set
+// per group, so a row costs a multiply and (usually) one comparison.
+type pairSet struct {
+	slots []pairSlot
+	used  int
+	shift uint
+}
+
+type pairSlot struct {
+	v int64
+	g int32 // the group's id (from 1); 0: empty slot
+}
+
+func (s *pairSet) slot(g int32, v int64) int {
+	h := (uint64(v) ^ uint64(g)*0xC2B2AE3D27D4EB4F) * 0x9E3779B97F4A7C15
+	return int(h >> s.shift)
+}
+
+// add puts (g, v) in the set; false when it was there already.
+func (s *pairSet) add(g int32, v int64) bool {
+	if (s.used+1)*2 > len(s.slots) {
+		s.resize(max(len(s.slots)*2, 1<<10))
+	}
+	mask := len(s.slots) - 1
+	for i := s.slot(g, v); ; i = (i + 1) & mask {
+		sl := &s.slots[i]
+		switch {
+		case sl.g == 0:
+			*sl = pairSlot{v: v, g: g}
+			s.used++
+			return true
+		case sl.g == g && sl.v == v:
+			return false
+		}
+	}
+}
+
+func (s *pairSet) resize(size int) {
+	old := s.slots
+	s.slots = make([]pairSlot, size)
+	bits := uint(0)
+	for 1<<bits < size {
+		bits++
+	}
+	s.shift = 64 - bits
+	mask := size - 1
+	for _, o := range old {
+		if o.g == 0 {
+			continue
+		}
+		i := s.slot(o.g, o.v)
+		for s.slots[i].g != 0 {
+			i = (i + 1) & mask
+		}
+		s.slots[i] = o
+	}
+}
+
+// each calls f with every pair in the set.
+func (s *pairSet) each(f func(g int32, v int64) error) error {
+	for _, sl := range s.slots {
+		if sl.g != 0 {
+			if err := f(sl.g, sl.v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// bytes is the set's memory, for the query's memory budget.
+func (s *pairSet) bytes() int64 { return int64(len(s.slots)) * 16 }

@@ -58,6 +58,7 @@ type joinOp struct {
 	probeWordCols []int
 	words         []int64
 	keyBuf        []byte
+	firsts        []int32 // probeInts' answers, reused per batch
 	// nullAware is x NOT IN (subquery)'s anti join (plan.Join.NotIn): a NULL
 	// in the subquery or, unless it is empty, in x drops the row.
 	nullAware bool
@@ -529,6 +530,10 @@ func (j *joinOp) probeBatch(ctx context.Context, b arrow.RecordBatch, sel []int3
 		}
 	}
 	nullable := intCol != nil && intCol.NullN() > 0
+	var firsts []int32
+	if intCol != nil && j.tableInt != nil {
+		firsts = j.probeInts(ints, sel, rowsIn)
+	}
 	for i := 0; i < rowsIn && len(j.probeKeys) > 0; i++ {
 		r := i
 		if sel != nil {
@@ -551,8 +556,8 @@ func (j *joinOp) probeBatch(ctx context.Context, b arrow.RecordBatch, sel []int3
 				matched[r] = j.nullAware
 				continue
 			}
-			if j.tableInt != nil {
-				c = j.tableInt.first(ints[r])
+			if firsts != nil {
+				c = firsts[i]
 			}
 		} else {
 			k, ok := j.key(keys, r)
@@ -606,6 +611,44 @@ func (j *joinOp) probeBatch(ctx context.Context, b arrow.RecordBatch, sel []int3
 		return j.emit(b, rows, nulls(len(rows)), false)
 	}
 	return nil
+}
+
+// probeInts looks up the first build row of each probed row's key (rows
+// sel, or all when nil; a NULL key's garbage finds whatever it finds, the
+// caller skips it), in one loop of independent lookups apart from the
+// rest of the probe, so the processor overlaps their cache misses; a key
+// equal to the row before's (a probe side sorted by the key, as lineitem
+// by l_orderkey) reuses its answer.
+func (j *joinOp) probeInts(ints []int64, sel []int32, n int) []int32 {
+	if cap(j.firsts) < n {
+		j.firsts = make([]int32, n)
+	}
+	out := j.firsts[:n]
+	t := j.tableInt
+	last, lastRow := int64(0), int32(-1)
+	if n > 0 {
+		r := 0
+		if sel != nil {
+			r = int(sel[0])
+		}
+		last = ints[r] + 1 // differs from the first key
+	}
+	if sel == nil {
+		for i, k := range ints[:n] {
+			if k != last {
+				last, lastRow = k, t.first(k)
+			}
+			out[i] = lastRow
+		}
+		return out
+	}
+	for i, r := range sel[:n] {
+		if k := ints[r]; k != last {
+			last, lastRow = k, t.first(k)
+		}
+		out[i] = lastRow
+	}
+	return out
 }
 
 // pairs checks candidate pairs against the residual condition, records
