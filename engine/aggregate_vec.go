@@ -33,6 +33,7 @@ type aggFast struct {
 	// map still holds every group for batches on the other paths.
 	intGroups *intTable
 	byInt     []*group
+	intAcc    [][]fastAcc // per byInt group, its acc
 	// Several integer or date keys: the same, by their values as words.
 	wide       bool
 	wideGroups *wordsTable
@@ -226,7 +227,13 @@ func (f *aggFast) consume(a *aggregateOp, b arrow.RecordBatch, sel []int32, grou
 	}
 	nullable := len(cols) == 1 && nums == nil && cols[0].NullN() > 0
 	var lastKey int64
-	var lastG *group
+	var lastAcc []fastAcc
+	haveLast := false
+	var accs []fastAcc // the row's group's totals: g.acc
+	gi := int32(-1)    // the row's group in byInt when g is not looked up
+	if g != nil {
+		accs = g.acc
+	}
 	for i := 0; i < n; i++ {
 		r := i
 		if sel != nil {
@@ -243,21 +250,23 @@ func (f *aggFast) consume(a *aggregateOp, b arrow.RecordBatch, sel []int32, grou
 				f.wideGroups.insert(f.words, int32(len(f.byWide)))
 				f.byWide = append(f.byWide, g)
 			}
+			accs = g.acc
 		} else if ints != nil && !(nullable && cols[0].IsNull(r)) {
 			// A key equal to the row before's (input sorted or clustered
 			// by the key, as lineitem by l_orderkey) skips the lookup.
-			if k := ints[r]; lastG == nil || k != lastKey {
-				if gi := f.intGroups.first(k); gi >= 0 {
-					g = f.byInt[gi]
-				} else {
-					g = f.typedGroup(a, groups, order, cols, r, keyBuf, ints[r:r+1])
-					f.intGroups.insert(k, int32(len(f.byInt)))
-					f.byInt = append(f.byInt, g)
+			// The totals come from intAcc, one load fewer than through
+			// the group (byInt) per row; g is looked up when needed.
+			if k := ints[r]; !haveLast || k != lastKey {
+				if gi = f.intGroups.first(k); gi < 0 {
+					ng := f.typedGroup(a, groups, order, cols, r, keyBuf, ints[r:r+1])
+					gi = int32(len(f.byInt))
+					f.intGroups.insert(k, gi)
+					f.byInt = append(f.byInt, ng)
+					f.intAcc = append(f.intAcc, ng.acc)
 				}
-				lastKey, lastG = k, g
-			} else {
-				g = lastG
+				lastKey, lastAcc, haveLast = k, f.intAcc[gi], true
 			}
+			g, accs = nil, lastAcc
 		} else if len(f.keys) > 0 {
 			buf := (*keyBuf)[:0]
 			for i, col := range cols {
@@ -272,9 +281,10 @@ func (f *aggFast) consume(a *aggregateOp, b arrow.RecordBatch, sel []int32, grou
 			if g, ok = groups[string(buf)]; !ok || g.acc == nil {
 				g = f.groupFor(a, groups, order, string(buf), cols, nums, r)
 			}
+			accs = g.acc
 		}
 		for i := range f.aggs {
-			acc := &g.acc[i]
+			acc := &accs[i]
 			v := vecs[i]
 			if v == nil {
 				acc.n++
@@ -285,6 +295,9 @@ func (f *aggFast) consume(a *aggregateOp, b arrow.RecordBatch, sel []int32, grou
 			}
 			x := v.Coef[r]
 			if ds := f.aggs[i].distinct; ds != nil {
+				if g == nil {
+					g = f.byInt[gi]
+				}
 				if ds.add(f.groupID(g), x) {
 					acc.n++
 				}
@@ -301,6 +314,9 @@ func (f *aggFast) consume(a *aggregateOp, b arrow.RecordBatch, sel []int32, grou
 			s := acc.sum + x
 			if (x >= 0) == (acc.sum >= 0) && (s >= 0) != (x >= 0) {
 				// The running sum left int64: hand it to the exact state.
+				if g == nil {
+					g = f.byInt[gi]
+				}
 				if err := f.flushSum(a.statesOf(g), i, acc.sum, v.Scale); err != nil {
 					return false, err
 				}
@@ -369,6 +385,7 @@ func (f *aggFast) typedAdd(g *group) {
 		}
 		f.intGroups.insert(g.words[0], int32(len(f.byInt)))
 		f.byInt = append(f.byInt, g)
+		f.intAcc = append(f.intAcc, g.acc)
 		return
 	}
 	if f.wideGroups == nil {
