@@ -78,12 +78,11 @@ const (
 
 // Types PostgreSQL's catalogs use that Sluice cannot encode yet, served as
 // the nearest type it can; the keys are PostgreSQL's type OIDs, the values
-// Sluice's. None are left among the types of the relations this package
-// defines (xid, pg_node_tree, int2vector, oidvector, anyarray, inet,
-// pg_lsn and the extended statistics' types are pgtype's own), except
-// pg_publication_rel.prattrs (int2[], pgcatalog_tables.go says why);
-// exported columns of a type pgtype lacks (pg_statistic_ext_data.stxdexpr,
-// pg_statistic[]) get text or text[] (SubstituteType).
+// Sluice's. None are left among the types of the catalog relations (xid,
+// pg_node_tree, int2vector, oidvector, anyarray, inet, pg_lsn, the extended
+// statistics' types and pg_statistic's row type are pgtype's own); an
+// exported column of a type pgtype lacked would get text or text[]
+// (SubstituteType).
 var SubstitutedTypes = map[uint32]uint32{}
 
 var (

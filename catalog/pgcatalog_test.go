@@ -264,9 +264,6 @@ func runPG(ctx context.Context, conn *pgx.Conn, sql string) pcResult {
 	for _, f := range rows.FieldDescriptions() {
 		oid := f.DataTypeOID
 		oid = catalog.SubstituteType(oid)
-		if f.Name == "prattrs" && oid == pgtype.Int2VectorOID {
-			oid = pgtype.Int2ArrayOID // pg_publication_rel's one substitute (pgcatalog_tables.go)
-		}
 		res.cols = append(res.cols, fmt.Sprintf("%s:%d(%d)", f.Name, oid, f.TypeModifier))
 	}
 	for rows.Next() {

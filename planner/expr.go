@@ -396,6 +396,13 @@ func castExists(a, b pgtype.Type) bool {
 	if numRank(a) > 0 && numRank(a) <= 3 && isOIDish(b) || isOIDish(a) && numRank(b) > 0 && numRank(b) <= 3 {
 		return true
 	}
+	// An array converts element by element when its elements do
+	// (PostgreSQL's array coercion). int2vector and oidvector are arrays of
+	// int2 and oid as sources (psql's prattrs::int2[]), but no array
+	// converts to them.
+	if a.IsArray() && b.IsArray() && b.OID != pgtype.Int2VectorOID && b.OID != pgtype.OIDVectorOID {
+		return castExists(a.Elem(), b.Elem())
+	}
 	return false
 }
 

@@ -63,8 +63,9 @@ func arrayFunc(name string, types []pgtype.Type) (func([]pgtype.Datum) (pgtype.D
 			}
 			arr := a[0].(pgtype.Array)
 			// An empty vector keeps its one dimension ([0:-1]), as
-			// int2vectorin makes it; an empty array has none.
-			if a[1].(int64) != 1 || len(arr.Elements) == 0 && !isVector(types[0]) {
+			// int2vectorin makes it, and so does the array cast from it;
+			// an empty array has none.
+			if a[1].(int64) != 1 || !hasDim(types[0], arr) {
 				return nil, nil
 			}
 			lower := lowerBound(types[0], arr)
@@ -184,4 +185,12 @@ func compareNumbers(x, y pgtype.Datum) int {
 		}
 	}
 	return Compare(x, y)
+}
+
+// hasDim says whether arr has its one dimension: any element, or an empty
+// int2vector or oidvector (and an array cast from one, whose zero-element
+// Array keeps lower bound 0), which int2vectorin gives one dimension of
+// length 0 where an empty array has none.
+func hasDim(t pgtype.Type, arr pgtype.Array) bool {
+	return len(arr.Elements) > 0 || isVector(t) || arr.Lower != 1
 }

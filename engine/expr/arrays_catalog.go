@@ -9,7 +9,10 @@ import (
 // array_append treat a NULL array as empty).
 func arrayOpFunc(name string, types []pgtype.Type) (func([]pgtype.Datum) (pgtype.Datum, error), bool) {
 	elemOf := func(t pgtype.Type) pgtype.Type { return pgtype.Type{OID: t.Elem().OID, Typmod: -1} }
-	build := func(elem pgtype.Type, parts ...[]pgtype.Datum) pgtype.Array {
+	// build joins parts into an array counted from lower, the first
+	// subscript of the first input that has a dimension (array_cat's and
+	// array_append's rule: '[0:1]={1,2}' || 3 is [0:2]={1,2,3}).
+	build := func(elem pgtype.Type, lower int64, parts ...[]pgtype.Datum) pgtype.Array {
 		var out []pgtype.Datum
 		for _, p := range parts {
 			out = append(out, p...)
@@ -17,7 +20,14 @@ func arrayOpFunc(name string, types []pgtype.Type) (func([]pgtype.Datum) (pgtype
 		if out == nil {
 			out = []pgtype.Datum{}
 		}
-		return pgtype.Array{Elem: elem, Elements: out, Lower: 1}
+		return pgtype.Array{Elem: elem, Elements: out, Lower: int32(lower)}
+	}
+	lowerOf := func(t pgtype.Type, d pgtype.Datum) (int64, bool) {
+		if d == nil {
+			return 1, false
+		}
+		arr := d.(pgtype.Array)
+		return lowerBound(t, arr), hasDim(t, arr)
 	}
 	elems := func(d pgtype.Datum) []pgtype.Datum {
 		if d == nil {
@@ -50,17 +60,25 @@ func arrayOpFunc(name string, types []pgtype.Type) (func([]pgtype.Datum) (pgtype
 			if a[1] == nil {
 				return a[0], nil
 			}
-			return build(elem, elems(a[0]), elems(a[1])), nil
+			lower, ok := lowerOf(types[0], a[0])
+			if !ok {
+				lower, _ = lowerOf(types[1], a[1])
+			}
+			return build(elem, lower, elems(a[0]), elems(a[1])), nil
 		}, true
 	case "array_append":
 		elem := elemOf(types[0])
 		return func(a []pgtype.Datum) (pgtype.Datum, error) {
-			return build(elem, elems(a[0]), []pgtype.Datum{a[1]}), nil
+			lower, _ := lowerOf(types[0], a[0])
+			return build(elem, lower, elems(a[0]), []pgtype.Datum{a[1]}), nil
 		}, true
 	case "array_prepend":
+		// The array keeps its first subscript (array_prepend readjusts
+		// it after growing the array downwards).
 		elem := elemOf(types[1])
 		return func(a []pgtype.Datum) (pgtype.Datum, error) {
-			return build(elem, []pgtype.Datum{a[0]}, elems(a[1])), nil
+			lower, _ := lowerOf(types[1], a[1])
+			return build(elem, lower, []pgtype.Datum{a[0]}, elems(a[1])), nil
 		}, true
 	}
 	return nil, false

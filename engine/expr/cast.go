@@ -50,6 +50,8 @@ func castFunc(from, to pgtype.Type, env *Env) (func(pgtype.Datum) (pgtype.Datum,
 		return fn, nil
 	}
 	switch {
+	case from.IsArray() && to.IsArray() && !same:
+		return arrayCast(from, to, env)
 	case to.OID == pgtype.NumericOID:
 		_, scale, hasMod := pgtype.NumericPrecisionScale(to.Typmod)
 		prec, _, _ := pgtype.NumericPrecisionScale(to.Typmod)
@@ -332,4 +334,47 @@ func utcMicros(wall int64, loc *time.Location) int64 {
 		return u
 	}
 	return wall - before
+}
+
+// arrayCast converts an array element by element, keeping its bounds, as
+// PostgreSQL's array coercion does. int2vector and oidvector are arrays
+// counted from 0, and the array they become keeps that lower bound
+// ('1 2'::int2vector::int2[] is [0:1]={1,2}); an empty vector keeps its one
+// dimension too (array_lower gives 0), which a zero-element Array with a
+// lower bound other than 1 stands for.
+func arrayCast(from, to pgtype.Type, env *Env) (func(pgtype.Datum) (pgtype.Datum, error), error) {
+	switch to.Elem().OID {
+	case pgtype.RegclassOID, pgtype.RegtypeOID, pgtype.RegprocOID, pgtype.RegprocedureOID, pgtype.RegoperOID,
+		pgtype.RegoperatorOID, pgtype.RegnamespaceOID, pgtype.RegroleOID:
+		// Their elements print as names only the catalog knows, which an
+		// array's output does not look up: refuse rather than print OIDs.
+		return nil, pgerr.New(pgerr.FeatureNotSupported, "cannot cast type %s to %s: arrays of %s are not supported", from, to, to.Elem())
+	}
+	elem, err := castFunc(from.Elem(), to.Elem(), env)
+	if err != nil {
+		return nil, err
+	}
+	vector := isVector(from)
+	toElem := to.Elem()
+	return func(d pgtype.Datum) (pgtype.Datum, error) {
+		arr, ok := d.(pgtype.Array)
+		if !ok {
+			return nil, pgerr.New(pgerr.CannotCoerce, "cannot cast type %s to %s", from, to)
+		}
+		out := pgtype.Array{Elem: toElem, Elements: make([]pgtype.Datum, len(arr.Elements)), Lower: arr.Lower}
+		if vector {
+			out.Lower = 0
+		}
+		for i, e := range arr.Elements {
+			if e == nil {
+				continue
+			}
+			v, err := elem(e)
+			if err != nil {
+				return nil, err
+			}
+			out.Elements[i] = v
+		}
+		return out, nil
+	}, nil
 }

@@ -473,14 +473,11 @@ func halfRounded(v int64) int64 {
 
 // lowerBound is an array's first subscript: 0 for int2vector and
 // oidvector, which PostgreSQL always stores from 0 (pg_index.indkey[0] is
-// the first column); else the array's own, 1 when unset (Arrow lists keep
-// none).
+// the first column); else the array's own (an Array read from Arrow has 1,
+// one cast from a vector 0).
 func lowerBound(t pgtype.Type, arr pgtype.Array) int64 {
 	if isVector(t) {
 		return 0
-	}
-	if arr.Lower == 0 {
-		return 1
 	}
 	return int64(arr.Lower)
 }

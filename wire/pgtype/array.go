@@ -478,3 +478,19 @@ func decodeArrayBinary(src []byte, elem Type) (Array, error) {
 	}
 	return out, nil
 }
+
+// storableBounds refuses an array whose lower bound an Arrow list cannot
+// keep: a list reads back counted from 1 (int2vector and oidvector from 0,
+// by their type), so '[0:1]={1,2}'::int2[] or '1 2'::int2vector::int2[]
+// stored in a result column would come back as {1,2}, a different value
+// to PostgreSQL. Such arrays work inside an expression (array_lower,
+// subscripts, ::text), which never stores them; stored, they fail rather
+// than change. An empty array cast from a vector keeps its dimension
+// (Lower 0) and is refused alike.
+func storableBounds(t Type, a Array) error {
+	if a.Lower == 1 || isVector(t.OID) {
+		return nil
+	}
+	return pgerr.New(pgerr.FeatureNotSupported, "array with lower bound %d cannot be stored in a result column", a.Lower).
+		WithHint("Cast the array to text, or use array_lower and subscripts within the expression.")
+}

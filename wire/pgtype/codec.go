@@ -112,7 +112,7 @@ func kindOf(oid OID) kind {
 		return kUUID
 	case VoidOID:
 		return kVoid
-	case RecordOID:
+	case RecordOID, PgStatisticOID:
 		return kRecord
 	}
 	return kUnsupported

@@ -94,6 +94,12 @@ const (
 	RegprocArrayOID     OID = 1008
 	RegclassArrayOID    OID = 2210
 	RegtypeArrayOID     OID = 2211
+
+	// pg_statistic's row type and its array: the one table row type a
+	// catalog column has (pg_statistic_ext_data.stxdexpr is
+	// pg_statistic[]). Its values are records, coded as record's.
+	PgStatisticOID      OID = 10029
+	PgStatisticArrayOID OID = 10028
 )
 
 // Type is a PostgreSQL type with its modifier (-1 when none), as
@@ -137,17 +143,18 @@ type Category byte
 
 // typcategory values.
 const (
-	CatArray    Category = 'A'
-	CatBool     Category = 'B'
-	CatDatetime Category = 'D'
-	CatNumeric  Category = 'N'
-	CatString   Category = 'S'
-	CatTimespan Category = 'T'
-	CatUser     Category = 'U'
-	CatUnknown  Category = 'X'
-	CatPseudo   Category = 'P'
-	CatNetwork  Category = 'I'
-	CatInternal Category = 'Z'
+	CatArray     Category = 'A'
+	CatComposite Category = 'C'
+	CatBool      Category = 'B'
+	CatDatetime  Category = 'D'
+	CatNumeric   Category = 'N'
+	CatString    Category = 'S'
+	CatTimespan  Category = 'T'
+	CatUser      Category = 'U'
+	CatUnknown   Category = 'X'
+	CatPseudo    Category = 'P'
+	CatNetwork   Category = 'I'
+	CatInternal  Category = 'Z'
 )
 
 // Info is what Sluice knows of one built-in type.
@@ -236,6 +243,8 @@ var infos = []Info{
 	{PgDependenciesOID, "pg_dependencies", -1, CatInternal, 0, 0},
 	{PgMCVListOID, "pg_mcv_list", -1, CatInternal, 0, 0},
 	{AclitemArrayOID, "_aclitem", -1, CatArray, AclitemOID, 0},
+	{PgStatisticOID, "pg_statistic", -1, CatComposite, 0, PgStatisticArrayOID},
+	{PgStatisticArrayOID, "_pg_statistic", -1, CatArray, PgStatisticOID, 0},
 }
 
 var byOID = func() map[OID]*Info {
@@ -373,7 +382,7 @@ func (t Type) ArrowType() arrow.DataType {
 		return arrow.BinaryTypes.String
 	case TextOID, VarcharOID, BPCharOID, NameOID, CharOID, JSONOID, JSONBOID, UnknownOID, AclitemOID:
 		return arrow.BinaryTypes.String
-	case ByteaOID, RecordOID:
+	case ByteaOID, RecordOID, PgStatisticOID:
 		return arrow.BinaryTypes.Binary
 	case DateOID:
 		return arrow.FixedWidthTypes.Date32

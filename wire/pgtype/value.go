@@ -749,6 +749,9 @@ func AppendDatum(b array.Builder, t Type, d Datum) error {
 		if !ok {
 			return fail()
 		}
+		if err := storableBounds(t, a); err != nil {
+			return err
+		}
 		bb.Append(true)
 		vb := bb.ValueBuilder()
 		elem := t.Elem()
