@@ -252,7 +252,7 @@ func shareable(n plan.Node) bool {
 			case *plan.Subquery, *plan.CorrelatedRef, *plan.OuterRef:
 				ok = false
 			case *plan.Call:
-				if !stableCall(c.Func) {
+				if c.Volatile {
 					ok = false
 				}
 			}
@@ -263,18 +263,6 @@ func shareable(n plan.Node) bool {
 		ok = ok && shareable(c)
 	}
 	return ok
-}
-
-// stableCall reports whether a function returns the same value for the
-// same arguments within one statement (not random, nextval, clock_timestamp
-// and their kind).
-func stableCall(name string) bool {
-	switch name {
-	case "random", "setseed", "random_normal", "gen_random_uuid", "uuid_generate_v4", "nextval", "setval", "currval", "lastval",
-		"clock_timestamp", "timeofday", "statement_timestamp", "pg_sleep", "txid_current", "set_config":
-		return false
-	}
-	return true
 }
 
 // shareAggregate wraps op, built for n, so that equal aggregates of the

@@ -122,7 +122,7 @@ func TestShareAggregate(t *testing.T) {
 		t.Errorf("rows kept after the last user closed (refs %d)", s1.s.refs)
 	}
 
-	random := func() plan.Expr { return &plan.Call{Func: "random", Op: "random", Typ: f8} }
+	random := func() plan.Expr { return &plan.Call{Func: "random", Op: "random", Typ: f8, Volatile: true} }
 	op3, err := b.build(mk(random(), f8))
 	if err != nil {
 		t.Fatal(err)

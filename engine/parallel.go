@@ -245,7 +245,7 @@ func exprsParallelSafe(n plan.Node) bool {
 			case *plan.Subquery:
 				safe = false
 			case *plan.Call:
-				if c.Func == "random" || c.Func == "setseed" {
+				if c.Volatile {
 					safe = false
 				}
 			}

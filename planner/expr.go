@@ -1191,7 +1191,8 @@ func (b *binder) funcCall(fc *pg_query.FuncCall, sc *scope) (plan.Expr, error) {
 	if name == "div" {
 		impl = "div_trunc" // "div" is the / operator's implementation
 	}
-	return &plan.Call{Func: impl, Op: name, Args: out, Typ: ret}, nil
+	vol, _ := FuncVolatility(name)
+	return &plan.Call{Func: impl, Op: name, Args: out, Typ: ret, Volatile: vol == Volatile}, nil
 }
 
 // resolveOverload picks the overload of a function that fits its bound

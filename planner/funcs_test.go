@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/sluicesql/sluice/planner/plan"
@@ -105,5 +106,47 @@ func TestExprVolatility(t *testing.T) {
 		if got := ExprVolatility(c.e); got != c.want {
 			t.Errorf("%s: %c, want %c", c.e, got, c.want)
 		}
+	}
+}
+
+// The binder marks each call with its function's volatility from the one
+// table above, and the rules read the mark: a volatile predicate stays
+// above the join it was written over, a stable one goes into the scan.
+func TestBinderMarksVolatileCalls(t *testing.T) {
+	p := New()
+	stmts, err := p.Parse("SELECT random(), clock_timestamp(), now(), lower(name), round(random() * 10) FROM gold.customers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := p.Bind(stmts[0].(*Query), joinState(), fuzzEnv{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	var walk func(n plan.Node)
+	walk = func(n plan.Node) {
+		for _, e := range plan.Exprs(n) {
+			plan.Walk(e, func(x plan.Expr) bool {
+				if c, ok := x.(*plan.Call); ok {
+					got[c.Op] = c.Volatile
+				}
+				return true
+			})
+		}
+		for _, c := range n.Children() {
+			walk(c)
+		}
+	}
+	walk(b.Root)
+	want := map[string]bool{"random": true, "clock_timestamp": true, "now": false, "lower": false, "round": false, "*": false}
+	for name, v := range want {
+		if g, ok := got[name]; !ok || g != v {
+			t.Errorf("%s: Volatile %v (bound %v), want %v", name, g, ok, v)
+		}
+	}
+
+	volatile := explain(t, "SELECT o.order_id FROM gold.orders o JOIN gold.customers c ON o.customer_id = c.customer_id WHERE random() < 0.5 AND c.name = 'x'")
+	if !strings.Contains(volatile, "Filter (random() <") || strings.Contains(volatile, "Scan gold.customers [customer_id, name] filter=(random()") {
+		t.Errorf("random() moved:\n%s", volatile)
 	}
 }

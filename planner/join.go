@@ -512,7 +512,7 @@ func shiftRefs(e plan.Expr, d int) plan.Expr {
 func volatile(e plan.Expr) bool {
 	v := false
 	plan.Walk(e, func(x plan.Expr) bool {
-		if c, ok := x.(*plan.Call); ok && (c.Func == "random" || c.Func == "setseed") {
+		if c, ok := x.(*plan.Call); ok && c.Volatile {
 			v = true
 		}
 		return !v

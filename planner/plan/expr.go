@@ -61,6 +61,12 @@ type Call struct {
 	// Trino tier computes (bound only when one is configured): the engine
 	// refuses the plan, the Trino renderer writes Trino's spelling.
 	Remote bool
+	// Volatile marks a function whose value may change from one call to
+	// the next with the same arguments (PostgreSQL's provolatile 'v':
+	// random(), clock_timestamp()), set by the binder from the planner's
+	// function table. Such a call is not moved, shared between equal
+	// expressions or run on several workers at once.
+	Volatile bool
 }
 
 func (c *Call) Type() pgtype.Type { return c.Typ }
@@ -244,7 +250,7 @@ func Map(e Expr, fn func(Expr) Expr) Expr {
 	}
 	switch x := e.(type) {
 	case *Call:
-		e = &Call{Func: x.Func, Op: x.Op, Args: all(x.Args), Typ: x.Typ, Remote: x.Remote}
+		e = &Call{Func: x.Func, Op: x.Op, Args: all(x.Args), Typ: x.Typ, Remote: x.Remote, Volatile: x.Volatile}
 	case *Cast:
 		e = &Cast{Arg: Map(x.Arg, fn), Typ: x.Typ}
 	case *BoolOp:

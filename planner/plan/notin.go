@@ -54,7 +54,7 @@ func (j *Join) NotIn() (x, s Expr, ok bool) {
 			case *Subquery, *OuterRef, *CorrelatedRef:
 				pure = false
 			case *Call:
-				pure = pure && f.Func != "random" && f.Func != "setseed"
+				pure = pure && !f.Volatile
 			}
 			return pure
 		})
