@@ -41,7 +41,7 @@ type Engine struct {
 }
 
 // New returns an engine.
-func New() *Engine { return &Engine{mem: memory.DefaultAllocator, started: time.Now()} }
+func New() *Engine { return &Engine{mem: newBufferPool(), started: time.Now()} }
 
 // Option adjusts one execution.
 type Option func(*expr.Env)
