@@ -69,6 +69,17 @@ func (b *budget) Allocate(size int) []byte {
 	return b.alloc.Allocate(size)
 }
 
+// allocate is Allocate without zeroing (writtenBuffer), where the
+// query's allocator is the engine's pool.
+func (b *budget) allocate(size int) []byte {
+	p, ok := b.alloc.(*bufferPool)
+	if !ok {
+		return b.Allocate(size)
+	}
+	b.add(int64(size))
+	return p.allocate(size)
+}
+
 func (b *budget) Reallocate(size int, old []byte) []byte {
 	b.add(int64(size - len(old)))
 	return b.alloc.Reallocate(size, old)

@@ -61,8 +61,7 @@ func takeValidity(mem memory.Allocator, arr arrow.Array, idx []int32) (*memory.B
 	if !hasNulls {
 		return nil, 0
 	}
-	buf := memory.NewResizableBuffer(mem)
-	buf.Resize(int(bitutil.BytesForBits(int64(len(idx)))))
+	buf := writtenBuffer(mem, int(bitutil.BytesForBits(int64(len(idx)))))
 	bits := buf.Bytes()
 	clear(bits)
 	nulls := 0
@@ -82,8 +81,7 @@ func takeFixed[T uint8 | uint16 | uint32 | uint64 | [2]uint64](mem memory.Alloca
 	width := int(unsafe.Sizeof(zero))
 	raw := data.Buffers()[1].Bytes()
 	src := unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(raw))), len(raw)/width)[data.Offset():]
-	buf := memory.NewResizableBuffer(mem)
-	buf.Resize(len(idx) * width)
+	buf := writtenBuffer(mem, len(idx)*width)
 	dst := unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(buf.Bytes()))), len(idx))
 	for k, i := range idx {
 		if i >= 0 {
@@ -116,11 +114,9 @@ func takeBinary(mem memory.Allocator, arr arrow.Array, idx []int32) arrow.Array 
 			total += int(offs[i+1] - offs[i])
 		}
 	}
-	offBuf := memory.NewResizableBuffer(mem)
-	offBuf.Resize((len(idx) + 1) * 4)
+	offBuf := writtenBuffer(mem, (len(idx)+1)*4)
 	dstOffs := unsafe.Slice((*int32)(unsafe.Pointer(unsafe.SliceData(offBuf.Bytes()))), len(idx)+1)
-	valBuf := memory.NewResizableBuffer(mem)
-	valBuf.Resize(total)
+	valBuf := writtenBuffer(mem, total)
 	dst := valBuf.Bytes()
 	pos := int32(0)
 	for k, i := range idx {
@@ -139,4 +135,16 @@ func takeBinary(mem memory.Allocator, arr arrow.Array, idx []int32) arrow.Array 
 		valid.Release()
 	}
 	return array.MakeFromData(out)
+}
+
+// writtenBuffer is a buffer of n bytes from mem for a caller that writes
+// every byte: from the engine's pool (or a query's budget over it) it comes
+// without the zeroing pass Allocate makes.
+func writtenBuffer(mem memory.Allocator, n int) *memory.Buffer {
+	if d, ok := mem.(interface{ allocate(int) []byte }); ok {
+		return memory.NewBufferWithAllocator(d.allocate(n), mem)
+	}
+	buf := memory.NewResizableBuffer(mem)
+	buf.Resize(n)
+	return buf
 }
