@@ -43,8 +43,8 @@ func (b *binder) exprNoAgg(n *pg_query.Node, sc *scope) (plan.Expr, error) {
 	case *pg_query.Node_ColumnRef:
 		e, err := b.columnRef(x.ColumnRef, sc)
 		if err != nil && pgerr.Convert(err).Code == pgerr.UndefinedColumn {
-			if row, _, ok := b.wholeRow(x.ColumnRef, sc); ok {
-				return row, nil
+			if row, _, ok, werr := b.wholeRow(x.ColumnRef, sc); ok {
+				return row, werr
 			}
 		}
 		return e, err
@@ -763,6 +763,21 @@ func (b *binder) bitwiseOp(fn, op string, l, r plan.Expr, loc int32, noOp func()
 	return &plan.Call{Func: fn, Op: op, Args: []plan.Expr{l, r}, Typ: pgtype.Type{OID: t.OID, Typmod: -1}}, nil
 }
 
+// hasJSONField reports whether a record built in place (a row constructor,
+// a whole-row reference) holds a json field, at any depth.
+func hasJSONField(e plan.Expr) bool {
+	c, ok := e.(*plan.Call)
+	if !ok || c.Func != "row" && c.Func != "srf_record" {
+		return false
+	}
+	for _, a := range c.Args {
+		if a.Type().OID == pgtype.JSONOID || hasJSONField(a) {
+			return true
+		}
+	}
+	return false
+}
+
 func (b *binder) binaryOp(op string, l, r plan.Expr, loc int32) (plan.Expr, error) {
 	noOp := func() error {
 		return b.errAt(loc, pgerr.New(pgerr.UndefinedFunction, "operator does not exist: %s %s %s", l.Type(), op, r.Type()).
@@ -804,8 +819,17 @@ func (b *binder) binaryOp(op string, l, r plan.Expr, loc int32) (plan.Expr, erro
 			}
 		}
 		ct, ok := commonType(l.Type(), r.Type())
-		if !ok {
+		if !ok || ct.OID == pgtype.JSONOID {
+			// json, unlike jsonb, has no comparison operators.
 			return nil, noOp()
+		}
+		if ct.OID == pgtype.RecordOID && (hasJSONField(l) || hasJSONField(r)) {
+			// record_eq and record_cmp find no operator for a json field.
+			what := "a comparison function"
+			if op == "=" || op == "<>" {
+				what = "an equality operator"
+			}
+			return nil, b.errAt(loc, pgerr.New(pgerr.UndefinedFunction, "could not identify %s for type json", what))
 		}
 		if l, err = b.widen(l, ct); err != nil {
 			return nil, err

@@ -89,7 +89,7 @@ func (b *binder) recordFields(n *pg_query.Node, e plan.Expr, sc *scope) []plan.C
 				return s.cols[i].fields
 			}
 		}
-		if _, names, ok := b.wholeRow(cr, sc); ok {
+		if _, names, ok, err := b.wholeRow(cr, sc); ok && err == nil {
 			return rowFields(e, names)
 		}
 	}
@@ -148,7 +148,9 @@ func (b *binder) expandRecordStar(rt *pg_query.ResTarget, sc *scope) ([]target, 
 				}
 			}
 		}
-		if row, rowNames, ok := b.wholeRow(cr, sc); ok && !found {
+		if row, rowNames, ok, err := b.wholeRow(cr, sc); err != nil {
+			return nil, true, err
+		} else if ok && !found {
 			for _, c := range rowFields(row, rowNames) {
 				names = append(names, c.Name)
 			}
@@ -267,13 +269,20 @@ func rowFields(e plan.Expr, names []string) []plan.Column {
 // FROM orders t): a record of the item's columns in order, read from the
 // enclosing query's row in a subquery one level in. ok is false when no
 // FROM item has that name; a column of that name wins, so this is tried
-// only after the column lookup failed.
-func (b *binder) wholeRow(cr *pg_query.ColumnRef, sc *scope) (plan.Expr, []string, bool) {
+// only after the column lookup failed. An item two or more levels out is
+// 0A000, as a column reference there is (columnRef).
+func (b *binder) wholeRow(cr *pg_query.ColumnRef, sc *scope) (plan.Expr, []string, bool, error) {
 	if sc == nil || len(cr.Fields) != 1 || cr.Fields[0].GetString_() == nil {
-		return nil, nil, false
+		return nil, nil, false, nil
 	}
 	qual := cr.Fields[0].GetString_().GetSval()
-	for depth, s := 0, sc; s != nil && depth < 2; depth, s = depth+1, s.parent {
+	for depth, s := 0, sc; s != nil; depth, s = depth+1, s.parent {
+		if depth > 1 {
+			if slices.ContainsFunc(s.cols, func(c scopeCol) bool { return c.qual == qual }) {
+				return nil, nil, true, b.errAt(cr.Location, pgerr.New(pgerr.FeatureNotSupported, "subqueries correlated with a query more than one level out are not supported"))
+			}
+			continue
+		}
 		var args []plan.Expr
 		var names []string
 		funcValue := false
@@ -293,11 +302,11 @@ func (b *binder) wholeRow(cr *pg_query.ColumnRef, sc *scope) (plan.Expr, []strin
 			continue
 		}
 		if len(args) == 1 && funcValue {
-			return args[0], nil, true
+			return args[0], nil, true, nil
 		}
-		return &plan.Call{Func: "row", Args: args, Typ: recordType}, names, true
+		return &plan.Call{Func: "row", Args: args, Typ: recordType}, names, true, nil
 	}
-	return nil, nil, false
+	return nil, nil, false, nil
 }
 
 // rowAExpr binds comparisons between row constructors as PostgreSQL
@@ -400,7 +409,7 @@ func (b *binder) rowToJSON(fc *pg_query.FuncCall, sc *scope) (plan.Expr, bool, e
 	for _, f := range fc.Funcname {
 		parts = append(parts, f.GetString_().GetSval())
 	}
-	if funcName(parts) != "row_to_json" || len(fc.Args) != 1 || fc.AggStar || fc.Over != nil || fc.AggFilter != nil || len(fc.AggOrder) > 0 || fc.AggDistinct || fc.FuncVariadic {
+	if funcName(parts) != "row_to_json" || len(fc.Args) != 1 && len(fc.Args) != 2 || fc.AggStar || fc.Over != nil || fc.AggFilter != nil || len(fc.AggOrder) > 0 || fc.AggDistinct || fc.FuncVariadic {
 		return nil, false, nil
 	}
 	arg, err := b.expr(fc.Args[0], sc)
@@ -418,7 +427,22 @@ func (b *binder) rowToJSON(fc *pg_query.FuncCall, sc *scope) (plan.Expr, bool, e
 	for _, f := range fields {
 		names.Elements = append(names.Elements, f.Name)
 	}
-	return &plan.Call{Func: "row_to_json", Args: []plan.Expr{arg, &plan.Const{Value: names, Typ: pgtype.Type{OID: pgtype.TextArrayOID, Typmod: -1}}}, Typ: pgtype.JSON}, true, nil
+	args := []plan.Expr{arg, &plan.Const{Value: names, Typ: pgtype.Type{OID: pgtype.TextArrayOID, Typmod: -1}}}
+	if len(fc.Args) == 2 {
+		// row_to_json(r, pretty): a line feed after each top-level field.
+		pretty, err := b.expr(fc.Args[1], sc)
+		if err != nil {
+			return nil, true, err
+		}
+		if t := pretty.Type(); t.OID != pgtype.BoolOID && !isUnknown(pretty) {
+			return nil, true, b.undefinedFunction("row_to_json", []plan.Expr{arg, pretty}, fc.Location)
+		}
+		if pretty, err = b.coerceTo(pretty, pgtype.Bool, "argument of row_to_json", nodeLocation(fc.Args[1])); err != nil {
+			return nil, true, err
+		}
+		args = append(args, pretty)
+	}
+	return &plan.Call{Func: "row_to_json", Args: args, Typ: pgtype.JSON}, true, nil
 }
 
 // rowNullTest is IS [NOT] NULL on a row built in place, as PostgreSQL

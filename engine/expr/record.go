@@ -72,11 +72,11 @@ func recordFunc(name string, types []pgtype.Type) (func([]pgtype.Datum) (pgtype.
 // writeRecordJSON writes a record as row_to_json does (composite_to_json,
 // not pretty): {"name":value,...} without spaces. A nested record's
 // fields are f1, f2, ... as a row constructor names them.
-func writeRecordJSON(b *strings.Builder, r pgtype.Record, names []pgtype.Datum, s *pgtype.Settings) error {
+func writeRecordJSON(b *strings.Builder, r pgtype.Record, names []pgtype.Datum, sep string, s *pgtype.Settings) error {
 	b.WriteByte('{')
 	for i, v := range r.Values {
 		if i > 0 {
-			b.WriteByte(',')
+			b.WriteString(sep)
 		}
 		name, _ := names[i].(string)
 		writeJSONString(b, name)
@@ -104,7 +104,7 @@ func writeDatumJSON(b *strings.Builder, t pgtype.Type, v pgtype.Datum, s *pgtype
 		for i := range names {
 			names[i] = fmt.Sprintf("f%d", i+1)
 		}
-		return writeRecordJSON(b, x, names, s)
+		return writeRecordJSON(b, x, names, ",", s)
 	case pgtype.Array:
 		b.WriteByte('[')
 		for i, e := range x.Elements {
@@ -160,8 +160,12 @@ func rowToJSON(session *pgtype.Settings) func([]pgtype.Datum) (pgtype.Datum, err
 	s := *session
 	s.DateStyle = "ISO, MDY"
 	return func(a []pgtype.Datum) (pgtype.Datum, error) {
-		if a[0] == nil {
+		if a[0] == nil || len(a) > 2 && a[2] == nil {
 			return nil, nil
+		}
+		sep := ","
+		if len(a) > 2 && a[2] == true {
+			sep = ",\n " // composite_to_json's use_line_feeds
 		}
 		r, ok := a[0].(pgtype.Record)
 		names, _ := a[1].(pgtype.Array)
@@ -169,7 +173,7 @@ func rowToJSON(session *pgtype.Settings) func([]pgtype.Datum) (pgtype.Datum, err
 			return nil, pgerr.New(pgerr.InternalError, "row_to_json: record and field names disagree")
 		}
 		var b strings.Builder
-		if err := writeRecordJSON(&b, r, names.Elements, &s); err != nil {
+		if err := writeRecordJSON(&b, r, names.Elements, sep, &s); err != nil {
 			return nil, err
 		}
 		return b.String(), nil
