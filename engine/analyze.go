@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/sluicesql/sluice/engine/expr"
+	"github.com/sluicesql/sluice/engine/parquet"
 	"github.com/sluicesql/sluice/planner/plan"
 )
 
@@ -28,6 +29,10 @@ type NodeStats struct {
 	Files, FilesSkipped         int
 	RowGroups, RowGroupsSkipped int
 	firstSeen                   bool
+
+	// ScanFilter counts what the scan's own text filters did
+	// (scan_filter.go).
+	ScanFilter parquet.FilterStats
 }
 
 // Analysis collects NodeStats per plan node while a query runs.

@@ -185,14 +185,19 @@ func (b *builder) build(n plan.Node) (operator, error) {
 	case *plan.Values:
 		return newValues(x, b.env)
 	case *plan.Filter:
-		if _, ok := x.Input.(*plan.Scan); ok {
+		pred := x.Predicate
+		if s, ok := x.Input.(*plan.Scan); ok {
 			b.pruneWith = x.Predicate
+			_, pred = splitScanFilter(s, pred) // the scan applies the rest (scan_filter.go)
 		}
 		in, err := b.build(x.Input)
 		if err != nil {
 			return nil, err
 		}
-		ev, err := expr.Compile(x.Predicate, b.env)
+		if pred == nil {
+			return in, nil
+		}
+		ev, err := expr.Compile(pred, b.env)
 		if err != nil {
 			in.close()
 			return nil, err
@@ -261,11 +266,21 @@ func (b *builder) scan(s *plan.Scan) (operator, error) {
 			}
 		}
 		opts := parquet.Options{Allocator: b.mem}
+		pushed, _ := splitScanFilter(s, b.pruneWith)
+		own, _ := splitScanFilter(s, s.Filter)
+		for col, tests := range own {
+			if pushed == nil {
+				pushed = map[int][]plan.Expr{}
+			}
+			pushed[col] = append(pushed[col], tests...)
+		}
+		opts.Filters = scanFilters(s, pushed, b.env)
 		pr := &rowGroupPruner{table: s.Table, tests: pruneTests(s, b.pruneWith)}
 		pr.tests = append(pr.tests, pruneTests(s, s.Filter)...)
 		if b.analysis != nil {
 			pr.stats = b.analysis.stats(s)
 			pr.stats.Scan = true
+			opts.FilterStats = &pr.stats.ScanFilter
 		}
 		if len(pr.tests) > 0 || pr.stats != nil {
 			opts.KeepRowGroup = pr.keep
@@ -284,8 +299,8 @@ func (b *builder) scan(s *plan.Scan) (operator, error) {
 		}
 	}
 	b.pruneWith = nil
-	if s.Filter != nil {
-		ev, err := expr.Compile(s.Filter, b.env)
+	if _, rest := splitScanFilter(s, s.Filter); rest != nil {
+		ev, err := expr.Compile(rest, b.env)
 		if err != nil {
 			op.close()
 			return nil, err

@@ -6,6 +6,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	pq "github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/metadata"
@@ -93,6 +94,13 @@ func readDictProps(fs *fileScan, rowGroup int, props *pqarrow.ArrowReadPropertie
 // expandDictionary is the text of a dictionary array of text values, or
 // false when it is not of that shape (the caller casts instead).
 func expandDictionary(mem memory.Allocator, d *array.Dictionary) (arrow.Array, bool) {
+	return expandSelected(mem, d, nil)
+}
+
+// expandSelected is the text of rows sel (ascending; nil: all) of a
+// dictionary array of text values, or false when it is not of that shape.
+// Rows a scan's filters dropped are never expanded.
+func expandSelected(mem memory.Allocator, d *array.Dictionary, sel []int32) (arrow.Array, bool) {
 	idx, ok := d.Indices().(*array.Int32)
 	if !ok {
 		return nil, false
@@ -115,17 +123,38 @@ func expandDictionary(mem memory.Allocator, d *array.Dictionary) (arrow.Array, b
 	if doff[0] != 0 {
 		return nil, false
 	}
-	n := d.Len()
 	ix := idx.Int32Values()
+	var valid *memory.Buffer
+	nullN := idx.NullN()
+	if sel != nil {
+		// The codes of the rows kept, and their validity.
+		codes := make([]int32, len(sel))
+		for k, i := range sel {
+			codes[k] = ix[i]
+		}
+		ix = codes
+		if nullN > 0 {
+			valid, nullN = gatherValidity(mem, idx, sel)
+		}
+	} else if nullN > 0 {
+		valid = copyValidity(mem, idx)
+	}
+	if valid != nil {
+		defer valid.Release()
+	}
+	var bits []byte
+	if valid != nil {
+		bits = valid.Bytes()
+	}
+	n := len(ix)
 	offBuf := memory.NewResizableBuffer(mem)
 	offBuf.Resize((n + 1) * 4)
 	defer offBuf.Release()
 	off := arrow.Int32Traits.CastFromBytes(offBuf.Bytes())[:n+1]
-	nulls := idx.NullN() > 0
 	var total int64
 	off[0] = 0
 	for i, k := range ix {
-		if !nulls || idx.IsValid(i) {
+		if bits == nil || bitutil.BitIsSet(bits, i) {
 			total += int64(doff[k+1] - doff[k])
 			if total > math.MaxInt32 {
 				return nil, false
@@ -141,12 +170,7 @@ func expandDictionary(mem memory.Allocator, d *array.Dictionary) (arrow.Array, b
 	defer valBuf.Release()
 	vals := valBuf.Bytes()
 	copyValues(vals, off, ix, dval, doff)
-	var valid *memory.Buffer
-	if nulls {
-		valid = copyValidity(mem, idx)
-		defer valid.Release()
-	}
-	data := array.NewData(arrow.BinaryTypes.String, n, []*memory.Buffer{valid, offBuf, valBuf}, nil, idx.NullN(), 0)
+	data := array.NewData(arrow.BinaryTypes.String, n, []*memory.Buffer{valid, offBuf, valBuf}, nil, nullN, 0)
 	defer data.Release()
 	return array.MakeFromData(data), true
 }

@@ -23,7 +23,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	pq "github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
@@ -296,26 +295,6 @@ func (s *Scanner) deletedMask(fs *fileScan, rec arrow.RecordBatch, first int64) 
 		releaseAll(cols)
 	}
 	return keep, nil
-}
-
-// filter keeps the rows of b that keep says; it releases b.
-func (s *Scanner) filter(b arrow.RecordBatch, keep []bool) (arrow.RecordBatch, error) {
-	defer b.Release()
-	mb := array.NewBooleanBuilder(s.mem)
-	defer mb.Release()
-	mb.AppendValues(keep, nil)
-	mask := mb.NewArray()
-	defer mask.Release()
-	if b.NumCols() == 0 {
-		n := 0
-		for _, k := range keep {
-			if k {
-				n++
-			}
-		}
-		return array.NewRecordBatch(b.Schema(), nil, int64(n)), nil
-	}
-	return FilterRecordBatch(compute.WithAllocator(s.ctx, s.mem), b, mask)
 }
 
 // rowKey appends the key of row i of cols (nil columns are NULL): equal

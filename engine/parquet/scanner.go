@@ -55,6 +55,10 @@ type Options struct {
 	// Allocator for every buffer of the output (default
 	// memory.DefaultAllocator).
 	Allocator memory.Allocator
+	// Filters drop rows in the scan (dictfilter.go); FilterStats, if
+	// set, counts what they did.
+	Filters     []ColumnFilter
+	FilterStats *FilterStats
 }
 
 // Scanner streams the rows of one table's files. Use it from one goroutine.
@@ -67,6 +71,9 @@ type Scanner struct {
 	mem       memory.Allocator
 	files     []fileScan
 	units     []*unit
+
+	filters     []ColumnFilter
+	filterStats *FilterStats
 
 	started bool
 	cur     int // unit the consumer is reading
@@ -131,6 +138,9 @@ func NewScanner(tbl *catalog.Table, projection []int, opts Options) (*Scanner, e
 		batchSize: opts.BatchSize,
 		workers:   opts.Workers,
 		mem:       opts.Allocator,
+
+		filters:     opts.Filters,
+		filterStats: opts.FilterStats,
 	}
 	if s.batchSize <= 0 {
 		s.batchSize = DefaultBatchSize
@@ -150,6 +160,11 @@ func NewScanner(tbl *catalog.Table, projection []int, opts Options) (*Scanner, e
 		fields[i] = arrow.Field{Name: c.Name, Type: c.Type.ArrowType(), Nullable: !c.NotNull}
 	}
 	s.schema = arrow.NewSchema(fields, nil)
+	for _, f := range s.filters {
+		if f.Column < 0 || f.Column >= len(fields) || fields[f.Column].Type.ID() != arrow.STRING {
+			return nil, pgerr.New(pgerr.InternalError, "scan of %s: filter on column %d, which is not text", tbl.QualifiedName(), f.Column)
+		}
+	}
 
 	files := opts.Files
 	if files == nil {
@@ -435,6 +450,10 @@ func (s *Scanner) readUnit(u *unit) (err error) {
 		return err
 	}
 	defer releaseAll(consts)
+	filters, skip, err := s.unitFilters(fs, consts)
+	if err != nil || skip {
+		return err
+	}
 
 	if len(fs.leaves) == 0 && len(fs.direct) == 0 {
 		// Only partition columns (or none, as for count(*)): the row
@@ -530,24 +549,22 @@ func (s *Scanner) readUnit(u *unit) (err error) {
 		}
 		start := u.first + read
 		read += rec.NumRows()
-		var keep []bool
-		if fs.del != nil {
-			if keep, err = s.deletedMask(fs, rec, start); err != nil {
-				return err
-			}
+		sel, kept, err := s.selectRows(fs, filters, rec, start)
+		if err != nil {
+			return readError(s.table, fs.file, err)
 		}
-		b, err := s.assembleDirect(fs, rec, direct, consts, rec.NumRows())
+		var b arrow.RecordBatch
+		if sel == nil {
+			b, err = s.assembleDirect(fs, rec, direct, consts, rec.NumRows())
+		} else {
+			b, err = s.assembleSelected(fs, rec, direct, consts, sel)
+		}
 		if err != nil {
 			return err
 		}
-		if keep != nil {
-			if b, err = s.filter(b, keep); err != nil {
-				return readError(s.table, fs.file, err)
-			}
-			if b.NumRows() == 0 {
-				b.Release()
-				continue
-			}
+		if kept == 0 {
+			b.Release()
+			continue
 		}
 		if err := s.send(u, b); err != nil {
 			return err
