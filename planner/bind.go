@@ -349,8 +349,9 @@ func (b *binder) finishSelect(sel *pg_query.SelectStmt, input plan.Node, targets
 		}
 		if idx < 0 {
 			e := sortExprs[i]
+			es := e.String()
 			for j, x := range exprs {
-				if x.String() == e.String() {
+				if x.String() == es {
 					idx = j
 					break
 				}
@@ -700,7 +701,7 @@ func (b *binder) bindFromItem(n *pg_query.Node) (plan.Node, *scope, error) {
 		if len(colAliases) > len(t.Columns) {
 			return nil, nil, pgerr.New(pgerr.InvalidColumnReference, "table \"%s\" has %d columns available but %d columns specified", qual, len(t.Columns), len(colAliases))
 		}
-		sc := &scope{}
+		sc := &scope{cols: make([]scopeCol, 0, len(t.Columns))}
 		for i, c := range t.Columns {
 			name := c.Name
 			if i < len(colAliases) {
