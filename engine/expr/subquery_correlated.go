@@ -197,11 +197,15 @@ func appendDatumKey(buf []byte, t pgtype.Type, d pgtype.Datum, s *pgtype.Setting
 	if d == nil {
 		return append(buf, 0xff, 0xff, 0xff, 0xff)
 	}
-	txt, err := pgtype.AppendText(nil, t, d, s)
+	// The text goes straight into buf after a length placeholder: no
+	// allocation per outer value.
+	at := len(buf)
+	buf = append(buf, 0, 0, 0, 0)
+	out, err := pgtype.AppendText(buf, t, d, s)
 	if err != nil {
-		txt = []byte(err.Error())
+		out = append(buf, err.Error()...)
 	}
-	n := len(txt)
-	buf = append(buf, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
-	return append(buf, txt...)
+	n := len(out) - at - 4
+	out[at], out[at+1], out[at+2], out[at+3] = byte(n>>24), byte(n>>16), byte(n>>8), byte(n)
+	return out
 }
