@@ -71,6 +71,7 @@ type Scanner struct {
 	mem       memory.Allocator
 	files     []fileScan
 	units     []*unit
+	pages     *pagePool // page buffers of the direct readers
 
 	filters     []ColumnFilter
 	filterStats *FilterStats
@@ -151,6 +152,7 @@ func NewScanner(tbl *catalog.Table, projection []int, opts Options) (*Scanner, e
 	if s.mem == nil {
 		s.mem = memory.DefaultAllocator
 	}
+	s.pages = newPagePool(s.mem)
 	fields := make([]arrow.Field, len(projection))
 	for i, p := range projection {
 		if p < 0 || p >= len(tbl.Columns) {
@@ -370,6 +372,7 @@ func (s *Scanner) Close() {
 func (s *Scanner) shutdown() {
 	s.cancel()
 	s.wg.Wait()
+	s.pages.close()
 	for _, u := range s.units[s.cur:] {
 		for drained := false; !drained; {
 			select {
@@ -499,7 +502,10 @@ func (s *Scanner) readUnit(u *unit) (err error) {
 	}
 	var direct []*directReader
 	if len(fs.direct) > 0 {
-		rg := pr.RowGroup(u.rowGroup)
+		rg, err := s.directRowGroup(f, fs, u.rowGroup)
+		if err != nil {
+			return readError(s.table, fs.file, err)
+		}
 		for _, c := range fs.direct {
 			d, err := newDirectReader(rg, c)
 			if err != nil {
