@@ -819,9 +819,13 @@ func (s *sumState) addValue(v pgtype.Datum) error {
 			x = t
 		}
 		if x.Special != pgtype.NumericFinite || s.n.Special != pgtype.NumericFinite {
-			if s.n.Special == pgtype.NumericFinite {
+			// As PostgreSQL's do_numeric_accum: a finite value leaves an
+			// infinite or NaN sum as it is; NaN, or infinities of both
+			// signs, make it NaN.
+			switch {
+			case s.n.Special == pgtype.NumericFinite:
 				s.n = x
-			} else if x.Special != s.n.Special {
+			case x.Special != pgtype.NumericFinite && x.Special != s.n.Special:
 				s.n = pgtype.NumericValue{Special: pgtype.NumericNaN}
 			}
 			return nil
