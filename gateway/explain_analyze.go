@@ -56,10 +56,20 @@ func analyzeNode(st *engine.NodeStats) (string, []string) {
 	if !st.Scan {
 		return suffix, nil
 	}
-	return suffix, []string{
+	details := []string{
 		fmt.Sprintf("Files: read=%d skipped=%d", st.Files, st.FilesSkipped),
 		fmt.Sprintf("Row Groups: read=%d skipped=%d", st.RowGroups, st.RowGroupsSkipped),
 	}
+	// The text conditions the scan tests inside the reader (on Parquet
+	// dictionaries where it can, engine/scan_filter.go) drop rows before
+	// the node counts them; say how many, and how the batches were tested,
+	// since a dictionary test is what makes such a filter cheap.
+	sf := &st.ScanFilter
+	if dict, vals := sf.DictionaryBatches.Load(), sf.ValueBatches.Load(); dict+vals > 0 || sf.RowGroupsSkipped.Load() > 0 {
+		details = append(details, fmt.Sprintf("Rows Removed by Scan Filter: %d (batches tested by dictionary=%d, by value=%d; row groups skipped=%d)",
+			sf.RowsRemoved.Load(), dict, vals, sf.RowGroupsSkipped.Load()))
+	}
+	return suffix, details
 }
 
 func millis(d time.Duration) string {

@@ -74,4 +74,31 @@ func TestExplainAnalyze(t *testing.T) {
 	if got := one("SELECT count(*) FROM gold.orders WHERE dt = '" + day + "'"); got != want {
 		t.Errorf("the pruned scan counts %s rows, the unpruned %s", got, want)
 	}
+
+	// A text condition runs inside the scan: the scan node's rows are the
+	// kept ones and its details say how many the condition removed.
+	status := one("SELECT min(status) FROM gold.orders")
+	total, _ := strconv.Atoi(one("SELECT count(*) FROM gold.orders"))
+	kept, _ := strconv.Atoi(one("SELECT count(*) FROM gold.orders WHERE status = '" + status + "'"))
+	if kept == 0 || kept == total {
+		t.Fatalf("status %q keeps %d of %d rows; the test needs a condition that removes some", status, kept, total)
+	}
+	res = c.ExecParams(ctx, "EXPLAIN ANALYZE SELECT count(*) FROM gold.orders WHERE status = '"+status+"'", nil, nil, nil, nil).Read()
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	text = ""
+	for _, r := range res.Rows {
+		text += string(r[0]) + "\n"
+	}
+	removed := regexp.MustCompile(`Rows Removed by Scan Filter: (\d+) \(batches tested by dictionary=(\d+), by value=(\d+);`).FindStringSubmatch(text)
+	if removed == nil {
+		t.Fatalf("no scan filter line:\n%s", text)
+	}
+	if n, _ := strconv.Atoi(removed[1]); n != total-kept {
+		t.Errorf("scan filter removed %d rows, want %d:\n%s", n, total-kept, text)
+	}
+	if !regexp.MustCompile(`Scan gold\.orders.*rows=`+strconv.Itoa(kept)+` loops=1\)`).MatchString(text) {
+		t.Errorf("scan node does not report the %d kept rows:\n%s", kept, text)
+	}
 }
