@@ -98,7 +98,7 @@ func TestExplainAnalyze(t *testing.T) {
 	if n, _ := strconv.Atoi(removed[1]); n != total-kept {
 		t.Errorf("scan filter removed %d rows, want %d:\n%s", n, total-kept, text)
 	}
-	if !regexp.MustCompile(`Scan gold\.orders.*rows=`+strconv.Itoa(kept)+` loops=1\)`).MatchString(text) {
+	if !regexp.MustCompile(`Scan gold\.orders.*rows=` + strconv.Itoa(kept) + ` loops=1\)`).MatchString(text) {
 		t.Errorf("scan node does not report the %d kept rows:\n%s", kept, text)
 	}
 }
