@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/sluicesql/sluice/engine/expr"
+	"github.com/sluicesql/sluice/engine/parquet"
 	"github.com/sluicesql/sluice/planner/plan"
 	"github.com/sluicesql/sluice/wire/pgerr"
 	"github.com/sluicesql/sluice/wire/pgtype"
@@ -832,7 +833,7 @@ func gather(env *expr.Env, b arrow.RecordBatch, idx []int32, schema *arrow.Schem
 		return cols, nil
 	}
 	for c := range cols {
-		taken, err := takeArray(env.Mem, b.Column(c), idx)
+		taken, err := parquet.Take(env.Mem, b.Column(c), idx)
 		if err != nil {
 			releaseAll(cols[:c])
 			return nil, err
@@ -963,7 +964,7 @@ func (j *joinOp) gatherOn(b arrow.RecordBatch, pr, br []int32) (arrow.RecordBatc
 		if left == j.buildLeft {
 			src, idx = j.buildBatch, br
 		}
-		arr, err := takeArray(j.env.Mem, src.Column(col), idx)
+		arr, err := parquet.Take(j.env.Mem, src.Column(col), idx)
 		if err != nil {
 			releaseAll(cols[:i])
 			return nil, err

@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sluicesql/sluice/engine/expr"
+	"github.com/sluicesql/sluice/engine/parquet"
 	"github.com/sluicesql/sluice/wire/pgerr"
 )
 
@@ -69,15 +70,15 @@ func (b *budget) Allocate(size int) []byte {
 	return b.alloc.Allocate(size)
 }
 
-// allocate is Allocate without zeroing (writtenBuffer), where the
-// query's allocator is the engine's pool.
-func (b *budget) allocate(size int) []byte {
-	p, ok := b.alloc.(*bufferPool)
+// AllocateUnzeroed is Allocate without zeroing (parquet.Take's output),
+// where the query's allocator can skip it (the engine's pool).
+func (b *budget) AllocateUnzeroed(size int) []byte {
+	p, ok := b.alloc.(parquet.UnzeroedAllocator)
 	if !ok {
 		return b.Allocate(size)
 	}
 	b.add(int64(size))
-	return p.allocate(size)
+	return p.AllocateUnzeroed(size)
 }
 
 func (b *budget) Reallocate(size int, old []byte) []byte {

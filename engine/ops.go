@@ -197,7 +197,7 @@ func (f *filterOp) filter(ctx context.Context, selOK bool) (arrow.RecordBatch, [
 func compactBatch(mem memory.Allocator, b arrow.RecordBatch, sel []int32) (arrow.RecordBatch, error) {
 	cols := make([]arrow.Array, b.NumCols())
 	for c := range cols {
-		taken, err := takeArray(mem, b.Column(c), sel)
+		taken, err := parquet.Take(mem, b.Column(c), sel)
 		if err != nil {
 			releaseAll(cols[:c])
 			return nil, err

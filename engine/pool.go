@@ -56,14 +56,14 @@ func poolClass(n int) (int, int) {
 // Allocate returns n zeroed bytes, 64-byte aligned, as Go's allocator does:
 // Arrow's builders and the Parquet reader expect fresh buffers zeroed.
 func (p *bufferPool) Allocate(n int) []byte {
-	b := p.allocate(n)
+	b := p.AllocateUnzeroed(n)
 	clear(b)
 	return b
 }
 
-// allocate is Allocate without the zeroing, for callers that write every
-// byte they are given.
-func (p *bufferPool) allocate(n int) []byte {
+// AllocateUnzeroed is Allocate without the zeroing, for callers that
+// write every byte they are given (parquet.UnzeroedAllocator).
+func (p *bufferPool) AllocateUnzeroed(n int) []byte {
 	if n < p.min || n > poolMax {
 		return alignedBytes(n, n)
 	}
@@ -91,7 +91,7 @@ func (p *bufferPool) Reallocate(n int, b []byte) []byte {
 		}
 		return b[:n]
 	}
-	nb := p.allocate(n)
+	nb := p.AllocateUnzeroed(n)
 	copy(nb, b)
 	clear(nb[len(b):])
 	p.Free(b)

@@ -601,7 +601,7 @@ func gatherRows(ctx context.Context, env *expr.Env, schema *arrow.Schema, parts 
 				return nil, err
 			}
 		}
-		taken, err := sortTake(ctx, env, whole, idx)
+		taken, err := parquet.Take(env.Mem, whole, idx)
 		whole.Release()
 		if err != nil {
 			release()
@@ -628,44 +628,4 @@ func (s *sortRows) release() {
 		checkMemory(s.env, -s.reserved, s.doing)
 		s.reserved = 0
 	}
-}
-
-// takeTyped reports whether sortTake copies columns of type dt by typed
-// loops, where an index of -1 is NULL.
-func takeTyped(dt arrow.DataType) bool {
-	switch dt.ID() {
-	case arrow.INT64, arrow.UINT64, arrow.FLOAT64, arrow.TIMESTAMP, arrow.TIME64, arrow.DATE64, arrow.DECIMAL64,
-		arrow.INT32, arrow.UINT32, arrow.FLOAT32, arrow.DATE32, arrow.INT16, arrow.UINT16, arrow.INT8, arrow.UINT8,
-		arrow.DECIMAL128, arrow.STRING, arrow.BINARY, arrow.INTERVAL_MONTH_DAY_NANO:
-		return true
-	}
-	fb, ok := dt.(*arrow.FixedSizeBinaryType)
-	return ok && fb.ByteWidth == 16
-}
-
-// sortTake is takeArray for the types it copies by typed loops, 16-byte
-// values (intervals, uuids) by the same loop; the rest (lists, ...) go
-// through arrow's take.
-func sortTake(ctx context.Context, env *expr.Env, arr arrow.Array, idx []int32) (arrow.Array, error) {
-	switch arr.DataType().ID() {
-	case arrow.INT64, arrow.UINT64, arrow.FLOAT64, arrow.TIMESTAMP, arrow.TIME64, arrow.DATE64, arrow.DECIMAL64,
-		arrow.INT32, arrow.UINT32, arrow.FLOAT32, arrow.DATE32, arrow.INT16, arrow.UINT16, arrow.INT8, arrow.UINT8,
-		arrow.DECIMAL128, arrow.STRING, arrow.BINARY:
-		return takeArray(env.Mem, arr, idx)
-	case arrow.INTERVAL_MONTH_DAY_NANO:
-		// Arrow's take has no kernel for these 16-byte values.
-		return takeFixed[[2]uint64](env.Mem, arr, idx), nil
-	}
-	if fb, ok := arr.DataType().(*arrow.FixedSizeBinaryType); ok && fb.ByteWidth == 16 {
-		return takeFixed[[2]uint64](env.Mem, arr, idx), nil // uuid
-	}
-	ib := array.NewInt64Builder(env.Mem)
-	ib.Reserve(len(idx))
-	for _, i := range idx {
-		ib.UnsafeAppend(int64(i))
-	}
-	indices := ib.NewArray()
-	ib.Release()
-	defer indices.Release()
-	return parquet.TakeArray(ctx, arr, indices)
 }

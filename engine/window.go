@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/decimal"
 
 	"github.com/sluicesql/sluice/engine/expr"
+	"github.com/sluicesql/sluice/engine/parquet"
 	"github.com/sluicesql/sluice/planner/plan"
 	"github.com/sluicesql/sluice/wire/pgerr"
 	"github.com/sluicesql/sluice/wire/pgtype"
@@ -374,7 +375,7 @@ func (r *windowResult) build(ctx context.Context, env *expr.Env, t pgtype.Type, 
 		for p, row := range order {
 			idx[p] = r.src[row]
 		}
-		// takeArray's -1 is NULL; the Arrow take for other types is not
+		// parquet.Take's -1 is NULL; the Arrow take for other types is not
 		// asked for rows out of range: those types keep the Datum path.
 		out, err := gatherRows(ctx, env, arrow.NewSchema(fields, nil), [][]arrow.RecordBatch{recs}, idx)
 		for _, rec := range recs {
@@ -1004,9 +1005,9 @@ func (w *windowOp) computeTyped(call *plan.WindowCall, sp *windowSpec, batches [
 }
 
 // takesRows reports whether a result of type t can be taken row by row
-// from a column of type arg (the same Arrow type, one takeArray copies).
+// from a column of type arg (the same Arrow type, one parquet.Take copies).
 func takesRows(arg, t pgtype.Type) bool {
-	return arrow.TypeEqual(arg.ArrowType(), t.ArrowType()) && takeTyped(t.ArrowType())
+	return arrow.TypeEqual(arg.ArrowType(), t.ArrowType()) && parquet.TakesTyped(t.ArrowType())
 }
 
 // aggregate evaluates an aggregate over each row's frame. Frames that

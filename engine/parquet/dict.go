@@ -134,7 +134,7 @@ func expandSelected(mem memory.Allocator, d *array.Dictionary, sel []int32) (arr
 		}
 		ix = codes
 		if nullN > 0 {
-			valid, nullN = gatherValidity(mem, idx, sel)
+			valid, nullN = takeValidity(mem, idx, sel)
 		}
 	} else if nullN > 0 {
 		valid = copyValidity(mem, idx)

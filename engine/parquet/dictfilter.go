@@ -286,13 +286,13 @@ func (s *Scanner) assembleSelected(fs *fileScan, rec arrow.RecordBatch, direct [
 			if err != nil {
 				return nil, readError(s.table, fs.file, fmt.Errorf("column %q: %w", s.schema.Field(i).Name, err))
 			}
-			cols[i], err = gather(s.ctx, s.mem, arr, sel)
+			cols[i], err = Take(s.mem, arr, sel)
 			arr.Release()
 			if err != nil {
 				return nil, readError(s.table, fs.file, err)
 			}
 		case fromDirect:
-			out, err := gather(s.ctx, s.mem, dirs[src.pos], sel)
+			out, err := Take(s.mem, dirs[src.pos], sel)
 			if err != nil {
 				return nil, readError(s.table, fs.file, err)
 			}

@@ -1,4 +1,4 @@
-package engine
+package parquet
 
 import (
 	"context"
@@ -8,16 +8,14 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-
-	"github.com/sluicesql/sluice/engine/parquet"
 )
 
-// takeArray returns the rows idx of arr (-1: NULL) as a new array. Fixed-width
+// Take returns the rows idx of arr (-1: NULL) as a new array. Fixed-width
 // columns and strings are copied by typed loops straight between buffers: the
 // joins gather every output column this way, and arrow's compute.Take spends
-// most of its time in per-call dispatch, bounds checks and builders. Other
-// types go through compute.Take.
-func takeArray(mem memory.Allocator, arr arrow.Array, idx []int32) (arrow.Array, error) {
+// most of its time in per-call dispatch, bounds checks and builders (and has
+// no kernel for intervals). Other types go through compute.Take.
+func Take(mem memory.Allocator, arr arrow.Array, idx []int32) (arrow.Array, error) {
 	switch arr.DataType().ID() {
 	case arrow.INT64, arrow.UINT64, arrow.FLOAT64, arrow.TIMESTAMP, arrow.TIME64, arrow.DURATION, arrow.DATE64, arrow.DECIMAL64:
 		return takeFixed[uint64](mem, arr, idx), nil
@@ -31,6 +29,12 @@ func takeArray(mem memory.Allocator, arr arrow.Array, idx []int32) (arrow.Array,
 		return takeFixed[[2]uint64](mem, arr, idx), nil
 	case arrow.STRING, arrow.BINARY:
 		return takeBinary(mem, arr, idx), nil
+	case arrow.INTERVAL_MONTH_DAY_NANO:
+		// Arrow's take has no kernel for these 16-byte values.
+		return takeFixed[[2]uint64](mem, arr, idx), nil
+	}
+	if fb, ok := arr.DataType().(*arrow.FixedSizeBinaryType); ok && fb.ByteWidth == 16 {
+		return takeFixed[[2]uint64](mem, arr, idx), nil // uuid
 	}
 	ib := array.NewInt32Builder(mem)
 	for _, i := range idx {
@@ -43,7 +47,20 @@ func takeArray(mem memory.Allocator, arr arrow.Array, idx []int32) (arrow.Array,
 	indices := ib.NewArray()
 	ib.Release()
 	defer indices.Release()
-	return parquet.TakeArray(context.Background(), arr, indices)
+	return TakeArray(context.Background(), arr, indices)
+}
+
+// TakesTyped reports whether Take copies columns of type dt by its typed
+// loops, where an index of -1 is NULL (the rest go through arrow's take).
+func TakesTyped(dt arrow.DataType) bool {
+	switch dt.ID() {
+	case arrow.INT64, arrow.UINT64, arrow.FLOAT64, arrow.TIMESTAMP, arrow.TIME64, arrow.DURATION, arrow.DATE64, arrow.DECIMAL64,
+		arrow.INT32, arrow.UINT32, arrow.FLOAT32, arrow.DATE32, arrow.TIME32, arrow.INT16, arrow.UINT16, arrow.INT8, arrow.UINT8,
+		arrow.DECIMAL128, arrow.STRING, arrow.BINARY, arrow.INTERVAL_MONTH_DAY_NANO:
+		return true
+	}
+	fb, ok := dt.(*arrow.FixedSizeBinaryType)
+	return ok && fb.ByteWidth == 16
 }
 
 // takeValidity builds the validity bitmap of the taken rows; nil when none
@@ -137,12 +154,20 @@ func takeBinary(mem memory.Allocator, arr arrow.Array, idx []int32) arrow.Array 
 	return array.MakeFromData(out)
 }
 
+// UnzeroedAllocator is an allocator that can also hand out memory without
+// zeroing it, for callers that write every byte (the engine's buffer pool
+// and a query's budget over it).
+type UnzeroedAllocator interface {
+	memory.Allocator
+	AllocateUnzeroed(n int) []byte
+}
+
 // writtenBuffer is a buffer of n bytes from mem for a caller that writes
-// every byte: from the engine's pool (or a query's budget over it) it comes
-// without the zeroing pass Allocate makes.
+// every byte: from an UnzeroedAllocator it comes without the zeroing pass
+// Allocate makes.
 func writtenBuffer(mem memory.Allocator, n int) *memory.Buffer {
-	if d, ok := mem.(interface{ allocate(int) []byte }); ok {
-		return memory.NewBufferWithAllocator(d.allocate(n), mem)
+	if d, ok := mem.(UnzeroedAllocator); ok {
+		return memory.NewBufferWithAllocator(d.AllocateUnzeroed(n), mem)
 	}
 	buf := memory.NewResizableBuffer(mem)
 	buf.Resize(n)
