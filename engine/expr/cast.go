@@ -108,14 +108,30 @@ func castFunc(from, to pgtype.Type, env *Env) (func(pgtype.Datum) (pgtype.Datum,
 		}, nil
 	case isInt(to):
 		lo, hi, name := intRange(to)
-		if to.OID == pgtype.OIDOID || to.OID >= pgtype.RegprocedureOID || to.OID == pgtype.RegprocOID {
+		oidLike := func(t pgtype.Type) bool {
+			return t.OID == pgtype.OIDOID || t.OID >= pgtype.RegprocedureOID || t.OID == pgtype.RegprocOID
+		}
+		if oidLike(to) {
 			lo, hi, name = 0, math.MaxUint32, "OID"
+		}
+		// int4 and the oid types are binary coercible in pg_cast: the 32
+		// bits stay, so -1 is oid 4294967295 and back (int8 to oid checks
+		// its range).
+		var wrap int64
+		switch {
+		case from.OID == pgtype.Int4OID && oidLike(to):
+			wrap = 1 << 32
+		case oidLike(from) && to.OID == pgtype.Int4OID:
+			wrap = -(1 << 32)
 		}
 		return func(d pgtype.Datum) (pgtype.Datum, error) {
 			var v int64
 			switch x := d.(type) {
 			case int64:
 				v = x
+				if (wrap > 0 && v < 0) || (wrap < 0 && v > math.MaxInt32) {
+					v += wrap
+				}
 			case bool:
 				if x {
 					v = 1
