@@ -187,12 +187,12 @@ func (b *builder) join(j *plan.Join) (operator, error) {
 	}
 	op.probeIntCol = -1
 	if p, ok := intKeyColumn(probeKeys); ok {
-		if b, ok := intKeyColumn(buildKeys); ok {
+		if b, ok := intKeyColumn(buildKeys); ok && sameSignedness(probeKeys, buildKeys) {
 			op.probeIntCol, op.buildIntCol = p, b
 		}
 	}
 	if p, ok := intKeyColumns(probeKeys); ok {
-		if b, ok := intKeyColumns(buildKeys); ok {
+		if b, ok := intKeyColumns(buildKeys); ok && sameSignedness(probeKeys, buildKeys) {
 			op.probeWordCols, op.buildWordCols = p, b
 			op.words = make([]int64, len(p))
 		}
@@ -894,10 +894,25 @@ func intKeyColumn(keys []plan.Expr) (int, bool) {
 		return -1, false
 	}
 	switch c.Typ.ArrowType().ID() {
-	case arrow.INT32, arrow.INT64, arrow.DATE32, arrow.INT16:
+	// UINT32 is oid and the reg* types: the catalog joins on them (psql's
+	// reltoastrelid = oid), and an int64 holds every value exactly.
+	case arrow.INT32, arrow.INT64, arrow.DATE32, arrow.INT16, arrow.UINT32:
 		return c.Index, true
 	}
 	return -1, false
+}
+
+// sameSignedness reports whether each pair of integer keys compares as the
+// same int64s: an oid key (unsigned) against a signed one would not match
+// -1 to 4294967295 as PostgreSQL's int4-to-oid coercion does, so such keys
+// keep the general path.
+func sameSignedness(a, b []plan.Expr) bool {
+	for i := range a {
+		if (a[i].Type().ArrowType().ID() == arrow.UINT32) != (b[i].Type().ArrowType().ID() == arrow.UINT32) {
+			return false
+		}
+	}
+	return true
 }
 
 // intKeyColumns reports the columns of two or more join keys that are
@@ -1006,6 +1021,12 @@ func int64s(col arrow.Array) ([]int64, error) {
 	case *array.Date32:
 		out := make([]int64, a.Len())
 		for i, v := range a.Date32Values() {
+			out[i] = int64(v)
+		}
+		return out, nil
+	case *array.Uint32:
+		out := make([]int64, a.Len())
+		for i, v := range a.Uint32Values() {
 			out[i] = int64(v)
 		}
 		return out, nil
