@@ -32,6 +32,8 @@ func Take(mem memory.Allocator, arr arrow.Array, idx []int32) (arrow.Array, erro
 	case arrow.INTERVAL_MONTH_DAY_NANO:
 		// Arrow's take has no kernel for these 16-byte values.
 		return takeFixed[[2]uint64](mem, arr, idx), nil
+	case arrow.BOOL:
+		return takeBool(mem, arr, idx), nil
 	}
 	if fb, ok := arr.DataType().(*arrow.FixedSizeBinaryType); ok && fb.ByteWidth == 16 {
 		return takeFixed[[2]uint64](mem, arr, idx), nil // uuid
@@ -56,7 +58,7 @@ func TakesTyped(dt arrow.DataType) bool {
 	switch dt.ID() {
 	case arrow.INT64, arrow.UINT64, arrow.FLOAT64, arrow.TIMESTAMP, arrow.TIME64, arrow.DURATION, arrow.DATE64, arrow.DECIMAL64,
 		arrow.INT32, arrow.UINT32, arrow.FLOAT32, arrow.DATE32, arrow.TIME32, arrow.INT16, arrow.UINT16, arrow.INT8, arrow.UINT8,
-		arrow.DECIMAL128, arrow.STRING, arrow.BINARY, arrow.INTERVAL_MONTH_DAY_NANO:
+		arrow.DECIMAL128, arrow.STRING, arrow.BINARY, arrow.INTERVAL_MONTH_DAY_NANO, arrow.BOOL:
 		return true
 	}
 	fb, ok := dt.(*arrow.FixedSizeBinaryType)
@@ -105,6 +107,30 @@ func takeFixed[T uint8 | uint16 | uint32 | uint64 | [2]uint64](mem memory.Alloca
 			dst[k] = src[i]
 		} else {
 			dst[k] = zero
+		}
+	}
+	valid, nulls := takeValidity(mem, arr, idx)
+	out := array.NewData(arr.DataType(), len(idx), []*memory.Buffer{valid, buf}, nil, nulls, 0)
+	defer out.Release()
+	buf.Release()
+	if valid != nil {
+		valid.Release()
+	}
+	return array.MakeFromData(out)
+}
+
+// takeBool gathers a boolean array's bits; the catalog's many flag
+// columns go through joins this way rather than arrow's take kernel,
+// whose dispatch costs more than a dozen rows' copy.
+func takeBool(mem memory.Allocator, arr arrow.Array, idx []int32) arrow.Array {
+	data := arr.Data()
+	src, off := data.Buffers()[1].Bytes(), data.Offset()
+	buf := writtenBuffer(mem, int(bitutil.BytesForBits(int64(len(idx)))))
+	bits := buf.Bytes()
+	clear(bits)
+	for k, i := range idx {
+		if i >= 0 && bitutil.BitIsSet(src, off+int(i)) {
+			bitutil.SetBit(bits, k)
 		}
 	}
 	valid, nulls := takeValidity(mem, arr, idx)
