@@ -165,21 +165,27 @@ func castFunc(from, to pgtype.Type, env *Env) (func(pgtype.Datum) (pgtype.Datum,
 			return v, nil
 		}, nil
 	case to.OID == pgtype.Float4OID || to.OID == pgtype.Float8OID:
+		// A real is a float64 rounded to float32 precision: 1.1::real
+		// widens to double precision as 1.100000023841858, as in
+		// PostgreSQL, whatever it was cast from.
+		toFloat := func(x float64) (pgtype.Datum, error) {
+			if to.OID != pgtype.Float4OID {
+				return x, nil
+			}
+			f := float32(x)
+			if math.IsInf(float64(f), 0) && !math.IsInf(x, 0) {
+				return nil, pgerr.New(pgerr.NumericValueOutOfRange, "value out of range: overflow")
+			}
+			return float64(f), nil
+		}
 		return func(d pgtype.Datum) (pgtype.Datum, error) {
 			switch x := d.(type) {
 			case int64:
-				return float64(x), nil
+				return toFloat(float64(x))
 			case float64:
-				if to.OID == pgtype.Float4OID {
-					f := float32(x)
-					if math.IsInf(float64(f), 0) && !math.IsInf(x, 0) {
-						return nil, pgerr.New(pgerr.NumericValueOutOfRange, "value out of range: overflow")
-					}
-					return float64(f), nil
-				}
-				return x, nil
+				return toFloat(x)
 			case pgtype.NumericValue:
-				return numericToFloat(x), nil
+				return toFloat(numericToFloat(x))
 			case string:
 				return pgtype.Decode(to, pgtype.TextFormat, []byte(x), settingsOf(env))
 			}
