@@ -871,7 +871,7 @@ func (b *binder) bindValues(sel *pg_query.SelectStmt) (plan.Node, []plan.Column,
 					typ = t
 				} else if t != typ {
 					// Mixed inputs keep no typmod (select_common_type).
-					ct, ok := commonType(typ, t)
+					ct, ok := selectCommonType(typ, t)
 					if !ok {
 						return nil, nil, pgerr.New(pgerr.DatatypeMismatch, "VALUES types %s and %s cannot be matched", typ, t)
 					}

@@ -414,6 +414,19 @@ func isOIDish(t pgtype.Type) bool {
 	return false
 }
 
+// selectCommonType is the type PostgreSQL's select_common_type gives two
+// inputs that must share one type (VALUES rows, UNION arms, CASE,
+// COALESCE, JOIN USING): the later numeric type in the chain of implicit
+// casts (int2, int4, int8, numeric, real, double precision), so that real
+// beside an integer or numeric stays real, where an operator over the two
+// (commonType) runs in double precision.
+func selectCommonType(a, b pgtype.Type) (pgtype.Type, bool) {
+	if ra, rb := numRank(a), numRank(b); ra > 0 && rb > 0 && max(ra, rb) == numRank(pgtype.Float4) {
+		return pgtype.Float4, true
+	}
+	return commonType(a, b)
+}
+
 // commonType is the type two values are compared or combined in.
 func commonType(a, b pgtype.Type) (pgtype.Type, bool) {
 	if a.OID == b.OID {
@@ -1077,7 +1090,7 @@ func (b *binder) unify(nodes []*pg_query.Node, sc *scope, what string) ([]plan.E
 			typ = e.Type()
 			continue
 		}
-		ct, ok := commonType(typ, e.Type())
+		ct, ok := selectCommonType(typ, e.Type())
 		if !ok {
 			return nil, typ, b.errAt(nodeLocation(n), pgerr.New(pgerr.DatatypeMismatch, "%s types %s and %s cannot be matched", what, typ, e.Type()))
 		}

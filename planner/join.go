@@ -141,7 +141,7 @@ func (b *binder) bindJoin(j *pg_query.JoinExpr) (plan.Node, *scope, error) {
 			conds = append(conds, eq)
 			typ := lc.typ
 			if lc.typ.OID != rc.typ.OID || lc.typ.Typmod != rc.typ.Typmod {
-				ct, ok := commonType(lc.typ, rc.typ)
+				ct, ok := selectCommonType(lc.typ, rc.typ)
 				if !ok {
 					return nil, nil, pgerr.New(pgerr.DatatypeMismatch, "JOIN/USING types %s and %s cannot be matched", lc.typ, rc.typ)
 				}

@@ -183,7 +183,7 @@ func (b *binder) bindSetOp(sel *pg_query.SelectStmt) (plan.Node, []plan.Column, 
 					client.Typmod = lcols[i].Type.Typmod
 				}
 			} else {
-				ct, ok := commonType(lt, rt)
+				ct, ok := selectCommonType(lt, rt)
 				if !ok {
 					return nil, nil, b.errAt(nodeLocation(sel.Rarg.TargetList[i]), pgerr.New(pgerr.DatatypeMismatch, "%s types %s and %s cannot be matched", what, lt, rt))
 				}

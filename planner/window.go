@@ -256,7 +256,7 @@ func (b *binder) windowFunc(call *plan.WindowCall, name string, fc *pg_query.Fun
 			case isUnknown(args[0]):
 				t = args[2].Type()
 			case !isUnknown(args[2]):
-				ct, ok := commonType(args[0].Type(), args[2].Type())
+				ct, ok := selectCommonType(args[0].Type(), args[2].Type())
 				if !ok {
 					return noFunc()
 				}
