@@ -109,14 +109,7 @@ func takeFixed[T uint8 | uint16 | uint32 | uint64 | [2]uint64](mem memory.Alloca
 			dst[k] = zero
 		}
 	}
-	valid, nulls := takeValidity(mem, arr, idx)
-	out := array.NewData(arr.DataType(), len(idx), []*memory.Buffer{valid, buf}, nil, nulls, 0)
-	defer out.Release()
-	buf.Release()
-	if valid != nil {
-		valid.Release()
-	}
-	return array.MakeFromData(out)
+	return takenArray(mem, arr, idx, buf)
 }
 
 // takeBool gathers a boolean array's bits; the catalog's many flag
@@ -133,14 +126,7 @@ func takeBool(mem memory.Allocator, arr arrow.Array, idx []int32) arrow.Array {
 			bitutil.SetBit(bits, k)
 		}
 	}
-	valid, nulls := takeValidity(mem, arr, idx)
-	out := array.NewData(arr.DataType(), len(idx), []*memory.Buffer{valid, buf}, nil, nulls, 0)
-	defer out.Release()
-	buf.Release()
-	if valid != nil {
-		valid.Release()
-	}
-	return array.MakeFromData(out)
+	return takenArray(mem, arr, idx, buf)
 }
 
 func takeBinary(mem memory.Allocator, arr arrow.Array, idx []int32) arrow.Array {
@@ -169,11 +155,18 @@ func takeBinary(mem memory.Allocator, arr arrow.Array, idx []int32) arrow.Array 
 		}
 	}
 	dstOffs[len(idx)] = pos
+	return takenArray(mem, arr, idx, offBuf, valBuf)
+}
+
+// takenArray assembles the rows idx of arr from the value buffers a take
+// wrote (the new array owns them) and the validity of those rows.
+func takenArray(mem memory.Allocator, arr arrow.Array, idx []int32, bufs ...*memory.Buffer) arrow.Array {
 	valid, nulls := takeValidity(mem, arr, idx)
-	out := array.NewData(arr.DataType(), len(idx), []*memory.Buffer{valid, offBuf, valBuf}, nil, nulls, 0)
+	out := array.NewData(arr.DataType(), len(idx), append([]*memory.Buffer{valid}, bufs...), nil, nulls, 0)
 	defer out.Release()
-	offBuf.Release()
-	valBuf.Release()
+	for _, b := range bufs {
+		b.Release()
+	}
 	if valid != nil {
 		valid.Release()
 	}
