@@ -478,7 +478,7 @@ func (s *Scanner) readUnit(u *unit) (err error) {
 				}
 				n = kept
 			}
-			b, err := s.assemble(fs, nil, nil, consts, n)
+			b, err := s.assemble(fs, nil, nil, consts, n, nil)
 			if err != nil {
 				return err
 			}
@@ -521,7 +521,7 @@ func (s *Scanner) readUnit(u *unit) (err error) {
 				return err
 			}
 			n := min(int64(s.batchSize), u.rows-off)
-			b, err := s.assembleDirect(fs, nil, direct, consts, n)
+			b, err := s.assembleDirect(fs, nil, direct, consts, n, nil)
 			if err != nil {
 				return err
 			}
@@ -559,12 +559,7 @@ func (s *Scanner) readUnit(u *unit) (err error) {
 		if err != nil {
 			return readError(s.table, fs.file, err)
 		}
-		var b arrow.RecordBatch
-		if sel == nil {
-			b, err = s.assembleDirect(fs, rec, direct, consts, rec.NumRows())
-		} else {
-			b, err = s.assembleSelected(fs, rec, direct, consts, sel)
-		}
+		b, err := s.assembleDirect(fs, rec, direct, consts, rec.NumRows(), sel)
 		if err != nil {
 			return err
 		}
@@ -586,37 +581,73 @@ func (s *Scanner) readUnit(u *unit) (err error) {
 }
 
 // assembleDirect reads the next n rows of the direct columns and assembles
-// them with rec's.
-func (s *Scanner) assembleDirect(fs *fileScan, rec arrow.RecordBatch, direct []*directReader, consts []arrow.Array, n int64) (arrow.RecordBatch, error) {
+// them with rec's (rows sel of them when sel is not nil).
+func (s *Scanner) assembleDirect(fs *fileScan, rec arrow.RecordBatch, direct []*directReader, consts []arrow.Array, n int64, sel []int32) (arrow.RecordBatch, error) {
 	arrs := make([]arrow.Array, len(direct))
 	defer releaseAll(arrs)
 	for i, d := range direct {
+		// The readers are sequential: rows sel drops are still read past.
 		a, err := d.read(s.mem, int(n))
 		if err != nil {
 			return nil, readError(s.table, fs.file, err)
 		}
 		arrs[i] = a
 	}
-	return s.assemble(fs, rec, arrs, consts, n)
+	return s.assemble(fs, rec, arrs, consts, n, sel)
 }
 
-// assemble builds one output batch of n rows from the file columns in rec
-// (nil when none are read), the direct columns and the partition constants.
-func (s *Scanner) assemble(fs *fileScan, rec arrow.RecordBatch, direct, consts []arrow.Array, n int64) (arrow.RecordBatch, error) {
+// assemble builds one output batch from the n rows of the file columns in
+// rec (nil when none are read), the direct columns and the partition
+// constants; when sel is not nil, of rows sel only (the scan's filters
+// kept them: dictionary text is expanded for those rows alone).
+func (s *Scanner) assemble(fs *fileScan, rec arrow.RecordBatch, direct, consts []arrow.Array, n int64, sel []int32) (arrow.RecordBatch, error) {
+	if sel != nil {
+		n = int64(len(sel))
+	}
+	// pick is arr's rows sel, or arr itself (retained) without a selection.
+	pick := func(arr arrow.Array) (arrow.Array, error) {
+		if sel == nil {
+			arr.Retain()
+			return arr, nil
+		}
+		out, err := Take(s.mem, arr, sel)
+		if err != nil {
+			return nil, readError(s.table, fs.file, err)
+		}
+		return out, nil
+	}
 	cols := make([]arrow.Array, len(s.proj))
 	defer releaseAll(cols)
 	for i, src := range fs.out {
 		target := s.schema.Field(i).Type
+		var err error
 		switch src.kind {
 		case fromFile:
-			arr, err := convert(s.ctx, s.mem, rec.Column(src.pos), target)
+			raw := rec.Column(src.pos)
+			if sel != nil {
+				if ext, ok := raw.(array.ExtensionArray); ok {
+					raw = ext.Storage()
+				}
+				if d, ok := raw.(*array.Dictionary); ok && target.ID() == arrow.STRING {
+					if out, ok := expandSelected(s.mem, d, sel); ok {
+						cols[i] = out
+						continue
+					}
+				}
+			}
+			arr, err := convert(s.ctx, s.mem, raw, target)
 			if err != nil {
 				return nil, readError(s.table, fs.file, fmt.Errorf("column %q: %w", s.schema.Field(i).Name, err))
 			}
-			cols[i] = arr
+			cols[i], err = pick(arr)
+			arr.Release()
+			if err != nil {
+				return nil, err
+			}
 		case fromDirect:
-			direct[src.pos].Retain()
-			cols[i] = direct[src.pos]
+			if cols[i], err = pick(direct[src.pos]); err != nil {
+				return nil, err
+			}
 		case fromPartition:
 			cols[i] = array.NewSlice(consts[src.pos], 0, n)
 		case missing:
